@@ -1,0 +1,32 @@
+"""The ``tariffscope`` command: one Typer app, one module per area registering its commands."""
+
+from __future__ import annotations
+
+import typer
+
+from tariffscope.cli import analytics_cmds, data_cmds, ge_cmds, measures_cmds, rate_cmds, scenario_cmds, serve_cmds
+
+app = typer.Typer(
+    name="tariffscope",
+    help="The US tariff regime as executable, dated, cited data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+
+@app.command()
+def version() -> None:
+    """Print the tariffscope version."""
+    from tariffscope import __version__
+
+    typer.echo(__version__)
+
+
+for module in (rate_cmds, measures_cmds, data_cmds, analytics_cmds, scenario_cmds, ge_cmds, serve_cmds):
+    module.register(app)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
