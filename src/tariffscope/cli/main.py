@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from tariffscope.cli import analytics_cmds, data_cmds, ge_cmds, measures_cmds, rate_cmds, scenario_cmds, serve_cmds
+from tariffscope.cli import (
+    analytics_cmds,
+    data_cmds,
+    ge_cmds,
+    measures_cmds,
+    rate_cmds,
+    scenario_cmds,
+    serve_cmds,
+)
 
 app = typer.Typer(
     name="tariffscope",
@@ -14,6 +22,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.callback()
+def main() -> None:
+    """tariffscope: duties, effective tariff rates, scenarios and their economics."""
 
 
 @app.command()
