@@ -1,0 +1,250 @@
+"""Import weights by HTS10 line × partner, each row saying which grain it rests on.
+
+Grains:
+
+- ``hts10_exact``: observed HTS10 imports (the user's loaded data; in the shipped table Canada and
+  Mexico 2025 and the African partners 2024);
+- ``gtap_spread``: a partner's 2024 imports in one of the 45 GTAP sectors (Census IMDB, the Yale
+  Budget Lab tracker's table, total ≈ $3.12T) spread over the sector's HTS10 lines in proportion to
+  the pooled HTS10 value observed in the exact data (equal shares where a sector has none);
+- ``hs2_spread``: a partner's imports by HS chapter (e.g. a DataWeb HS2 export the user loaded)
+  spread over the chapter's HTS10 lines by the same pooled shape.
+
+The shipped inputs are built by ``scripts/build_weights.py``; the spread is computed at load time.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from tariffscope.errors import DataError
+from tariffscope.paths import PACKAGE_DATA, default_db
+
+SHIPPED_YEAR = 2024
+WEIGHT_COLUMNS = ["hts10", "partner", "imports_usd", "usmca_share", "grain", "gtap", "data_year"]
+GRAINS = ("hts10_exact", "gtap_spread", "hs2_spread")
+GRAIN_ENUM = pl.Enum(list(GRAINS))
+
+
+@functools.cache
+def _shipped(name: str) -> pl.DataFrame:
+    path = PACKAGE_DATA / name
+    if not path.exists():
+        raise DataError(f"{path}: shipped weight table missing; run scripts/build_weights.py")
+    return pl.read_parquet(path) if name.endswith(".parquet") else pl.read_csv(path, infer_schema_length=0)
+
+
+def provenance() -> dict[str, Any]:
+    """The build record of the shipped weight inputs (sources, SHA-256, totals)."""
+    return dict(json.loads((PACKAGE_DATA / "weights.provenance.json").read_text()))
+
+
+def _shape_shares(key: str) -> pl.DataFrame:
+    """Share of each HTS10 line within its group ``key`` (``gtap`` or ``chapter``) by pooled value;
+    equal shares in a group whose pooled value is zero."""
+    shape = _shipped("weights_hts10_shape.parquet").with_columns(
+        pl.col("hts10").str.slice(0, 2).alias("chapter")
+    )
+    shape = shape.filter(pl.col(key).is_not_null())
+    return (
+        shape.with_columns(
+            pl.col("shape_usd").sum().over(key).alias("_tot"),
+            pl.len().over(key).alias("_n"),
+        )
+        .with_columns(
+            pl.when(pl.col("_tot") > 0)
+            .then(pl.col("shape_usd") / pl.col("_tot"))
+            .otherwise(1.0 / pl.col("_n"))
+            .alias("share")
+        )
+        .filter(pl.col("share") > 0)
+        .select("hts10", "gtap", "chapter", "share")
+    )
+
+
+@functools.cache
+def gtap_spread() -> pl.DataFrame:
+    """The shipped 2024 GTAP table spread to HTS10 lines (grain ``gtap_spread``, all partners)."""
+    g = _shipped("weights_gtap_2024.parquet")
+    shares = _shape_shares("gtap")
+    return g.join(shares.select("hts10", "gtap", "share"), on="gtap", how="inner").select(
+        "hts10",
+        "partner",
+        (pl.col("imports_usd") * pl.col("share")).alias("imports_usd"),
+        pl.lit(None, pl.Float64).alias("usmca_share"),
+        pl.lit("gtap_spread").alias("grain"),
+        "gtap",
+        pl.lit(SHIPPED_YEAR, pl.Int16).alias("data_year"),
+    )
+
+
+def _exact_frame(df: pl.DataFrame, year: int) -> pl.DataFrame:
+    """Exact rows (hts10, partner, imports_usd, usmca_usd) in the weight layout."""
+    gtap = _shipped("weights_hts10_shape.parquet").select("hts10", "gtap")
+    return (
+        df.join(gtap, on="hts10", how="left")
+        .with_columns(
+            pl.when(pl.col("usmca_usd").is_not_null() & (pl.col("imports_usd") > 0))
+            .then((pl.col("usmca_usd") / pl.col("imports_usd")).clip(0.0, 1.0))
+            .otherwise(None)
+            .alias("usmca_share"),
+            pl.lit("hts10_exact").alias("grain"),
+            (pl.col("data_year") if "data_year" in df.columns else pl.lit(year))
+            .cast(pl.Int16)
+            .alias("data_year"),
+        )
+        .select(WEIGHT_COLUMNS)
+    )
+
+
+def _hs2_spread(hs2: pl.DataFrame, year: int) -> pl.DataFrame:
+    shares = _shape_shares("chapter")
+    return hs2.join(shares, on="chapter", how="inner").select(
+        "hts10",
+        "partner",
+        (pl.col("imports_usd") * pl.col("share")).alias("imports_usd"),
+        pl.lit(None, pl.Float64).alias("usmca_share"),
+        pl.lit("hs2_spread").alias("grain"),
+        "gtap",
+        pl.lit(year, pl.Int16).alias("data_year"),
+    )
+
+
+def _from_store(db: Path, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(exact HTS10 rows, HS2 rows) for ``year`` from a trade store."""
+    from tariffscope.trade.store import TradeStore
+
+    with TradeStore(db, read_only=True) as s:
+        exact = s.annual_imports(year, level=10).select("hts10", "partner", "imports_usd", "usmca_usd")
+        hs2 = s.annual_imports(year, level=2).select(
+            pl.col("hts10").alias("chapter"), "partner", "imports_usd"
+        )
+    return exact, hs2
+
+
+def load_weights(
+    db: Path | str | None = None, year: int = SHIPPED_YEAR, *, exact: bool = True
+) -> pl.DataFrame:
+    """Import weights ``hts10, partner, imports_usd, usmca_share, grain, gtap, data_year``.
+
+    Data loaded into the trade store (``db``, default :func:`tariffscope.paths.default_db` if it
+    exists) for ``year`` come first: HTS10 data as ``hts10_exact``, HS2 data for partners without
+    HTS10 data as ``hs2_spread``. Every other partner comes from the shipped 2024 table
+    (``gtap_spread``, replaced by the shipped exact HTS10 data where it exists when ``exact``). The
+    shipped table exists only for 2024 (its Canada/Mexico exact rows are 2025 values: see
+    ``data_year``).
+    """
+    store_path = Path(db) if db is not None else default_db()
+    parts: list[pl.DataFrame] = []
+    covered: set[str] = set()
+    if store_path.exists():
+        st_exact, st_hs2 = _from_store(store_path, year)
+        if st_exact.height:
+            parts.append(_exact_frame(st_exact, year))
+            covered |= set(st_exact["partner"].unique().to_list())
+        st_hs2 = st_hs2.filter(~pl.col("partner").is_in(list(covered)))
+        if st_hs2.height:
+            parts.append(_hs2_spread(st_hs2, year))
+            covered |= set(st_hs2["partner"].unique().to_list())
+    elif db is not None:
+        raise DataError(f"{store_path}: no trade store here")
+    if year == SHIPPED_YEAR:
+        shipped = gtap_spread()
+        if exact:
+            ex = _shipped("weights_exact.parquet").filter(~pl.col("partner").is_in(list(covered)))
+            parts.append(_exact_frame(ex, year))
+            covered |= set(ex["partner"].unique().to_list())
+        parts.append(shipped.filter(~pl.col("partner").is_in(list(covered))))
+    elif not parts:
+        raise DataError(
+            f"no import weights for {year}: the shipped table is for {SHIPPED_YEAR}; load {year} data "
+            "with `tariffscope data pull --year {year}` or `tariffscope data import`"
+        )
+    return (
+        pl.concat(parts, how="vertical").select(WEIGHT_COLUMNS).with_columns(pl.col("grain").cast(GRAIN_ENUM))
+    )
+
+
+def grain_summary(weights: pl.DataFrame) -> pl.DataFrame:
+    """Import value and its share by grain."""
+    tot = weights["imports_usd"].sum()
+    return (
+        weights.group_by("grain")
+        .agg(pl.col("imports_usd").sum(), pl.col("partner").n_unique().alias("partners"))
+        .with_columns((pl.col("imports_usd") / tot).alias("share"))
+        .sort("grain")
+    )
+
+
+def _lines_in_force(date: Any = None) -> tuple[set[str], str]:
+    """HTS10 lines in force on ``date`` from :class:`tariffscope.schedule.Schedule` when that module
+    offers them, else the HTS10 list of the GTAP crosswalk (the Yale tracker's HTS revision)."""
+    try:
+        from tariffscope.schedule import Schedule  # type: ignore[attr-defined]
+
+        sched = Schedule.load() if hasattr(Schedule, "load") else Schedule()
+        lines = sched.hts10_in_force(date) if date is not None else sched.hts10_in_force()
+        return {str(x) for x in lines}, "schedule"
+    except Exception:  # the schedule module may be absent or offer another API: use the crosswalk
+        return set(_shipped("weights_hts10_shape.parquet")["hts10"].to_list()), "crosswalk"
+
+
+def matched_share(
+    weights: pl.DataFrame, lines: Iterable[str] | None = None, date: Any = None
+) -> tuple[float, str]:
+    """Share of import value on HTS10 lines in force (``lines``, else see :func:`_lines_in_force`).
+
+    Returns (share, reference used: ``given``, ``schedule`` or ``crosswalk``).
+    """
+    if lines is not None:
+        ref, used = set(lines), "given"
+    else:
+        ref, used = _lines_in_force(date)
+    tot = float(weights["imports_usd"].sum())
+    if tot == 0:
+        return 0.0, used
+    matched = float(weights.filter(pl.col("hts10").is_in(list(ref)))["imports_usd"].sum())
+    return matched / tot, used
+
+
+@dataclass(frozen=True)
+class Sector:
+    """The sectors of one HTS10 line."""
+
+    hts10: str
+    gtap: str | None
+    gtap_name: str | None
+    hs_section: str | None
+    hs_section_name: str | None
+
+
+def sectors_of(codes: Iterable[str] | pl.Series) -> pl.DataFrame:
+    """GTAP-45 sector and HS section for each code: ``hts10, gtap, gtap_name, hs_section, hs_section_name``."""
+    s = pl.Series("hts10", list(codes), dtype=pl.Utf8).str.replace_all(r"[.\s]", "")
+    shape = _shipped("weights_hts10_shape.parquet").select("hts10", "gtap")
+    names = _shipped("weights_gtap_sectors.csv")
+    chapters = _shipped("weights_hs_chapters.csv").rename(
+        {"section": "hs_section", "section_name": "hs_section_name"}
+    )
+    return (
+        pl.DataFrame(s)
+        .with_columns(pl.col("hts10").str.slice(0, 2).alias("chapter"))
+        .join(shape, on="hts10", how="left", maintain_order="left")
+        .join(names, on="gtap", how="left", maintain_order="left")
+        .join(chapters, on="chapter", how="left", maintain_order="left")
+        .select("hts10", "gtap", "gtap_name", "hs_section", "hs_section_name")
+    )
+
+
+def sector_of(hts10: str) -> Sector:
+    """GTAP-45 sector and HS section of one HTS10 line (``gtap`` is None for lines outside the
+    crosswalk, e.g. chapter 98)."""
+    r = sectors_of([hts10]).row(0, named=True)
+    return Sector(**r)
