@@ -7,7 +7,8 @@ For each rule, in the catalogue's evaluation order (every rule before the rules 
 2. *statutory rate* by ``kind``: ``add`` charges ``rate x share``; ``floor`` charges
    ``max(0, rate - base) x share`` (all-in ``max(MFN, rate)``); ``exempt`` charges nothing;
 3. *owed* = statutory x (1 - displaced share), where a rule is displaced by an earlier rule that
-   excludes it and is "subject to" duty (owes more than 0%, CSMS 65054270; exemptions always count),
+   excludes it and is "subject to" duty (owes more than 0%, CSMS 65054270; exemptions and floors
+   always count: the paired "MFN at or above the floor" heading still replaces the general rate),
    on the share of value that rule is charged on (the metal content of a derivative, EO 14257 §3(b));
 4. the owed rate adds to its authority's column.
 
@@ -196,7 +197,7 @@ class Engine:
                 self.as_of is None or self.as_of >= ref.measure.refundable.from_
             ):
                 refundable += owed
-            trigger = live & ((owed > 0) | (rule.kind == "exempt"))
+            trigger = live & ((owed > 0) | (rule.kind != "add"))
             if trigger.any():
                 self._displace(rule, trigger, share, days, displaced, displaced_by, len(traces), ref.id)
             if explain:
@@ -292,7 +293,9 @@ def _steps_overlap(steps: list[Any], dmin: np.datetime64, dmax: np.datetime64) -
     return False
 
 
-def explain_row(result: EngineResult, row: int, base_rate: float, base_note: str) -> list[dict[str, Any]]:
+def explain_row(
+    result: EngineResult, row: int, base_rate: float, base_note: str, as_of: dt.date | None = None
+) -> list[dict[str, Any]]:
     """The components of one row: the base rate, then every rule that covered it, applied or not."""
     comps: list[dict[str, Any]] = [
         {
@@ -349,7 +352,8 @@ def explain_row(result: EngineResult, row: int, base_rate: float, base_note: str
                 f"applies: {'max(MFN, ' + _pct(step.rate) + ') all-in' if rule.kind == 'floor' and step else rule.title}",
                 True,
             )
-        refundable = tr.ref.measure.refundable is not None and owed > 0
+        refund = tr.ref.measure.refundable
+        refundable = refund is not None and owed > 0 and (as_of is None or as_of >= refund.from_)
         comps.append(
             {
                 "measure": tr.ref.id,
