@@ -129,6 +129,21 @@ def _from_store(db: Path, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     return exact, hs2
 
 
+@functools.lru_cache(maxsize=4)
+def _shipped_weights(covered: frozenset[str], exact: bool) -> pl.DataFrame:
+    """The shipped 2024 weights for every partner not in ``covered`` (cached: frames are immutable)."""
+    parts = []
+    done = set(covered)
+    if exact:
+        ex = _shipped("weights_exact.parquet").filter(~pl.col("partner").is_in(list(done)))
+        parts.append(_exact_frame(ex, SHIPPED_YEAR))
+        done |= set(ex["partner"].unique().to_list())
+    parts.append(gtap_spread().filter(~pl.col("partner").is_in(list(done))))
+    return (
+        pl.concat(parts, how="vertical").select(WEIGHT_COLUMNS).with_columns(pl.col("grain").cast(GRAIN_ENUM))
+    )
+
+
 def load_weights(
     db: Path | str | None = None, year: int = SHIPPED_YEAR, *, exact: bool = True
 ) -> pl.DataFrame:
@@ -156,20 +171,17 @@ def load_weights(
     elif db is not None:
         raise DataError(f"{store_path}: no trade store here")
     if year == SHIPPED_YEAR:
-        shipped = gtap_spread()
-        if exact:
-            ex = _shipped("weights_exact.parquet").filter(~pl.col("partner").is_in(list(covered)))
-            parts.append(_exact_frame(ex, year))
-            covered |= set(ex["partner"].unique().to_list())
-        parts.append(shipped.filter(~pl.col("partner").is_in(list(covered))))
+        parts.append(_shipped_weights(frozenset(covered), exact))
     elif not parts:
         raise DataError(
             f"no import weights for {year}: the shipped table is for {SHIPPED_YEAR}; load {year} data "
-            "with `tariffscope data pull --year {year}` or `tariffscope data import`"
+            f"with `tariffscope data pull --year {year}` or `tariffscope data import`"
         )
-    return (
-        pl.concat(parts, how="vertical").select(WEIGHT_COLUMNS).with_columns(pl.col("grain").cast(GRAIN_ENUM))
-    )
+    if len(parts) == 1:
+        return parts[0]
+    return pl.concat(
+        [p.with_columns(pl.col("grain").cast(GRAIN_ENUM)) for p in parts], how="vertical"
+    ).select(WEIGHT_COLUMNS)
 
 
 def grain_summary(weights: pl.DataFrame) -> pl.DataFrame:
