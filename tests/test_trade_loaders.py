@@ -207,3 +207,19 @@ def test_detect_format(tmp_path: Path) -> None:
     assert detect_format(g) == "camx"
     with pytest.raises(DataError, match="no such file"):
         load(tmp_path / "missing.csv")
+
+
+@pytest.mark.shared
+def test_camx_folder_reports_rows_per_file(tmp_path: Path) -> None:
+    src = TRADE / "ca_mx_hts10_monthly_2025"
+    for m in ("01", "02"):
+        text = gzip.decompress((src / f"usmca_product_shares_2025_{m}.csv.gz").read_bytes()).decode()
+        lines = text.splitlines(keepends=True)
+        lines[3] = lines[3].replace(",1220,", ",9999,")
+        (tmp_path / f"usmca_product_shares_2025_{m}.csv").write_text("".join(lines))
+    r = load(tmp_path)
+    assert r.fmt == "camx" and r.n_skipped == 2
+    assert r.skipped["field"].to_list() == [
+        "usmca_product_shares_2025_01.csv:cty_code",
+        "usmca_product_shares_2025_02.csv:cty_code",
+    ]

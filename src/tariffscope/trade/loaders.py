@@ -585,14 +585,13 @@ def load_camx(path: Path) -> LoadResult:
     if not files:
         raise DataError(f"{path}: no CSV files in the folder")
     parts = [_camx_file(f) for f in files]
-    issues = [p.issues.with_columns(pl.lit(Path(p.source).name).alias("_f")) for p in parts]
-    merged = pl.concat([i.drop("_f") for i in issues]) if len(parts) > 1 else parts[0].issues
+    merged = parts[0].issues
     if len(parts) > 1:
-        # Row numbers are per file: prefix the file in the field so the report stays unambiguous.
+        # Row numbers are per file: name the file in ``field`` ("<file>:<field>") to keep them apart.
         merged = pl.concat(
             [
-                i.with_columns((pl.col("_f") + pl.lit(":") + pl.col("field")).alias("field")).drop("_f")
-                for i in issues
+                p.issues.with_columns((pl.lit(Path(p.source).name + ":") + pl.col("field")).alias("field"))
+                for p in parts
             ]
         )
     return LoadResult(frame=pl.concat([p.frame for p in parts]), issues=merged, source=str(path), fmt="camx")

@@ -77,7 +77,11 @@ class LoadResult:
 
     @property
     def n_skipped(self) -> int:
-        return int(self.skipped["row"].n_unique()) if self.issues.height else 0
+        if not self.issues.height:
+            return 0
+        # one row may have several issues; rows of different files (``"<file>:<field>"``) are distinct
+        keys = self.skipped.select("row", pl.col("field").str.extract(r"^(.+):", 1).alias("file"))
+        return int(keys.unique().height)
 
     def summary(self) -> str:
         s = f"{self.source}: {self.frame.height:,} rows loaded ({self.fmt})"

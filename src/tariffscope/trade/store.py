@@ -158,9 +158,7 @@ class TradeStore:
                 [load_id],
             )
             con.unregister("_issues")
-            n_skipped = (
-                int(issues.filter(pl.col("action") == "skipped")["row"].n_unique()) if issues.height else 0
-            )
+            n_skipped = result.n_skipped
             n_cleaned = int((issues["action"] == "cleaned").sum()) if issues.height else 0
             con.execute(
                 "INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
