@@ -61,7 +61,10 @@ def classifiable_codes(lines: list[str], start: str, stop: str) -> list[str]:
     i = next(k for k, s in enumerate(lines) if re.search(start, s))
     j = next(k for k in range(i + 1, len(lines)) if re.search(stop, lines[k]))
     text = " ".join(lines[i:j])
-    return [m.group(1).replace(".", "") for m in re.finditer(r"classifiable in\s+subheading\s+(\d{4}\.\d{2}\.\d{2})", text)]
+    return [
+        m.group(1).replace(".", "")
+        for m in re.finditer(r"classifiable in\s+subheading\s+(\d{4}\.\d{2}\.\d{2})", text)
+    ]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -88,11 +91,30 @@ def write_list(name: str, header: list[str], rows: list[list[str]], sources: lis
 # --- the reciprocal country headings, from the chapter 99 lines of every HTS revision -----------------
 
 EU_NAMES = {"the European Union", "European Union"}
-NAME_FIX = {"Côte d`Ivoire": "CI", "Côte d’Ivoire": "CI", "Côte D’Ivoire": "CI", "Burma": "MM", "Myanmar (Burma)": "MM", "Laos": "LA",
-            "South Korea": "KR", "Turkey": "TR", "the Philippines": "PH", "the United Kingdom": "GB",
-            "Democratic Republic of the Congo": "CD", "the Democratic Republic of the Congo": "CD",
-            "Falkland Islands": "FK", "Taiwan": "TW", "Vietnam": "VN", "Brunei": "BN", "Syria": "SY",
-            "Moldova": "MD", "Bolivia": "BO", "Venezuela": "VE", "Macau": "MO", "Hong Kong": "HK"}
+NAME_FIX = {
+    "Côte d`Ivoire": "CI",
+    "Côte d’Ivoire": "CI",
+    "Côte D’Ivoire": "CI",
+    "Burma": "MM",
+    "Myanmar (Burma)": "MM",
+    "Laos": "LA",
+    "South Korea": "KR",
+    "Turkey": "TR",
+    "the Philippines": "PH",
+    "the United Kingdom": "GB",
+    "Democratic Republic of the Congo": "CD",
+    "the Democratic Republic of the Congo": "CD",
+    "Falkland Islands": "FK",
+    "Taiwan": "TW",
+    "Vietnam": "VN",
+    "Brunei": "BN",
+    "Syria": "SY",
+    "Moldova": "MD",
+    "Bolivia": "BO",
+    "Venezuela": "VE",
+    "Macau": "MO",
+    "Hong Kong": "HK",
+}
 
 
 def iso(name: str) -> str:
@@ -127,10 +149,14 @@ def chapter99_history(hts_dir: Path) -> dict[str, list[tuple[str, str, str, str]
         fn = hts_dir / (f"hts_{rev}.json.gz" if rev.startswith("2026") else f"hts_2025_{rev}.json.gz")
         if not fn.exists():
             continue
-        for x in json.load(gzip.open(fn)):
+        with gzip.open(fn) as fh:
+            entries = json.load(fh)
+        for x in entries:
             h = x.get("htsno") or ""
             if h.startswith(("9903.01.", "9903.02.")):
-                out.setdefault(h, []).append((rev, r["effective_date"], x.get("general") or "", x["description"]))
+                out.setdefault(h, []).append(
+                    (rev, r["effective_date"], x.get("general") or "", x["description"])
+                )
     return out
 
 
@@ -139,9 +165,21 @@ def chapter99_history(hts_dir: Path) -> dict[str, list[tuple[str, str, str, str]
 PHASE1_SKIP = {"9903.01.63"}
 PHASE2_SKIP = {"9903.02.01", "9903.02.19", "9903.02.20", "9903.02.30"}
 PHASE2_END = {  # heading -> (first entry date without the rate, cite, recorded)
-    "9903.02.56": ("2025-11-14", "fr-90-55964 (Korea 15% floor 9903.02.79/.80 retroactive to 2025-11-14)", "2025-12-04"),
-    "9903.02.58": ("2025-11-14", "fr-swiss-2025 (Swiss 15% floor 9903.02.82/.83 retroactive to 2025-11-14)", "2026-01-01"),
-    "9903.02.36": ("2025-11-14", "fr-swiss-2025 (Liechtenstein 15% floor 9903.02.87/.88 retroactive to 2025-11-14)", "2026-01-01"),
+    "9903.02.56": (
+        "2025-11-14",
+        "fr-90-55964 (Korea 15% floor 9903.02.79/.80 retroactive to 2025-11-14)",
+        "2025-12-04",
+    ),
+    "9903.02.58": (
+        "2025-11-14",
+        "fr-swiss-2025 (Swiss 15% floor 9903.02.82/.83 retroactive to 2025-11-14)",
+        "2026-01-01",
+    ),
+    "9903.02.36": (
+        "2025-11-14",
+        "fr-swiss-2025 (Liechtenstein 15% floor 9903.02.87/.88 retroactive to 2025-11-14)",
+        "2026-01-01",
+    ),
 }
 
 
@@ -165,7 +203,9 @@ def phase_yaml(hist: dict[str, list[tuple[str, str, str, str]]], phase: int) -> 
             ]
             transit = ""
         else:
-            steps = [f"      - {{from: 2025-08-07, rate: {rate}, cite: eo-14326 Annex I; {h} (HTS 2025 rev 18)}}"]
+            steps = [
+                f"      - {{from: 2025-08-07, rate: {rate}, cite: eo-14326 Annex I; {h} (HTS 2025 rev 18)}}"
+            ]
             if h in PHASE2_END:
                 end, cite, rec = PHASE2_END[h]
                 steps.append(f"      - {{from: {end}, rate: null, cite: '{cite}', recorded: {rec}}}")
@@ -177,7 +217,11 @@ def phase_yaml(hist: dict[str, list[tuple[str, str, str, str]]], phase: int) -> 
                 + h
                 + "}\n"
             )
-        tags = "[reciprocal_country, annex_ii_exempt]" if phase == 1 else "[reciprocal_country, annex_ii_exempt, particular_exempt]"
+        tags = (
+            "[reciprocal_country, annex_ii_exempt]"
+            if phase == 1
+            else "[reciprocal_country, annex_ii_exempt, particular_exempt]"
+        )
         rules.append(
             f"  - id: {rid}\n"
             f"    title: '{'Phase 1' if phase == 1 else 'Phase 2'} country rate +{rate * 100:g}% ({cnote})'\n"
@@ -190,7 +234,7 @@ def phase_yaml(hist: dict[str, list[tuple[str, str, str, str]]], phase: int) -> 
             + "    steps:\n"
             + "\n".join(steps)
             + "\n    excludes:\n"
-            f"      - {{target: us.ieepa.reciprocal/baseline, cite: eo-14257 sec. 3(b)}}\n"
+            "      - {target: us.ieepa.reciprocal/baseline, cite: eo-14257 sec. 3(b)}\n"
         )
     if phase == 1:
         head = (
@@ -251,6 +295,10 @@ def phase_yaml(hist: dict[str, list[tuple[str, str, str, str]]], phase: int) -> 
     return head + "".join(rules)
 
 
+def _undated(text: str | None) -> str:
+    return re.sub(r"generated by scripts/build_lists_ieepa.py on \S+", "", text or "")
+
+
 def build(check: bool) -> int:
     data = shared_data()
     hts_dir, lists_dir = data / "hts", data / "lists"
@@ -261,14 +309,18 @@ def build(check: bool) -> int:
     problems: list[str] = []
 
     # Annex II (note 2(v)(iii)(a), heading 9903.01.32): the current text, windows from the Yale list
-    annex = note_codes(lines, r"\(a\) As provided for in heading 9903\.01\.32", r"\(b\) As provided in heading 9903\.02\.78")
+    annex = note_codes(
+        lines, r"\(a\) As provided for in heading 9903\.01\.32", r"\(b\) As provided in heading 9903\.02\.78"
+    )
     yale_path = lists_dir / "annex_ii_first_appearance.csv"
     yale = read_csv(yale_path)
     ycur = {r["prefix"] for r in yale if na(r["end_effective_date"]) == ""}
     t_only = [c for c in annex if not any(c.startswith(p) for p in ycur)]
     y_only = [p for p in ycur if not any(c.startswith(p) or p.startswith(c) for c in annex)]
     if t_only or y_only:
-        problems.append(f"annex_ii: text-only {t_only[:5]} ({len(t_only)}), list-only {y_only[:5]} ({len(y_only)})")
+        problems.append(
+            f"annex_ii: text-only {t_only[:5]} ({len(t_only)}), list-only {y_only[:5]} ({len(y_only)})"
+        )
     rows = [[r["prefix"], na(r["first_effective_date"]), na(r["end_effective_date"])] for r in yale]
     known = {r[0] for r in rows}
     rows += [[c, "", ""] for c in annex if c not in known]
@@ -276,14 +328,20 @@ def build(check: bool) -> int:
         "Annex II to EO 14257 as amended (note 2(v)(iii)(a), heading 9903.01.32); from/to = first/last entry date",
         ["hts", "from", "to"],
         rows,
-        [src_text + ": codes in force at rev. 6",
-         f"annex_ii_first_appearance.csv (Budget Lab at Yale tariff-rate-tracker, MIT; sha256 {sha256(yale_path)}...): "
-         "dated windows and codes removed before rev. 6 (EO 14346 from 2025-09-08; agricultural additions 2025-11-13)"],
+        [
+            src_text + ": codes in force at rev. 6",
+            f"annex_ii_first_appearance.csv (Budget Lab at Yale tariff-rate-tracker, MIT; sha256 {sha256(yale_path)}...): "
+            "dated windows and codes removed before rev. 6 (EO 14346 from 2025-09-08; agricultural additions 2025-11-13)",
+        ],
     )
-    particular = classifiable_codes(lines, r"\(b\) As provided in heading 9903\.02\.78", r"^\(iv\) As provided in 9903\.01\.26")
+    particular = classifiable_codes(
+        lines, r"\(b\) As provided in heading 9903\.02\.78", r"^\(iv\) As provided in 9903\.01\.26"
+    )
     out[LISTS / "annex_ii_particular.csv"] = write_list(
         "particular articles of note 2(v)(iii)(b), heading 9903.02.78 (from 2025-11-13)",
-        ["hts", "from", "to"], [[c, "2025-11-13", ""] for c in particular], [src_text],
+        ["hts", "from", "to"],
+        [[c, "2025-11-13", ""] for c in particular],
+        [src_text],
     )
 
     # Brazil Annex I (note 2(x)(iii), heading 9903.01.81) and the 2025-11-13 additions (9903.01.90)
@@ -292,31 +350,63 @@ def build(check: bool) -> int:
     out[LISTS / "ieepa_brazil_exempt.csv"] = write_list(
         "products of Brazil exempt from the EO 14323 +40% (9903.01.81 Annex I from 2025-08-06; 9903.01.90 from 2025-11-13)",
         ["hts", "from", "to", "heading"],
-        [[r["hts10"].replace(".", ""), r["effective_date_start"], na(r["effective_date_end"]),
-          "9903.01.81" if r["effective_date_start"] == "2025-08-06" else "9903.01.90"]
-         for r in eo_rows if r["ch99_code"] == "9903.01.77"],
-        [f"country_eo_exempt_products.csv (Budget Lab at Yale tariff-rate-tracker, MIT; sha256 {sha256(eo_path)}...), "
-         "scraped from EO 14323 Annex I and the EO of 2025-11-20 Annex II"],
+        [
+            [
+                r["hts10"].replace(".", ""),
+                r["effective_date_start"],
+                na(r["effective_date_end"]),
+                "9903.01.81" if r["effective_date_start"] == "2025-08-06" else "9903.01.90",
+            ]
+            for r in eo_rows
+            if r["ch99_code"] == "9903.01.77"
+        ],
+        [
+            f"country_eo_exempt_products.csv (Budget Lab at Yale tariff-rate-tracker, MIT; sha256 {sha256(eo_path)}...), "
+            "scraped from EO 14323 Annex I and the EO of 2025-11-20 Annex II"
+        ],
     )
 
     # Section 122 (note 2(aa)(ii) heading 9903.03.03; (iii) heading 9903.03.04)
-    s122 = note_codes(lines, r"\(ii\) As provided in heading 9903\.03\.03", r"\(iii\) As provided in heading 9903\.03\.04")
+    s122 = note_codes(
+        lines, r"\(ii\) As provided in heading 9903\.03\.03", r"\(iii\) As provided in heading 9903\.03\.04"
+    )
     y122_path = lists_dir / "s122_exempt_products.csv"
     y122 = {r["hts8"] for r in read_csv(y122_path)}
-    aircraft = note_codes(lines, r"\(iv\) As provided in heading 9903\.03\.05", r"\(v\) As provided in heading 9903\.03\.06")
-    t8 = {c[:8] for c in s122} | set(classifiable_codes(
-        lines, r"\(iii\) As provided in heading 9903\.03\.04", r"\(iv\) As provided in heading 9903\.03\.05"
-    )) | {c[:8] for c in aircraft}
+    aircraft = note_codes(
+        lines, r"\(iv\) As provided in heading 9903\.03\.05", r"\(v\) As provided in heading 9903\.03\.06"
+    )
+    t8 = (
+        {c[:8] for c in s122}
+        | set(
+            classifiable_codes(
+                lines,
+                r"\(iii\) As provided in heading 9903\.03\.04",
+                r"\(iv\) As provided in heading 9903\.03\.05",
+            )
+        )
+        | {c[:8] for c in aircraft}
+    )
     if t8 != y122:
-        problems.append(f"s122: text-only {sorted(t8 - y122)[:5]} ({len(t8 - y122)}), list-only {sorted(y122 - t8)[:5]} ({len(y122 - t8)})")
+        problems.append(
+            f"s122: text-only {sorted(t8 - y122)[:5]} ({len(t8 - y122)}), list-only {sorted(y122 - t8)[:5]} ({len(y122 - t8)})"
+        )
     out[LISTS / "s122_exempt.csv"] = write_list(
         "Section 122 exempt products (note 2(aa)(ii), heading 9903.03.03; Proc 11012 Annex I)",
-        ["hts"], [[c] for c in s122],
-        [src_text, f"checked against s122_exempt_products.csv (Yale tracker, MIT; sha256 {sha256(y122_path)}...)"],
+        ["hts"],
+        [[c] for c in s122],
+        [
+            src_text,
+            f"checked against s122_exempt_products.csv (Yale tracker, MIT; sha256 {sha256(y122_path)}...)",
+        ],
     )
-    part122 = classifiable_codes(lines, r"\(iii\) As provided in heading 9903\.03\.04", r"\(iv\) As provided in heading 9903\.03\.05")
+    part122 = classifiable_codes(
+        lines, r"\(iii\) As provided in heading 9903\.03\.04", r"\(iv\) As provided in heading 9903\.03\.05"
+    )
     out[LISTS / "s122_particular.csv"] = write_list(
-        "Section 122 particular articles (note 2(aa)(iii), heading 9903.03.04)", ["hts"], [[c] for c in part122], [src_text]
+        "Section 122 particular articles (note 2(aa)(iii), heading 9903.03.04)",
+        ["hts"],
+        [[c] for c in part122],
+        [src_text],
     )
 
     # fentanyl carve-outs (energy 9903.01.13, potash 9903.01.05 / .15)
@@ -325,8 +415,10 @@ def build(check: bool) -> int:
         "IEEPA fentanyl 10% carve-outs: energy and potash of Canada (9903.01.13/.15), potash of Mexico (9903.01.05)",
         ["hts", "category", "heading"],
         [[r["hts8"], r["category"], r["ch99_code"]] for r in read_csv(fc_path)],
-        [f"fentanyl_carveout_products.csv (Yale tracker, MIT; sha256 {sha256(fc_path)}...), from notes 2(k)/(l) "
-         "and EO 14193 sec. 2 (energy and energy resources per EO 14156)"],
+        [
+            f"fentanyl_carveout_products.csv (Yale tracker, MIT; sha256 {sha256(fc_path)}...), from notes 2(k)/(l) "
+            "and EO 14193 sec. 2 (energy and energy resources per EO 14156)"
+        ],
     )
 
     # floor exemptions: EU 9903.02.74-.77, Korea 9903.02.81, Switzerland/Liechtenstein 9903.02.84-.86/.89-.91
@@ -335,11 +427,15 @@ def build(check: bool) -> int:
     out[LISTS / "floor_exempt.csv"] = write_list(
         "exemptions from the EU / Korea / Swiss-Liechtenstein 15% floors; from = legal (retroactive) start",
         ["hts", "country_group", "category", "heading", "from", "to"],
-        [[r["hts8"], r["country_group"], r["category"], r["ch99_code"], legal_from[r["country_group"]], ""]
-         for r in read_csv(fl_path)],
-        [f"floor_exempt_products.csv (Yale tracker, MIT; sha256 {sha256(fl_path)}...); its dates are the HTS "
-         "publication dates, replaced here by the legal start dates (EU 90 FR 46136: 2025-09-01; Korea and "
-         "Switzerland/Liechtenstein: 2025-11-14)"],
+        [
+            [r["hts8"], r["country_group"], r["category"], r["ch99_code"], legal_from[r["country_group"]], ""]
+            for r in read_csv(fl_path)
+        ],
+        [
+            f"floor_exempt_products.csv (Yale tracker, MIT; sha256 {sha256(fl_path)}...); its dates are the HTS "
+            "publication dates, replaced here by the legal start dates (EU 90 FR 46136: 2025-09-01; Korea and "
+            "Switzerland/Liechtenstein: 2025-11-14)"
+        ],
     )
 
     # Section 301 China lists and exclusions
@@ -348,7 +444,9 @@ def build(check: bool) -> int:
         "Section 301 China product lists (note 20 lists 1-4A, note 31 four-year-review lists) by heading",
         ["hts", "list", "heading"],
         [[r["hts8"], r["list"], r["ch99_code"]] for r in read_csv(s301_path)],
-        [f"s301_product_lists.csv (Yale tracker, MIT; sha256 {sha256(s301_path)}...), from HTSUS notes 20 and 31"],
+        [
+            f"s301_product_lists.csv (Yale tracker, MIT; sha256 {sha256(s301_path)}...), from HTSUS notes 20 and 31"
+        ],
     )
     ex_path = lists_dir / "s301_exclusion_lines.csv"
     excl = [r for r in read_csv(ex_path) if r["ch99_code"] in ("9903.88.69", "9903.88.70")]
@@ -356,19 +454,35 @@ def build(check: bool) -> int:
         "Section 301 China exclusions in force (9903.88.69 from 2024-06-15, 9903.88.70 from 2024-01-01), "
         "extended through 2026-11-09 (last day; 90 FR 50729 window to 2026-11-10 exclusive)",
         ["hts", "heading", "from", "to"],
-        [[r["hts10"], r["ch99_code"], "2024-06-15" if r["ch99_code"] == "9903.88.69" else "2024-01-01", "2026-11-09"]
-         for r in excl],
-        [f"s301_exclusion_lines.csv (Yale tracker, MIT; sha256 {sha256(ex_path)}...), notes 20(vvv)/(www); "
-         "dates from headings 9903.88.69/.70"],
+        [
+            [
+                r["hts10"],
+                r["ch99_code"],
+                "2024-06-15" if r["ch99_code"] == "9903.88.69" else "2024-01-01",
+                "2026-11-09",
+            ]
+            for r in excl
+        ],
+        [
+            f"s301_exclusion_lines.csv (Yale tracker, MIT; sha256 {sha256(ex_path)}...), notes 20(vvv)/(www); "
+            "dates from headings 9903.88.69/.70"
+        ],
     )
     sol_path = lists_dir / "s201_solar_products.csv"
     out[LISTS / "s201_solar.csv"] = write_list(
         "Section 201 CSPV safeguard products (note 18; 9903.45.22 cells over quota, 9903.45.25 modules)",
         ["hts", "heading", "kind"],
-        [[r["hts10"], *(("9903.45.22", "cells") if r["hts10"].startswith("854142") else ("9903.45.25", "modules"))]
-         for r in read_csv(sol_path)],
-        [f"s201_solar_products.csv (Yale tracker, MIT; sha256 {sha256(sol_path)}...); headings assigned by note 18(c) "
-         "(cells, 8541.42) and 18(g) (modules, 8541.43)"],
+        [
+            [
+                r["hts10"],
+                *(("9903.45.22", "cells") if r["hts10"].startswith("854142") else ("9903.45.25", "modules")),
+            ]
+            for r in read_csv(sol_path)
+        ],
+        [
+            f"s201_solar_products.csv (Yale tracker, MIT; sha256 {sha256(sol_path)}...); headings assigned by note 18(c) "
+            "(cells, 8541.42) and 18(g) (modules, 8541.43)"
+        ],
     )
 
     hist = chapter99_history(hts_dir)
@@ -380,8 +494,7 @@ def build(check: bool) -> int:
     changed = []
     for path, content in out.items():
         old = path.read_text(encoding="utf-8") if path.exists() else None
-        strip = (lambda s: re.sub(r"generated by scripts/build_lists_ieepa.py on \S+", "", s or ""))
-        if strip(old) != strip(content):
+        if _undated(old) != _undated(content):
             changed.append(path.name)
             if not check:
                 path.write_text(content, encoding="utf-8")
