@@ -1,0 +1,340 @@
+"""The workbench's REST API and pages: ``create_app()`` builds the FastAPI application.
+
+Every endpoint calls the same engine function as the CLI (see :mod:`tariffscope.web.services`) and
+answers with the CLI's JSON field names. Bad input is a 4xx whose JSON names the field
+(``{"detail": ..., "field": ...}``); an unexpected failure is a bare 500 with no stack trace.
+Static files are served from the package (no CDN), so the workbench works offline.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import polars as pl
+from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tariffscope import __version__
+from tariffscope.errors import TariffscopeError
+from tariffscope.web import services as sv
+from tariffscope.web.feeds import atom_feed
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("tariffscope.web")
+
+Fmt = Literal["json", "csv"]
+HTS_Q = Query(min_length=2, max_length=20, description="HTS code, dotted or plain: 8703.23.01.90")
+ORIGIN_Q = Query(min_length=2, max_length=60, description="origin: ISO2, ISO3 or Census code")
+DATE_Q = Query(max_length=10, description="entry date YYYY-MM-DD")
+OPT_DATE_Q = Query(max_length=10, description="YYYY-MM-DD")
+
+
+def _table(df: pl.DataFrame, fmt: Fmt, name: str) -> Response:
+    """A table as JSON rows or as a CSV download."""
+    if fmt == "csv":
+        return Response(
+            df.write_csv(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return JSONResponse(sv.to_records(df))
+
+
+def _api() -> APIRouter:
+    api = APIRouter(prefix="/api")
+
+    @api.get("/health", tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Version and which engine parts are installed."""
+        parts = {}
+        for mod in ("resolver.api", "analytics.etr", "analytics.exposure", "scenarios", "models.pe"):
+            try:
+                sv.engine_module(mod)
+                parts[mod] = True
+            except sv.Unavailable:
+                parts[mod] = False
+        return {"version": __version__, "engine": parts}
+
+    # --- rates -----------------------------------------------------------------------------------
+    @api.get("/rate", tags=["rates"])
+    def rate(
+        hts: Annotated[str, HTS_Q],
+        origin: Annotated[str, ORIGIN_Q],
+        date: Annotated[str, DATE_Q],
+        value: Annotated[float | None, Query(ge=0, le=1e13, description="customs value, USD")] = None,
+        quantity: Annotated[float | None, Query(ge=0, le=1e13)] = None,
+        metal_share: Annotated[float | None, Query(ge=0, le=1)] = None,
+        copper_share: Annotated[float | None, Query(ge=0, le=1)] = None,
+        us_content: Annotated[float | None, Query(ge=0, le=1)] = None,
+        claim: Annotated[str | None, Query(max_length=10, description="usmca")] = None,
+        as_of: Annotated[str | None, OPT_DATE_Q] = None,
+    ) -> dict[str, Any]:
+        """The duty on one entry line: the JSON of ``tariffscope rate --format json`` (plus ``hts``,
+        ``rates`` by authority, and each component's ``statutory_rate`` and ``title``)."""
+        return sv.rate(
+            hts, origin, date, value, quantity, metal_share, copper_share, us_content, claim, as_of
+        )
+
+    @api.post("/rate/batch", tags=["rates"])
+    async def rate_batch(
+        file: Annotated[UploadFile, File(description="CSV: hts10, origin, date [, value, quantity, ...]")],
+        as_of: Annotated[str | None, OPT_DATE_Q] = None,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """Resolve a CSV of entry lines (at most 20,000 rows, 4 MB); each row gets rates and a status."""
+        data = await file.read(sv.BATCH_MAX_BYTES + 1)
+        table = sv.rate_batch(data, as_of)
+        if format == "csv":
+            return _table(table, "csv", "rates")
+        n_bad = table.filter(pl.col("status") != "ok").height
+        return JSONResponse({"rows": sv.to_records(table), "priced": table.height - n_bad, "failed": n_bad})
+
+    @api.get("/timeline", tags=["rates"])
+    def timeline(
+        hts: Annotated[str, HTS_Q],
+        origin: Annotated[str, ORIGIN_Q],
+        start: Annotated[str, Query(alias="from", max_length=10)] = "2025-01-01",
+        end: Annotated[str, Query(alias="to", max_length=10)] = "2026-12-31",
+        as_of: Annotated[str | None, OPT_DATE_Q] = None,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """Every change point of a product's duty from one origin (``tariffscope timeline``)."""
+        return _table(sv.timeline(hts, origin, start, end, as_of), format, "timeline")
+
+    @api.get("/search", tags=["schedule"])
+    def search(
+        q: Annotated[str, Query(min_length=1, max_length=80, description="code prefix or words")],
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> list[dict[str, Any]]:
+        """HTS lines by code or by words of their (HS) descriptions."""
+        return sv.to_records(sv.search(q, limit))  # type: ignore[no-any-return,unused-ignore]
+
+    @api.get("/countries", tags=["schedule"])
+    def countries() -> list[dict[str, Any]]:
+        """Countries (ISO2, ISO3, Census code, name) and the catalogue's groups (EU27, ...)."""
+        from tariffscope.countries import countries_frame
+
+        rows = sv.to_records(countries_frame().select("iso2", "iso3", "census_code", "name"))
+        groups = [
+            {"iso2": k, "iso3": None, "census_code": None, "name": g.title, "group": True}
+            for k, g in sv.catalogue().groups.items()
+            if k not in ("ALL",)
+        ]
+        return [*rows, *groups]  # type: ignore[list-item,unused-ignore]
+
+    # --- measures and the regime-change feed ------------------------------------------------------
+    @api.get("/measures", tags=["measures"])
+    def measures(
+        authority: Annotated[str | None, Query(max_length=40)] = None,
+        origin: Annotated[str | None, Query(max_length=60)] = None,
+        on: Annotated[str | None, OPT_DATE_Q] = None,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """The catalogue's rules (``tariffscope measures list``): heading, countries, rate, dates."""
+        return _table(sv.measures(authority, origin, on), format, "measures")
+
+    @api.get("/measures/{measure_id:path}", tags=["measures"])
+    def measure(measure_id: Annotated[str, PathParam(max_length=120)]) -> dict[str, Any]:
+        """One measure with its instruments, rules, dated steps and citations (``measures show``)."""
+        return sv.measure(measure_id)
+
+    @api.get("/changes", tags=["measures"])
+    def changes(
+        since: Annotated[str | None, OPT_DATE_Q] = None,
+        until: Annotated[str | None, OPT_DATE_Q] = None,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """The dated regime-change feed: each step of each rule, newest first (also ``/feed.atom``)."""
+        df = sv.regime_changes(
+            sv.parse_date(since, "since", required=False), sv.parse_date(until, "until", required=False)
+        )
+        return _table(df, format, "regime_changes")
+
+    # --- analytics -------------------------------------------------------------------------------
+    @api.get("/etr", tags=["analytics"])
+    def etr(
+        partners: Annotated[str, Query(max_length=200, description="JP,KR,EU27 (codes or groups)")],
+        start: Annotated[str, Query(max_length=10)] = "2025-01-01",
+        end: Annotated[str, Query(max_length=10)] = "2026-12-31",
+        by: Annotated[Literal["partner", "authority", "sector"], Query()] = "partner",
+        view: Annotated[Literal["statutory", "adjusted"], Query()] = "statutory",
+        daily: Annotated[bool, Query(description="every day, or only the days the ETR changes")] = False,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """Effective tariff rate (import-weighted, all imports in the denominator) through time."""
+        plist = sv.parse_partners(partners)
+        if not plist:
+            raise sv.InputError("partners", "partners: give at least one partner code")
+        df = sv.etr(tuple(plist), start, end, "sector" if by == "sector" else "partner", view)
+        if not daily and by != "sector":
+            df = sv.compact_series(df, ["etr"])
+        return _table(df, format, "etr")
+
+    @api.get("/exposure", tags=["analytics"])
+    def exposure(
+        partner: Annotated[str, ORIGIN_Q],
+        date: Annotated[str, DATE_Q],
+        sector: Annotated[str | None, Query(max_length=60)] = None,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """A partner's exposure on a date: duty by sector and top products (``tariffscope exposure``)."""
+        return _analytics_table(
+            "exposure",
+            "exposure",
+            format,
+            sv.parse_country(partner, "partner"),
+            sv.parse_date(date, "date"),
+            sector=sector,
+        )
+
+    @api.get("/diff", tags=["analytics"])
+    def diff(
+        partner: Annotated[str, ORIGIN_Q],
+        start: Annotated[str, Query(alias="from", max_length=10)],
+        end: Annotated[str, Query(alias="to", max_length=10)],
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """What changed for a partner between two dates, line by line (``tariffscope diff``)."""
+        return _analytics_table(
+            "diff",
+            "diff",
+            format,
+            sv.parse_country(partner, "partner"),
+            sv.parse_date(start, "from"),
+            sv.parse_date(end, "to"),
+        )
+
+    @api.get("/rank", tags=["analytics"])
+    def rank(
+        date: Annotated[str, DATE_Q],
+        top: Annotated[int, Query(ge=1, le=250)] = 30,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """Partners ranked by effective tariff rate on a date (``tariffscope rank``)."""
+        return _analytics_table("rank", "rank", format, sv.parse_date(date, "date"), top=top)
+
+    @api.get("/refunds", tags=["analytics"])
+    def refunds(
+        partner: Annotated[str | None, Query(max_length=60)] = None,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """IEEPA duties refundable after Learning Resources v. Trump (``tariffscope refunds``)."""
+        p = sv.parse_country(partner, "partner") if partner else None
+        return _analytics_table("refunds", "refunds", format, partner=p)
+
+    @api.get("/downloads/country-rates", tags=["downloads"])
+    def country_rates(date: Annotated[str, DATE_Q], format: Annotated[Fmt, Query()] = "csv") -> Response:
+        """Every partner's effective tariff rate on a date (CSV or JSON)."""
+        return _table(sv.country_rates(date), format, f"country_rates_{date}")
+
+    @api.get("/downloads/country-sector-rates", tags=["downloads"])
+    def country_sector_rates(
+        date: Annotated[str, DATE_Q],
+        partners: Annotated[str | None, Query(max_length=200)] = None,
+        format: Annotated[Fmt, Query()] = "csv",
+    ) -> Response:
+        """Effective tariff rate by partner x GTAP sector on a date (CSV or JSON)."""
+        plist = tuple(sv.parse_partners(partners)) if partners else ()
+        return _table(sv.country_sector_rates(date, plist), format, f"country_sector_rates_{date}")
+
+    # --- scenarios -------------------------------------------------------------------------------
+    from tariffscope.web import lab
+
+    api.include_router(lab.router)
+    return api
+
+
+def _analytics_table(module: str, fn: str, fmt: Fmt, *args: Any, **kwargs: Any) -> Response:
+    res = sv.call_analytics(module, fn, *args, **kwargs)
+    if isinstance(res, pl.DataFrame):
+        return _table(res, fmt, module)
+    return JSONResponse(sv.to_records(res))
+
+
+def create_app(*, warm: bool = False) -> FastAPI:
+    """The workbench application (pages at ``/``, the API under ``/api``, schema at ``/openapi.json``)."""
+    app = FastAPI(
+        title="tariffscope workbench",
+        version=__version__,
+        description="The US tariff regime of 2025-26 as executable, dated, cited data: the same engine as "
+        "the `tariffscope` CLI, with the same JSON field names.",
+    )
+    app.state.max_upload = sv.BATCH_MAX_BYTES
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Response:
+        size = request.headers.get("content-length")
+        if size is not None and (not size.isdigit() or int(size) > sv.BATCH_MAX_BYTES + 64 * 1024):
+            return JSONResponse(
+                {
+                    "detail": f"file: request body over the limit of {sv.BATCH_MAX_BYTES:,} bytes",
+                    "field": "file",
+                },
+                status_code=413,
+            )
+        response: Response = await call_next(request)
+        return response
+
+    @app.exception_handler(sv.InputError)
+    async def input_error(_: Request, exc: sv.InputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
+
+    @app.exception_handler(sv.Unavailable)
+    async def unavailable(_: Request, exc: sv.Unavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "field": None}, status_code=503)
+
+    @app.exception_handler(ImportError)
+    async def missing_part(_: Request, exc: ImportError) -> JSONResponse:
+        log.warning("engine part missing: %s", exc)
+        return JSONResponse(
+            {"detail": f"a part of the engine is not available: {exc}", "field": None}, status_code=503
+        )
+
+    @app.exception_handler(TariffscopeError)
+    async def engine_error(_: Request, exc: TariffscopeError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "field": None}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = exc.errors()
+        first = errs[0] if errs else {}
+        loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "body", "path")]
+        field = loc[-1] if loc else "request"
+        msg = f"{field}: {first.get('msg', 'invalid value')}"
+        return JSONResponse({"detail": msg, "field": field}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": str(exc.detail), "field": None}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error on %s", request.url.path)
+        return JSONResponse({"detail": "internal error (see the server log)", "field": None}, status_code=500)
+
+    app.include_router(_api())
+
+    @app.get("/feed.atom", tags=["measures"], response_class=Response)
+    def feed(request: Request) -> Response:
+        """Atom feed of dated regime changes (newest first)."""
+        base = str(request.base_url).rstrip("/")
+        return Response(atom_feed(sv.regime_changes(), base), media_type="application/atom+xml")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/robots.txt", include_in_schema=False)
+    def robots() -> PlainTextResponse:
+        return PlainTextResponse("User-agent: *\nDisallow: /\n")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if warm:
+        sv.warm_up()
+    return app

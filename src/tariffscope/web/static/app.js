@@ -1,0 +1,394 @@
+/* tariffscope workbench: pages over the REST API. Plain JS, no dependencies. */
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+
+// ---------- formatting ----------
+const pct = (x, d = 2) => (x === null || x === undefined || !isFinite(x) ? "—" : `${(100 * x).toFixed(d).replace(/\.?0+$/, "")}%`);
+function usd(x) {
+  if (x === null || x === undefined || !isFinite(x)) return "—";
+  const a = Math.abs(x);
+  for (const [div, suf] of [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]]) {
+    if (a >= div) return `${x < 0 ? "−" : ""}$${(a / div).toFixed(2)}${suf}`;
+  }
+  return `${x < 0 ? "−" : ""}$${a.toFixed(2)}`;
+}
+const num = (x) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("en", { maximumFractionDigits: 4 }));
+function esc(s) { return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]); }
+
+// ---------- API ----------
+class ApiError extends Error { constructor(msg, field, status) { super(msg); this.field = field; this.status = status; } }
+async function api(path, opts) {
+  const r = await fetch(path, opts);
+  let body = null;
+  try { body = await r.json(); } catch (_) { body = null; }
+  if (!r.ok) throw new ApiError((body && body.detail) || `request failed (${r.status})`, body && body.field, r.status);
+  return body;
+}
+function showError(box, err) {
+  box.innerHTML = err ? `<div class="error">${esc(err.message || err)}</div>` : "";
+}
+function busy(box, text = "Working…") { box.innerHTML = `<p class="busy">${esc(text)}</p>`; }
+
+// ---------- tables with CSV download ----------
+function toCSV(cols, rows) {
+  const cell = (v) => { const s = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v); return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
+  return [cols.map((c) => cell(c.label || c.key)).join(","), ...rows.map((r) => cols.map((c) => cell(r[c.key])).join(","))].join("\n") + "\n";
+}
+/** cols: [{key, label, fmt, num}] */
+function table(container, { title, cols, rows, name, rowClass, caption }) {
+  container.innerHTML = "";
+  if (title) { const h = document.createElement("h3"); h.textContent = title; container.appendChild(h); }
+  const bar = document.createElement("div"); bar.className = "tools";
+  const b = document.createElement("button");
+  b.type = "button"; b.className = "secondary small"; b.textContent = "Download CSV"; b.dataset.download = "csv";
+  b.setAttribute("aria-label", `Download table ${title || name} as CSV`);
+  b.addEventListener("click", () => TSChart.save(new Blob([toCSV(cols, rows)], { type: "text/csv" }), (name || "table") + ".csv"));
+  bar.appendChild(b); container.appendChild(bar);
+  const wrap = document.createElement("div"); wrap.className = "table-wrap";
+  const t = document.createElement("table"); t.className = "data";
+  if (caption) { const c = document.createElement("caption"); c.className = "note"; c.textContent = caption; t.appendChild(c); }
+  t.innerHTML += `<thead><tr>${cols.map((c) => `<th scope="col" class="${c.num ? "num" : ""}">${esc(c.label || c.key)}</th>`).join("")}</tr></thead>`;
+  const tb = document.createElement("tbody");
+  for (const r of rows) {
+    const tr = document.createElement("tr");
+    if (rowClass) tr.className = rowClass(r);
+    tr.innerHTML = cols.map((c) => `<td class="${c.num ? "num" : ""}">${c.html ? c.html(r) : esc(c.fmt ? c.fmt(r[c.key], r) : r[c.key] ?? "")}</td>`).join("");
+    tb.appendChild(tr);
+  }
+  t.appendChild(tb); wrap.appendChild(t); container.appendChild(wrap);
+  return t;
+}
+function kpis(container, items) {
+  container.innerHTML = items.map(([label, value, id]) => `<div class="kpi"${id ? ` id="${id}"` : ""}><div class="v">${esc(value)}</div><div class="l">${esc(label)}</div></div>`).join("");
+}
+
+// ---------- countries ----------
+let COUNTRIES = [];
+async function loadCountries() {
+  COUNTRIES = await api("/api/countries");
+  const opts = (groups) => COUNTRIES.filter((c) => groups || !c.group).map((c) => `<option value="${esc(c.iso2)}">${esc(c.name)} (${esc(c.iso2)})</option>`).join("");
+  for (const [id, def, groups] of [["#lookup-origin", "JP", false], ["#dash-partner", "JP", true], ["#lab-partner", "JP", false]]) {
+    const s = $(id); s.innerHTML = opts(groups); s.value = def;
+  }
+}
+
+// ---------- page: rate lookup ----------
+function setupSearch() {
+  const input = $("#lookup-hts"), list = $("#lookup-suggest");
+  let timer = null, items = [], active = -1;
+  const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; };
+  const choose = (i) => { if (items[i]) { input.value = items[i].hts || items[i].hts10; close(); } };
+  const render = () => {
+    list.innerHTML = items.map((it, i) => `<li role="option" id="sug-${i}" aria-selected="${i === active}"><code>${esc(it.hts || it.hts10)}</code>${esc((it.description || "").slice(0, 110))}</li>`).join("");
+    list.hidden = !items.length; input.setAttribute("aria-expanded", String(!!items.length));
+    if (active >= 0) input.setAttribute("aria-activedescendant", `sug-${active}`);
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q.length < 2) { close(); return; }
+    timer = setTimeout(async () => {
+      try { items = await api(`/api/search?q=${encodeURIComponent(q)}&limit=15`); } catch (_) { items = []; }
+      active = -1; render();
+    }, 180);
+  });
+  input.addEventListener("keydown", (e) => {
+    if (list.hidden) return;
+    if (e.key === "ArrowDown") { active = Math.min(items.length - 1, active + 1); render(); e.preventDefault(); }
+    else if (e.key === "ArrowUp") { active = Math.max(0, active - 1); render(); e.preventDefault(); }
+    else if (e.key === "Enter" && active >= 0) { choose(active); e.preventDefault(); }
+    else if (e.key === "Escape") close();
+  });
+  list.addEventListener("mousedown", (e) => { const li = e.target.closest("li"); if (li) { choose(+li.id.slice(4)); e.preventDefault(); } });
+  input.addEventListener("blur", () => setTimeout(close, 150));
+}
+
+async function doLookup(ev) {
+  if (ev) ev.preventDefault();
+  const hts = $("#lookup-hts").value.trim(), origin = $("#lookup-origin").value, date = $("#lookup-date").value;
+  const value = $("#lookup-value").value;
+  const err = $("#lookup-error"), out = $("#lookup-result");
+  showError(err, null);
+  if (!hts) { showError(err, "hts: type an HTS code or words and pick a product"); return; }
+  let code = hts;
+  if (!/^[\d.\s]+$/.test(hts)) {  // words: take the best search hit
+    const hits = await api(`/api/search?q=${encodeURIComponent(hts)}&limit=1`).catch(() => []);
+    if (!hits.length) { showError(err, `hts: no product matches “${hts}”`); return; }
+    code = hits[0].hts10; $("#lookup-hts").value = hits[0].hts || code;
+  }
+  busy(out, "Looking up…");
+  const q = new URLSearchParams({ hts: code, origin, date });
+  if (value) q.set("value", value);
+  history.replaceState(null, "", `#lookup?${q}`);
+  let r;
+  try { r = await api(`/api/rate?${q}`); } catch (e) { out.innerHTML = ""; showError(err, e); return; }
+  out.innerHTML = `
+    <div class="result-head">
+      <div><div class="total" id="lookup-total">${pct(r.total_rate)}</div><div class="note">total duty rate</div></div>
+      ${r.duty_usd !== null ? `<div><div class="total">${usd(r.duty_usd)}</div><div class="note">duty on the value given</div></div>` : ""}
+      ${r.refundable_rate ? `<div><div class="total" style="color:#8d6a37">${pct(r.refundable_rate)}</div><div class="note">refundable (IEEPA)</div></div>` : ""}
+      <div><strong>${esc(r.hts)}</strong> from <strong>${esc(r.origin)}</strong>, entered ${esc(r.date)}<br><span class="note">${esc((r.description || "").slice(0, 220))}</span></div>
+    </div>
+    <div id="lookup-components"></div>
+    <p class="note">API: <a href="/api/rate?${esc(q)}">/api/rate?${esc(q)}</a> (the JSON of <code>tariffscope rate --format json</code>)</p>
+    <div id="lookup-timeline"><p class="busy">Loading the rate timeline…</p></div>
+    <div id="lookup-timeline-table"></div>`;
+  table($("#lookup-components"), {
+    title: "Components", name: `rate_${r.hts10}_${r.origin}_${r.date}`, rows: r.components,
+    rowClass: (c) => (c.applied ? "applied" : "not-applied"),
+    cols: [
+      { key: "measure", label: "Measure" }, { key: "heading", label: "Heading" },
+      { key: "rate", label: "Rate owed", num: true, fmt: pct },
+      { key: "basis", label: "Basis" }, { key: "applied", label: "Applied", fmt: (v) => (v ? "yes" : "no") },
+      { key: "reason", label: "Why" }, { key: "citation", label: "Citation" },
+    ],
+  });
+  try {
+    const tl = await api(`/api/timeline?${new URLSearchParams({ hts: code, origin, from: "2025-01-01", to: "2026-12-31" })}`);
+    const pts = tl.map((row) => [row.date, row.total_rate]);
+    TSChart.line($("#lookup-timeline"), {
+      title: `Total duty on ${r.hts} from ${r.origin}, 2025–26`, name: `timeline_${r.hts10}_${r.origin}`, step: true,
+      series: [{ name: `${r.hts} from ${r.origin}`, points: pts }], yFormat: (v) => pct(v, 1),
+      annotations: tl.slice(1).map((row) => ({ date: row.date, label: row.what_changed, short: pct(row.total_rate, 1) })),
+    });
+    table($("#lookup-timeline-table"), {
+      title: "Rate timeline", name: `timeline_${r.hts10}_${r.origin}`, rows: tl,
+      cols: [{ key: "date", label: "From" }, { key: "total_rate", label: "Total", num: true, fmt: pct },
+        { key: "change", label: "Change", num: true, fmt: (v) => (v === null ? "" : (v > 0 ? "+" : "") + pct(v)) },
+        { key: "what_changed", label: "What changed" }, { key: "components", label: "Components" }],
+    });
+  } catch (e) { showError($("#lookup-timeline"), e); }
+}
+
+// ---------- page: partner dashboard ----------
+async function doDashboard(ev) {
+  if (ev) ev.preventDefault();
+  const partner = $("#dash-partner").value, start = $("#dash-start").value, end = $("#dash-end").value;
+  const date = $("#dash-date").value, view = $("#dash-view").value;
+  const compare = $("#dash-compare").value.split(",").map((s) => s.trim()).filter(Boolean);
+  const partners = [partner, ...compare.filter((c) => c.toUpperCase() !== partner)];
+  const err = $("#dash-error");
+  showError(err, null);
+  busy($("#dash-etr"), "Computing effective tariff rates (first time for a partner takes a few seconds)…");
+  const etrQ = new URLSearchParams({ partners: partners.join(","), start, end, view });
+  $("#dash-downloads").innerHTML = `ETR series: <a href="/api/etr?${etrQ}&format=csv">CSV</a> · <a href="/api/etr?${etrQ}">JSON</a> ·
+    Country rates on ${esc(date)}: <a href="/api/downloads/country-rates?date=${esc(date)}&format=csv">CSV</a> · <a href="/api/downloads/country-rates?date=${esc(date)}&format=json">JSON</a> ·
+    Country × sector rates: <a href="/api/downloads/country-sector-rates?date=${esc(date)}&partners=${esc(partners.join(","))}&format=csv">CSV</a> · <a href="/api/downloads/country-sector-rates?date=${esc(date)}&partners=${esc(partners.join(","))}&format=json">JSON</a>`;
+  const etrP = api(`/api/etr?${etrQ}`);
+  const evP = api(`/api/events?${new URLSearchParams({ partner, start, end })}`).catch(() => []);
+  const expP = api(`/api/exposure?${new URLSearchParams({ partner, date, view })}`);
+  try {
+    const [rows, events] = await Promise.all([etrP, evP]);
+    const byP = {};
+    for (const r of rows) (byP[r.partner] = byP[r.partner] || []).push([r.date, r.etr]);
+    TSChart.line($("#dash-etr"), {
+      title: `Effective tariff rate: ${partners.join(", ")} (${view})`, name: `etr_${partners.join("_")}`, step: true,
+      series: partners.filter((p) => byP[p]).map((p) => ({ name: p, points: byP[p] })), yFormat: (v) => pct(v, 1),
+      annotations: events.map((e) => ({ date: e.date, label: `${e.rule}: ${e.event} ${pct(e.new_rate)} (${e.cite})`, short: e.heading || e.authority })),
+    });
+    table($("#dash-events"), {
+      title: `Measures that changed for ${partner}`, name: `events_${partner}`, rows: events,
+      cols: [{ key: "date", label: "Date" }, { key: "heading", label: "Heading" }, { key: "rule", label: "Rule" },
+        { key: "event", label: "Event" }, { key: "old_rate", label: "Before", num: true, fmt: pct }, { key: "new_rate", label: "After", num: true, fmt: pct },
+        { key: "cite", label: "Citation" }],
+    });
+  } catch (e) { $("#dash-etr").innerHTML = ""; showError(err, e); }
+  try {
+    const x = await expP;
+    kpis($("#dash-kpis"), [
+      [`ETR on ${date}`, pct(x.etr), "kpi-etr"], ["of which above MFN", pct(x.etr_additional)],
+      ["Duty per year", usd(x.duty_usd_per_year)], ["Duty per hour", usd(x.duty_usd_per_hour), "kpi-hour"],
+      ["Imports (weights)", usd(x.imports_usd)], ["Weights", x.weights_grain || ""],
+    ]);
+    const comp = (x.composition || []).slice().sort((a, b) => (b.duty_usd_per_year || 0) - (a.duty_usd_per_year || 0)).slice(0, 15);
+    TSChart.bars($("#dash-sectors"), {
+      title: `${partner}: ETR by sector on ${date}`, name: `sectors_${partner}_${date}`,
+      items: comp.map((c) => ({ label: c.sector_name || c.sector || "?", value: c.etr })), valueFormat: (v) => pct(v, 1),
+    });
+    table($("#dash-authorities"), {
+      title: "By authority", name: `authorities_${partner}_${date}`, rows: x.authorities || [],
+      cols: Object.keys((x.authorities || [{}])[0] || {}).map((k) => ({ key: k, num: k !== "authority" && k !== "label", fmt: k.includes("usd") ? usd : k === "authority" || k === "label" ? undefined : pct })),
+    });
+    table($("#dash-top"), {
+      title: "Top products by duty", name: `top_products_${partner}_${date}`, rows: x.top_products || [],
+      cols: [{ key: "hts", label: "HTS" }, { key: "description", label: "Description", fmt: (v) => (v || "").slice(0, 90) },
+        { key: "imports_usd", label: "Imports", num: true, fmt: usd }, { key: "total_rate", label: "Rate", num: true, fmt: pct },
+        { key: "duty_usd_per_year", label: "Duty / year", num: true, fmt: usd }],
+    });
+  } catch (e) { showError(err, e); }
+  try {
+    const rf = await api(`/api/refunds?${new URLSearchParams({ partner })}`);
+    const rows = Array.isArray(rf) ? rf : rf.rows || rf.by_partner || [rf];
+    table($("#dash-refunds"), { title: "Refund exposure (IEEPA duties, Learning Resources v. Trump)", name: `refunds_${partner}`, rows,
+      cols: Object.keys(rows[0] || {}).filter((k) => typeof rows[0][k] !== "object").map((k) => ({ key: k, num: typeof rows[0][k] === "number", fmt: k.includes("usd") ? usd : k.includes("rate") || k.startsWith("etr") ? pct : undefined })) });
+  } catch (e) { $("#dash-refunds").innerHTML = `<h3>Refund exposure</h3><p class="note">${esc(e.message)}</p>`; }
+}
+
+// ---------- page: scenario lab ----------
+let labTimer = null, labSeq = 0;
+function labChanged() {
+  $("#lab-recip-out").textContent = `${$("#lab-recip").value}%`;
+  $("#lab-auto-out").textContent = `${$("#lab-auto").value}%`;
+  clearTimeout(labTimer);
+  labTimer = setTimeout(runLab, 250);
+}
+async function runLab(ev) {
+  if (ev) ev.preventDefault();
+  const seq = ++labSeq;
+  const body = {
+    partner: $("#lab-partner").value, reciprocal_rate: +$("#lab-recip").value / 100, auto_rate: +$("#lab-auto").value / 100,
+    effective: $("#lab-from").value, date: $("#lab-date").value, scenario: $("#lab-scenario").value || null,
+  };
+  const err = $("#lab-error");
+  showError(err, null);
+  $("#lab-kpis").classList.add("busy");
+  let r;
+  try { r = await api("/api/lab", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }); }
+  catch (e) { if (seq === labSeq) { showError(err, e); $("#lab-kpis").classList.remove("busy"); } return; }
+  if (seq !== labSeq) return;  // a newer request is on its way
+  $("#lab-kpis").classList.remove("busy");
+  const t = r.totals, p = r.partner;
+  kpis($("#lab-kpis"), [
+    [`${p} exports to the US, change`, usd(r.partner_exports_change_usd), "lab-exports"],
+    [`${p} ETR: current law → lever`, `${pct(r.etr_before, 1)} → ${pct(r.etr_after, 1)}`, "lab-etr"],
+    ["Diversion to other partners", usd(r.diversion_to_others_usd), "lab-diversion"],
+    ["US import prices (avg, partner goods)", pct(r.us_price_change_partner, 2)],
+    ["US tariff revenue, change", usd(t.tariff_revenue_change_usd), "lab-revenue"],
+    ["US consumer cost", usd(t.us_consumer_cost_usd)],
+    ["US welfare, change", usd(t.us_welfare_change_usd), "lab-welfare"],
+    ["World welfare, change", usd(t.welfare_change_usd)],
+  ]);
+  const bp = r.by_partner.slice().sort((a, b) => Math.abs(b.exports_change_usd) - Math.abs(a.exports_change_usd)).slice(0, 12);
+  TSChart.bars($("#lab-partners"), {
+    title: "Change in exports to the US, by partner", name: `lab_partners_${p}`,
+    items: bp.map((b) => ({ label: b.partner, value: b.exports_change_usd })), valueFormat: usd,
+  });
+  TSChart.bars($("#lab-sectors"), {
+    title: `${p}: change in exports by sector`, name: `lab_sectors_${p}`,
+    items: (r.by_sector || []).slice(0, 12).map((s) => ({ label: s.sector_name || s.sector, value: s.exports_change_usd })), valueFormat: usd,
+  });
+  table($("#lab-table"), {
+    title: "By partner", name: `lab_by_partner_${p}`, rows: r.by_partner,
+    cols: [{ key: "partner", label: "Partner" }, { key: "imports_usd", label: "Imports before", num: true, fmt: usd },
+      { key: "exports_change_usd", label: "Change", num: true, fmt: usd }, { key: "exports_change_pct", label: "Change %", num: true, fmt: pct },
+      { key: "tariff_revenue_change_usd", label: "Tariff revenue change", num: true, fmt: usd }, { key: "welfare_change_usd", label: "Welfare change", num: true, fmt: usd }],
+  });
+}
+async function loadScenarios() {
+  try {
+    const list = await api("/api/scenarios");
+    $("#lab-scenario").innerHTML += list.map((s) => `<option value="${esc(s.id || s.name)}">${esc(s.title || s.name || s.id)}</option>`).join("");
+  } catch (_) { /* scenarios not installed: levers only */ }
+}
+
+// ---------- page: packages ----------
+async function loadPackages() {
+  const box = $("#pkg-list");
+  try {
+    const list = await api("/api/packages");
+    box.innerHTML += list.map((p, i) => `<label style="flex-direction:row;gap:.4rem"><input type="checkbox" name="pkg" value="${esc(p.id || p.name)}" ${i < 2 ? "checked" : ""}> ${esc(p.title || p.name || p.id)}</label>`).join("");
+  } catch (e) { showError($("#pkg-error"), e); }
+}
+async function doPackages(ev) {
+  if (ev) ev.preventDefault();
+  const ids = [...document.querySelectorAll('input[name="pkg"]:checked')].map((i) => i.value);
+  const err = $("#pkg-error"), out = $("#pkg-result");
+  showError(err, null);
+  if (ids.length < 2) { showError(err, "packages: pick two or more packages"); return; }
+  busy(out, "Running the packages…");
+  try {
+    const r = await api(`/api/packages/compare?${new URLSearchParams({ ids: ids.join(",") })}`);
+    out.innerHTML = '<div id="pkg-chart"></div><div id="pkg-table"></div>';
+    const rows = r.rows || r;
+    const cols = Object.keys(rows[0] || {}).map((k) => ({ key: k, num: typeof rows[0][k] === "number", fmt: /usd/.test(k) ? usd : /rate|etr|pct|share/.test(k) ? pct : undefined }));
+    table($("#pkg-table"), { title: "Side by side", name: "packages_" + ids.join("_"), rows, cols });
+    const metric = cols.find((c) => /welfare/.test(c.key)) || cols.find((c) => c.num);
+    if (metric) TSChart.bars($("#pkg-chart"), { title: metric.key, name: "packages_" + metric.key, items: rows.map((x) => ({ label: `${x.package || x.id || ""} ${x.side || ""}`.trim(), value: x[metric.key] || 0 })), valueFormat: metric.fmt || num });
+  } catch (e) { out.innerHTML = ""; showError(err, e); }
+}
+
+// ---------- page: measures ----------
+async function doMeasures(ev) {
+  if (ev) ev.preventDefault();
+  const q = new URLSearchParams();
+  for (const [k, id] of [["authority", "#meas-authority"], ["origin", "#meas-origin"], ["on", "#meas-on"]]) if ($(id).value) q.set(k, $(id).value);
+  showError($("#meas-error"), null);
+  try {
+    const rows = await api(`/api/measures?${q}`);
+    const t = table($("#meas-table"), {
+      title: `Rules (${rows.length})`, name: "measures", rows,
+      cols: [{ key: "rule", label: "Rule", html: (r) => `<a href="#measures/${esc(r.rule)}" data-measure="${esc(r.rule)}">${esc(r.rule)}</a>` },
+        { key: "heading", label: "Heading" }, { key: "authority", label: "Authority" }, { key: "kind", label: "Kind" },
+        { key: "countries", label: "Countries", fmt: (v) => (v || "").slice(0, 60) }, { key: "rate", label: "Rate", num: true, fmt: pct },
+        { key: "from", label: "From" }, { key: "until", label: "Until" }, { key: "title", label: "Title" }],
+    });
+    t.addEventListener("click", (e) => { const a = e.target.closest("a[data-measure]"); if (a) { e.preventDefault(); showMeasure(a.dataset.measure); } });
+  } catch (e) { showError($("#meas-error"), e); }
+}
+async function showMeasure(id) {
+  const box = $("#meas-detail");
+  try {
+    const m = await api(`/api/measures/${encodeURIComponent(id.split("/")[0])}`);
+    box.innerHTML = `<h3>${esc(m.id)}: ${esc(m.title)}</h3><p>${esc(m.summary || "")}</p>
+      ${m.uncertain ? `<p class="note">Uncertain: ${esc(m.uncertain)}</p>` : ""}
+      ${m.refundable ? `<p class="note">Refundable from ${esc(m.refundable.from)}: ${esc(m.refundable.cite)}</p>` : ""}
+      <div id="meas-instr"></div>${m.rules.map((r, i) => `<details class="measure" ${r.id === id.split("/")[1] ? "open" : ""}><summary><strong>${esc(r.heading || "")}</strong> ${esc(r.title)}</summary><div id="meas-rule-${i}"></div></details>`).join("")}`;
+    table($("#meas-instr"), { title: "Instruments", name: `instruments_${m.id}`, rows: m.instruments,
+      cols: [{ key: "id" }, { key: "type" }, { key: "title" }, { key: "signed" }, { key: "fr", label: "FR" }] });
+    m.rules.forEach((r, i) => table($(`#meas-rule-${i}`), { name: `steps_${m.id}_${r.id}`, rows: r.steps,
+      cols: [{ key: "from" }, { key: "rate", num: true, fmt: (v) => (v === null ? "ends" : pct(v)) }, { key: "cite", label: "Citation" }, { key: "recorded" }, { key: "superseded" }] }));
+    box.scrollIntoView({ behavior: "smooth", block: "start" });
+  } catch (e) { showError(box, e); }
+}
+async function loadChanges() {
+  try {
+    const rows = await api("/api/changes");
+    const auth = [...new Set(rows.map((r) => r.authority))].sort();
+    $("#meas-authority").innerHTML = '<option value="">all</option>' + auth.map((a) => `<option>${esc(a)}</option>`).join("");
+    table($("#meas-changes"), { name: "regime_changes", rows: rows.slice(0, 300),
+      caption: rows.length > 300 ? `newest 300 of ${rows.length}; the CSV has all` : "",
+      cols: [{ key: "date" }, { key: "heading", label: "Heading" }, { key: "rule", label: "Rule" }, { key: "change" },
+        { key: "rate_before", label: "Before", num: true, fmt: pct }, { key: "rate", label: "After", num: true, fmt: pct },
+        { key: "countries", fmt: (v) => (v || "").slice(0, 40) }, { key: "cite", label: "Citation" }] });
+  } catch (e) { showError($("#meas-error"), e); }
+}
+
+// ---------- routing ----------
+const loaded = {};
+function route() {
+  const h = location.hash.slice(1) || "lookup";
+  const [page, rest] = [h.split(/[?/]/)[0], h.slice(h.split(/[?/]/)[0].length + 1)];
+  const name = ["lookup", "dashboard", "lab", "packages", "measures"].includes(page) ? page : "lookup";
+  document.querySelectorAll("section.page").forEach((s) => s.classList.toggle("active", s.id === `page-${name}`));
+  document.querySelectorAll("nav.tabs a").forEach((a) => (a.dataset.page === name ? a.setAttribute("aria-current", "page") : a.removeAttribute("aria-current")));
+  document.title = `${$(`#page-${name} h2`).textContent} · tariffscope`;
+  if (name === "lookup" && rest && h.includes("?")) {
+    const q = new URLSearchParams(rest);
+    if (q.get("hts")) { $("#lookup-hts").value = q.get("hts"); $("#lookup-origin").value = q.get("origin") || "JP"; $("#lookup-date").value = q.get("date") || "2025-10-01"; if (!loaded.lookupRoute) { loaded.lookupRoute = 1; doLookup(); } }
+  }
+  if (!loaded[name]) {
+    loaded[name] = true;
+    if (name === "dashboard") doDashboard();
+    if (name === "lab") { loadScenarios(); runLab(); }
+    if (name === "packages") loadPackages();
+    if (name === "measures") { loadChanges(); doMeasures(); }
+  }
+  if (name === "measures" && rest) showMeasure(decodeURIComponent(rest));
+}
+
+async function init() {
+  $("#lookup-form").addEventListener("submit", doLookup);
+  $("#dash-form").addEventListener("submit", doDashboard);
+  $("#lab-form").addEventListener("submit", runLab);
+  for (const id of ["#lab-recip", "#lab-auto"]) $(id).addEventListener("input", labChanged);
+  for (const id of ["#lab-partner", "#lab-from", "#lab-date", "#lab-scenario"]) $(id).addEventListener("change", labChanged);
+  $("#pkg-form").addEventListener("submit", doPackages);
+  $("#meas-form").addEventListener("submit", doMeasures);
+  setupSearch();
+  try { await loadCountries(); } catch (e) { showError($("#lookup-error"), e); }
+  window.addEventListener("hashchange", route);
+  route();
+  document.body.dataset.ready = "1";
+}
+document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,324 @@
+"""REST API of the workbench (tariffscope.web), through the ASGI test client: every endpoint, bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tariffscope.web import services as sv
+from tariffscope.web.app import STATIC_DIR, create_app
+
+CAR = "8703.23.01.90"  # passenger car, 1,500-3,000 cc
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(), raise_server_exceptions=False)
+
+
+def _bad(r, field: str, status: int = 422) -> None:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert body["field"] == field, body
+    assert field in body["detail"]
+    assert "Traceback" not in r.text and 'File "' not in r.text
+
+
+# --- schema, pages, static files --------------------------------------------------------------------
+
+
+def test_openapi_lists_every_endpoint(client: TestClient) -> None:
+    paths = set(client.get("/openapi.json").json()["paths"])
+    for p in (
+        "/api/rate",
+        "/api/rate/batch",
+        "/api/timeline",
+        "/api/search",
+        "/api/measures",
+        "/api/measures/{measure_id}",
+        "/api/changes",
+        "/api/etr",
+        "/api/exposure",
+        "/api/diff",
+        "/api/rank",
+        "/api/refunds",
+        "/api/lab",
+        "/api/scenarios",
+        "/api/packages",
+        "/api/packages/compare",
+        "/api/downloads/country-rates",
+        "/api/downloads/country-sector-rates",
+        "/feed.atom",
+    ):
+        assert p in paths, p
+
+
+def test_pages_and_static_files_served_by_the_package(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', r.text):
+        assert client.get(asset).status_code == 200, asset
+    # no CDN: nothing in the pages loads from another host (XML namespaces are names, not loads)
+    for f in STATIC_DIR.iterdir():
+        text = f.read_text()
+        urls = re.findall(r"https?://[^\s\"'<>)]+", text)
+        assert all("www.w3.org" in u for u in urls), (f.name, urls)
+
+
+@pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fservices.py"])
+def test_no_path_escapes_the_static_folder(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert "import" not in r.text
+
+
+def test_internal_error_hides_the_trace(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*a: object, **k: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(sv, "rate", boom)
+    r = client.get("/api/rate", params={"hts": CAR, "origin": "JP", "date": "2025-10-01"})
+    assert r.status_code == 500
+    assert "secret" not in r.text and "Traceback" not in r.text
+
+
+# --- rates ------------------------------------------------------------------------------------------
+
+
+def _schedule_ready() -> bool:
+    try:
+        sv.engine_function("schedule", "Schedule")
+        return True
+    except sv.Unavailable:
+        return False
+
+
+needs_schedule = pytest.mark.skipif(
+    not _schedule_ready(), reason="tariffscope.schedule.Schedule not built yet"
+)
+
+
+@needs_schedule
+def test_rate_is_the_cli_json(client: TestClient) -> None:
+    from tariffscope.cli.main import app
+
+    r = client.get("/api/rate", params={"hts": CAR, "origin": "JP", "date": "2025-10-01"})
+    assert r.status_code == 200, r.text
+    api = r.json()
+    res = CliRunner().invoke(app, ["rate", CAR, "--origin", "JP", "--date", "2025-10-01", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    cli = json.loads(res.stdout)
+    for k, v in cli.items():
+        if k == "components":
+            assert [{kk: c[kk] for kk in cli["components"][0]} for c in api[k]] == v
+        else:
+            assert api[k] == v, k
+    # US-Japan agreement: passenger cars all-in 15% from 2025-09-16 (EO 14345 sec. 4)
+    assert api["total_rate"] == pytest.approx(0.15)
+    assert any(c["heading"] == "9903.94.41" and c["applied"] for c in api["components"])
+
+
+@needs_schedule
+def test_rate_accepts_iso3_and_value(client: TestClient) -> None:
+    r = client.get("/api/rate", params={"hts": CAR, "origin": "JPN", "date": "2025-10-01", "value": 40000})
+    assert r.status_code == 200, r.text
+    assert r.json()["origin"] == "JP"
+    assert r.json()["duty_usd"] == pytest.approx(6000.0)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"hts": "abc", "origin": "JP", "date": "2025-10-01"}, "hts"),
+        ({"hts": "87032301", "origin": "XX", "date": "2025-10-01"}, "origin"),
+        ({"hts": CAR, "origin": "JP", "date": "2025-13-01"}, "date"),
+        ({"hts": CAR, "origin": "JP"}, "date"),
+        ({"hts": CAR, "origin": "JP", "date": "2025-10-01", "value": -5}, "value"),
+        ({"hts": CAR, "origin": "JP", "date": "2025-10-01", "metal_share": 2}, "metal_share"),
+        ({"hts": CAR, "origin": "JP", "date": "2025-10-01", "claim": "gsp"}, "claim"),
+        ({"hts": CAR, "origin": "JP", "date": "2025-10-01", "as_of": "yesterday"}, "as_of"),
+    ],
+)
+def test_rate_bad_input_names_the_field(client: TestClient, params: dict, field: str) -> None:
+    _bad(client.get("/api/rate", params=params), field)
+
+
+@needs_schedule
+def test_rate_date_outside_horizon(client: TestClient) -> None:
+    _bad(client.get("/api/rate", params={"hts": CAR, "origin": "JP", "date": "2019-01-01"}), "date")
+
+
+@needs_schedule
+def test_batch_upload_json_and_csv(client: TestClient) -> None:
+    csv = f"hts10,origin,date,value\n{CAR},JP,2025-10-01,1000\n{CAR},ZZ,2025-10-01,1000\n"
+    r = client.post("/api/rate/batch", files={"file": ("lines.csv", csv, "text/csv")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["priced"] == 1 and body["failed"] == 1
+    assert body["rows"][0]["total_rate"] == pytest.approx(0.15)
+    assert "origin" in body["rows"][1]["status"]
+    r = client.post("/api/rate/batch?format=csv", files={"file": ("lines.csv", csv, "text/csv")})
+    assert r.status_code == 200 and r.text.startswith("hts10,origin,date,value,total_rate")
+
+
+def test_batch_limits_and_bad_files(client: TestClient) -> None:
+    big = b"hts10,origin,date\n" + b"8703230190,JP,2025-10-01\n" * 200_000
+    r = client.post("/api/rate/batch", files={"file": ("big.csv", big, "text/csv")})
+    assert r.status_code == 413 and r.json()["field"] == "file"
+    many = "hts10,origin,date\n" + "8703230190,JP,2025-10-01\n" * (sv.BATCH_MAX_ROWS + 1)
+    _bad(client.post("/api/rate/batch", files={"file": ("many.csv", many, "text/csv")}), "file")
+    _bad(client.post("/api/rate/batch", files={"file": ("x.csv", "a,b\n1,2\n", "text/csv")}), "file")
+    _bad(client.post("/api/rate/batch", files={"file": ("x.csv", b"", "text/csv")}), "file")
+    _bad(client.post("/api/rate/batch"), "file")
+
+
+@needs_schedule
+def test_timeline_json_and_csv(client: TestClient) -> None:
+    q = {"hts": CAR, "origin": "JP", "from": "2025-01-01", "to": "2025-12-31"}
+    rows = client.get("/api/timeline", params=q).json()
+    assert rows[0]["date"] == "2025-01-01"
+    assert rows[-1]["total_rate"] == pytest.approx(0.15)
+    assert any(r["total_rate"] == pytest.approx(0.275) for r in rows)  # 2.5% MFN + 25% Section 232
+    csv = client.get("/api/timeline", params={**q, "format": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("date,total_rate")
+    _bad(client.get("/api/timeline", params={**q, "to": "2024-01-01"}), "to")
+
+
+@needs_schedule
+def test_search_by_code_and_words(client: TestClient) -> None:
+    hits = client.get("/api/search", params={"q": "8703.23.01"}).json()
+    assert hits and all(h["hts10"].startswith("87032301") for h in hits)
+    hits = client.get("/api/search", params={"q": "motor cars", "limit": 5}).json()
+    assert 0 < len(hits) <= 5
+    _bad(client.get("/api/search", params={"q": "x", "limit": 1000}), "limit")
+
+
+def test_countries_include_groups(client: TestClient) -> None:
+    rows = client.get("/api/countries").json()
+    codes = {r["iso2"] for r in rows}
+    assert {"JP", "KR", "DE", "EU27"} <= codes
+
+
+# --- measures and changes ---------------------------------------------------------------------------
+
+
+def test_measures_list_detail_and_citations(client: TestClient) -> None:
+    rows = client.get("/api/measures", params={"origin": "JP", "on": "2025-10-01"}).json()
+    assert any(r["heading"] == "9903.94.41" for r in rows)
+    csv = client.get("/api/measures", params={"authority": "s232", "format": "csv"})
+    assert csv.status_code == 200 and csv.text.startswith("rule,authority,heading")
+    m = client.get("/api/measures/us.s232.autos").json()
+    assert (
+        m["id"] == "us.s232.autos"
+        and m["instruments"]
+        and all(s["cite"] for r in m["rules"] for s in r["steps"])
+    )
+    assert client.get("/api/measures/us.s232.autos/vehicles_jp").json()["id"] == "us.s232.autos"
+    _bad(client.get("/api/measures/us.nope.none"), "measure_id")
+    _bad(client.get("/api/measures/..%2F..%2Fetc%2Fpasswd"), "measure_id")
+    _bad(client.get("/api/measures", params={"authority": "bogus"}), "authority")
+    _bad(client.get("/api/measures", params={"on": "2025-02-30"}), "on")
+
+
+def test_changes_feed_atom_and_downloads(client: TestClient) -> None:
+    rows = client.get("/api/changes").json()
+    assert rows and all(r["cite"] for r in rows)
+    assert rows[0]["date"] >= rows[-1]["date"]  # newest first
+    jp = [r for r in rows if r["rule"] == "us.s232.autos/vehicles_jp"]
+    assert jp and jp[-1]["date"] == "2025-09-16" and jp[-1]["rate"] == pytest.approx(0.15)
+    csv = client.get("/api/changes", params={"since": "2025-09-01", "until": "2025-09-30", "format": "csv"})
+    assert csv.text.startswith("date,rule,")
+    assert all("2025-09-01" <= line[:10] <= "2025-09-30" for line in csv.text.splitlines()[1:])
+    feed = client.get("/feed.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(feed.content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = root.findall("a:entry", ns)
+    assert entries and all(
+        e.find("a:id", ns) is not None and e.find("a:updated", ns) is not None for e in entries
+    )
+    _bad(client.get("/api/changes", params={"since": "soon"}), "since")
+
+
+# --- analytics --------------------------------------------------------------------------------------
+
+
+@needs_schedule
+def test_etr_partners_and_group(client: TestClient) -> None:
+    q = {"partners": "JP,KR,EU27", "start": "2025-09-01", "end": "2025-10-31"}
+    rows = client.get("/api/etr", params=q).json()
+    assert {r["partner"] for r in rows} == {"JP", "KR", "EU27"}
+    jp = [r for r in rows if r["partner"] == "JP"]
+    assert all(0 < r["etr"] < 0.3 for r in rows)
+    assert jp[0]["date"] == "2025-09-01" and jp[-1]["date"] == "2025-10-31"
+    csv = client.get("/api/etr", params={**q, "format": "csv"})
+    assert csv.status_code == 200 and "etr" in csv.text.splitlines()[0]
+    _bad(client.get("/api/etr", params={**q, "partners": "JP,QQ"}), "partners")
+    _bad(client.get("/api/etr", params={**q, "end": "2025-01-01"}), "end")
+    _bad(client.get("/api/etr", params={**q, "view": "bogus"}), "view")
+
+
+@needs_schedule
+def test_exposure_diff_rank_refunds_events(client: TestClient) -> None:
+    x = client.get("/api/exposure", params={"partner": "JP", "date": "2025-10-01"}).json()
+    assert 0 < x["etr"] < 0.3 and x["duty_usd_per_hour"] == pytest.approx(x["duty_usd_per_year"] / 8760)
+    assert x["top_products"] and x["composition"]
+    d = client.get("/api/diff", params={"partner": "JP", "from": "2025-01-01", "to": "2025-10-01"}).json()
+    assert d["etr_change"] > 0 and d["measures"]
+    rk = client.get("/api/rank", params={"date": "2025-10-01", "top": 250}).json()
+    assert any(r["partner"] == "JP" for r in rk)
+    rf = client.get("/api/refunds", params={"partner": "JP"})
+    assert rf.status_code == 200, rf.text
+    ev = client.get(
+        "/api/events", params={"partner": "JP", "start": "2025-01-01", "end": "2025-12-31"}
+    ).json()
+    assert any(e["heading"] == "9903.94.41" for e in ev)
+    _bad(client.get("/api/exposure", params={"partner": "QQ", "date": "2025-10-01"}), "partner")
+    _bad(client.get("/api/diff", params={"partner": "JP", "from": "x", "to": "2025-10-01"}), "from")
+
+
+# --- scenarios --------------------------------------------------------------------------------------
+
+
+def test_scenarios_listed(client: TestClient) -> None:
+    rows = client.get("/api/scenarios").json()
+    assert any(r["id"] == "current-law" for r in rows)
+
+
+@needs_schedule
+def test_lab_levers_move_the_results(client: TestClient) -> None:
+    base = {"partner": "JP", "effective": "2025-08-07", "date": "2025-10-01"}
+    lo = client.post("/api/lab", json={**base, "reciprocal_rate": 0.15}).json()
+    hi = client.post("/api/lab", json={**base, "reciprocal_rate": 0.30}).json()
+    assert lo["etr_after"] == pytest.approx(lo["etr_before"], abs=1e-9)  # 15% is current law
+    assert hi["etr_after"] > lo["etr_after"]
+    assert hi["partner_exports_change_usd"] < 0 < hi["diversion_to_others_usd"]
+    assert hi["totals"]["tariff_revenue_change_usd"] != 0
+    car = client.post("/api/lab", json={**base, "auto_rate": 0.25, "effective": "2025-09-16"}).json()
+    assert car["partner_exports_change_usd"] < 0
+    assert {s["sector"] for s in car["by_sector"][:1]} == {"mvh"}  # motor vehicles move most
+
+
+def test_lab_bad_levers(client: TestClient) -> None:
+    _bad(client.post("/api/lab", json={"partner": "JP", "reciprocal_rate": 5}), "reciprocal_rate")
+    _bad(client.post("/api/lab", json={"partner": "QQ", "reciprocal_rate": 0.2}), "partner")
+    _bad(client.post("/api/lab", json={"partner": "JP"}), "reciprocal_rate")
+    _bad(client.post("/api/lab", json={"partner": "JP", "reciprocal_rate": 0.2, "date": "2025-1-1"}), "date")
+    _bad(client.post("/api/lab", json={"partner": "JP", "scenario": "../../etc/passwd"}), "scenario")
+
+
+def test_no_request_path_reaches_the_file_system(tmp_path: Path) -> None:
+    """Scenario names are looked up in the shipped list; a path-like name is refused before any open."""
+    from tariffscope.web import lab
+
+    with pytest.raises(sv.InputError) as e:
+        lab.shipped_name(str(tmp_path / "x.yaml"))
+    assert e.value.field == "scenario"
+    assert io is not None
