@@ -1,0 +1,254 @@
+"""Scenario evaluation: exact PE reductions, closed-form SMART limits, conservation, monotonicity, JSON rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tariffscope.catalogue.loader import Catalogue, default_catalogue
+from tariffscope.models.pe import run_pe
+from tariffscope.resolver.engine import Engine
+from tariffscope.scenarios.evaluate import ADDITIVE, compare, evaluate, pe_effects
+
+CAR, PART, TOY, CHIP = "8703230190", "8708995500", "9503000073", "8542310001"
+MFN = {CAR: 0.025, PART: 0.025, TOY: 0.0, CHIP: 0.0}
+JSON_KEYS = {
+    "scenario",
+    "partner",
+    "date",
+    "etr",
+    "duty_usd_per_year",
+    "exports_change_usd",
+    "diversion",
+    "us_consumer_cost_usd",
+    "tariff_revenue_change_usd",
+    "welfare_change_usd",
+}
+
+
+def engine_rates(pairs: pl.DataFrame, on: dt.date, cat: Catalogue, view: str) -> pl.DataFrame:
+    """Rates from the stacking engine with fixed MFN rates (the schedule is not needed for these lines)."""
+    rows = pairs.select(
+        "hts10",
+        pl.col("partner").alias("origin"),
+        pl.lit(on).alias("date"),
+        pl.col("hts10").replace_strict(MFN, return_dtype=pl.Float64).alias("base_rate"),
+    )
+    r = Engine(cat).run(rows).frame()
+    return pairs.select("hts10", "partner").with_columns(r["total_rate"])
+
+
+@pytest.fixture(scope="module")
+def weights() -> pl.DataFrame:
+    rows = [
+        (CAR, "JP", 40e9),
+        (CAR, "KR", 30e9),
+        (CAR, "DE", 25e9),
+        (CAR, "GB", 8e9),
+        (PART, "JP", 7e9),
+        (PART, "KR", 3e9),
+        (PART, "CN", 9e9),
+        (TOY, "JP", 1e9),
+        (TOY, "CN", 20e9),
+        (TOY, "VN", 4e9),
+        (CHIP, "JP", 2e9),
+        (CHIP, "TW", 6e9),
+    ]
+    return pl.DataFrame(rows, schema=["hts10", "partner", "imports_usd"], orient="row")
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return default_catalogue()
+
+
+def _eval(name: str, weights: pl.DataFrame, cat: Catalogue, **kw: object):  # type: ignore[no-untyped-def]
+    return evaluate(name, weights=weights, base=cat, rates_fn=engine_rates, **kw)  # type: ignore[arg-type]
+
+
+# -- the PE core ----------------------------------------------------------------------------------------------
+
+
+def _random_flows(seed: int, n_products: int = 40) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    codes = [f"{8400000000 + 10 * i:010d}" for i in range(n_products)]
+    partners = ["JP", "KR", "DE", "CN", "MX", "VN"]
+    rows = []
+    for c in codes:
+        for p in rng.choice(partners, size=rng.integers(1, len(partners) + 1), replace=False):
+            t0 = float(rng.choice([0.0, 0.1, 0.15, 0.25]))
+            rows.append((c, str(p), float(rng.uniform(1e6, 1e9)), t0))
+    f = pl.DataFrame(rows, schema=["hts10", "partner", "imports_usd", "t0"], orient="row")
+    # classes of partners share rates (as country classes do); JP moves in most products
+    return f.with_columns(
+        pl.when(pl.col("partner").is_in(["JP", "KR"]) & (pl.col("hts10").str.slice(8, 1) != "0"))
+        .then(pl.col("t0") + 0.1)
+        .when(pl.col("partner") == "JP")
+        .then(pl.col("t0") + 0.14)
+        .otherwise(pl.col("t0"))
+        .alias("t1")
+    )
+
+
+@pytest.mark.parametrize("supply", ["infinite", "elastic"])
+def test_class_reduction_is_exact(supply: str) -> None:
+    f = _random_flows(3)
+    fast = pe_effects(f, supply=supply)  # type: ignore[arg-type]
+    direct = run_pe(f, supply=supply).lines  # type: ignore[arg-type]
+    j = fast.join(direct, on=["hts10", "partner"], suffix="_d")
+    assert j.height == f.height
+    for c in ADDITIVE:
+        np.testing.assert_allclose(j[c].to_numpy(), j[c + "_d"].to_numpy(), rtol=1e-9, atol=1e-3)
+
+
+def test_unchanged_products_have_no_effects() -> None:
+    f = _random_flows(4).with_columns(pl.col("t0").alias("t1"))
+    e = pe_effects(f)
+    for c in ADDITIVE:
+        if c in ("imports_new_usd", "tariff_revenue0_usd", "tariff_revenue1_usd"):
+            continue
+        assert float(e[c].abs().max()) == 0.0  # type: ignore[arg-type]
+    assert e["imports_new_usd"].equals(e["imports_usd"])
+
+
+def test_smart_closed_form_limits() -> None:
+    """One source, infinite supply: M1 = M ((1+t1)/(1+t0))^eta exactly; small dt -> WITS TC = M eta dt/(1+t0)."""
+    f = pl.DataFrame({"hts10": [CAR], "partner": ["JP"], "imports_usd": [1e9], "t0": [0.15], "t1": [0.275]})
+    e = pe_effects(f)
+    eta = float(e["eta"][0])
+    assert eta < 0
+    assert float(e["imports_new_usd"][0]) == pytest.approx(1e9 * (1.275 / 1.15) ** eta, rel=1e-9)
+    assert float(e["us_price_change"][0]) == pytest.approx(1.275 / 1.15 - 1, rel=1e-9)
+    small = f.with_columns(pl.lit(0.15 + 1e-5).alias("t1"))
+    tc = float(pe_effects(small)["imports_change_usd"][0])
+    assert tc == pytest.approx(1e9 * eta * 1e-5 / 1.15, rel=1e-4)
+    # two sources, only one taxed: the exact Armington shares (first-order CES limit of SMART diversion)
+    two = pl.DataFrame(
+        {
+            "hts10": [CAR, CAR],
+            "partner": ["JP", "KR"],
+            "imports_usd": [1e9, 1e9],
+            "t0": [0.1, 0.1],
+            "t1": [0.1 + 1e-5, 0.1],
+        }
+    )
+    e2 = pe_effects(two)
+    sigma = float(e2["sigma"][0])
+    td = e2["trade_diversion_usd"].to_numpy()
+    # WITS/Laird-Yeats: TD_c = M_c M_K sigma x/(M_c + M_K + M_c sigma x), x = relative price change of competitors
+    x = -1e-5 / 1.1
+    assert td[0] == pytest.approx(1e9 * 1e9 * sigma * x / (2e9 + 1e9 * sigma * x), rel=1e-3)
+    assert td.sum() == pytest.approx(0.0, abs=1e-3)
+
+
+def test_conservation_diversion_sums_to_zero_per_product() -> None:
+    e = pe_effects(_random_flows(5))
+    per = e.group_by("hts10").agg(pl.col("trade_diversion_usd").sum(), pl.col("imports_usd").sum())
+    assert float((per["trade_diversion_usd"].abs() / per["imports_usd"]).max()) < 1e-9  # type: ignore[operator]
+    # decomposition: creation + diversion + price effect = change of each line
+    lhs = e["trade_creation_usd"] + e["trade_diversion_usd"] + e["price_effect_usd"]
+    np.testing.assert_allclose(lhs.to_numpy(), e["imports_change_usd"].to_numpy(), atol=1e-3)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    t0=st.floats(0.0, 0.5),
+    d1=st.floats(0.0, 0.5),
+    d2=st.floats(0.0, 0.5),
+    supply=st.sampled_from(["infinite", "elastic"]),
+)
+def test_monotonicity_higher_tariff_never_raises_taxed_exports(
+    t0: float, d1: float, d2: float, supply: str
+) -> None:
+    base = pl.DataFrame(
+        {
+            "hts10": [CAR, CAR, CAR, TOY, TOY],
+            "partner": ["JP", "KR", "DE", "JP", "CN"],
+            "imports_usd": [4e10, 3e10, 2e10, 1e9, 2e10],
+            "t0": [t0, 0.15, 0.15, t0, 0.3],
+        }
+    )
+    lo, hi = sorted([d1, d2])
+
+    def jp_exports(d: float) -> float:
+        f = base.with_columns(
+            pl.when(pl.col("partner") == "JP").then(pl.col("t0") + d).otherwise(pl.col("t0")).alias("t1")
+        )
+        e = pe_effects(f, supply=supply)  # type: ignore[arg-type]
+        return float(e.filter(pl.col("partner") == "JP")["imports_new_usd"].sum())
+
+    assert jp_exports(hi) <= jp_exports(lo) + 1e-6
+    assert jp_exports(lo) <= jp_exports(0.0) + 1e-6
+
+
+# -- scenarios end to end (engine rates, small weights) ---------------------------------------------------------
+
+
+def test_the_deal_equals_current_law(weights: pl.DataFrame, cat: Catalogue) -> None:
+    res = _eval("the-deal", weights, cat)
+    assert res.date == dt.date(2025, 10, 1)
+    assert float(res.lines["imports_change_usd"].abs().sum()) == 0.0
+    row = res.row("JP")
+    assert row["exports_change_usd"] == 0 and row["diversion"] == []
+    assert row["etr"] == row["etr_against"] > 0
+
+
+def test_pause_lapses_cuts_japan_and_diverts_to_others(weights: pl.DataFrame, cat: Catalogue) -> None:
+    res = _eval("pause-lapses", weights, cat)
+    jp_car = res.lines.filter((pl.col("partner") == "JP") & (pl.col("hts10") == CAR))
+    assert jp_car["t0"][0] == pytest.approx(0.15) and jp_car["t1"][0] == pytest.approx(0.275)
+    row = res.row("JP")
+    assert set(row) >= JSON_KEYS
+    assert row["exports_change_usd"] < 0
+    assert row["etr"] > row["etr_against"]
+    assert row["us_consumer_cost_usd"] > 0 and row["tariff_revenue_change_usd"] != 0
+    gainers = {d["partner"]: d["exports_change_usd"] for d in row["diversion"]}
+    assert gainers["KR"] > 0 and gainers["DE"] > 0  # Korea and Germany take Japan's car share
+    assert "JP" not in gainers
+    assert row["elasticities"]["supply"] == "infinite" and "sigma_sources" in row["elasticities"]
+    total = res.row("ALL")
+    assert total["exports_change_usd"] == pytest.approx(float(res.lines["imports_change_usd"].sum()), abs=0.1)
+
+
+def test_july_letter_hurts_japan_more_than_pause_lapses(weights: pl.DataFrame, cat: Catalogue) -> None:
+    rows, results = compare(
+        ["current-law", "pause-lapses", "july-letter"], weights=weights, base=cat, rates_fn=engine_rates
+    )
+    jp = {r["scenario"]: r for r in rows if r["partner"] == "JP"}
+    assert set(jp) == {"current-law", "pause-lapses", "july-letter"}
+    assert jp["current-law"]["exports_change_usd"] == 0
+    assert jp["july-letter"]["exports_change_usd"] <= jp["pause-lapses"]["exports_change_usd"] < 0
+    assert {r["partner"] for r in rows} == {"JP", "ALL"}
+    assert len(results) == 3
+
+
+def test_no_auto_relief_changes_only_autos(weights: pl.DataFrame, cat: Catalogue) -> None:
+    res = _eval("no-auto-relief", weights, cat)
+    moved = res.lines.filter(pl.col("t1") != pl.col("t0"))
+    assert set(moved["hts10"].to_list()) <= {CAR, PART, CHIP}
+    assert set(moved["partner"].to_list()) == {"JP"}
+    sec = res.by_sector("JP")
+    assert float(sec["duty_change_usd"].sum()) == pytest.approx(
+        res.row("JP")["duty_change_usd_per_year"], rel=1e-6
+    )
+
+
+def test_ieepa_struck_down_lowers_duties_everywhere(weights: pl.DataFrame, cat: Catalogue) -> None:
+    res = _eval("ieepa-struck-down", weights, cat)
+    assert res.date == dt.date(2026, 3, 2)
+    assert float((res.lines["t1"] - res.lines["t0"]).max()) <= 0  # type: ignore[operator]
+    toys = res.lines.filter(pl.col("hts10") == TOY)
+    assert (toys["t1"] < toys["t0"]).all()
+    assert res.row("ALL")["tariff_revenue_change_usd"] < 0
+
+
+def test_date_override_and_against(weights: pl.DataFrame, cat: Catalogue) -> None:
+    early = _eval("pause-lapses", weights, cat, date=dt.date(2025, 7, 1))
+    assert float(early.lines["imports_change_usd"].abs().sum()) == 0.0
+    rev = _eval("the-deal", weights, cat, against="july-letter")
+    assert rev.row("JP")["exports_change_usd"] > 0  # the deal against the letter: Japan sells more
