@@ -342,6 +342,8 @@ class StructuralGravity:
             pi * Bt, phi * Bt, self.ref, system="conditional multilateral resistances"
         )
         reports.append(repc)
+        # conditional-GE flows (output and expenditure fixed), buyer prices
+        Zc = X0 * Bt / (bc[:, None] * ac[None, :])
         P_c = ac ** (1.0 / s1)
         Pi_c = bc ** (1.0 / s1)
         n = len(self.countries)
@@ -355,6 +357,7 @@ class StructuralGravity:
             R0 = np.zeros(n)
             R1 = R0
             welfare = E_hat / P_hat
+            Xc = Zc
         elif method == "full":
             num = self._numeraire_index(numeraire)
             # producer-price flows (model and observed flows are buyer values incl. tariffs)
@@ -381,9 +384,12 @@ class StructuralGravity:
             X1 = sol.X_new
             R0, R1 = sol.R_old, sol.R_new
             welfare = E_hat / P_hat
+            Xc = Zc / (1.0 + tau1) if tariff_revenue else Zc
         else:
             raise GEInputError(f"method must be 'full' or 'gegravity' (got {method!r})")
-        return self._tidy(method, p, P_hat, Pi_hat, Y_hat, E_hat, welfare, P_c, Pi_c, X0, X1, R0, R1, reports)
+        return self._tidy(
+            method, p, P_hat, Pi_hat, Y_hat, E_hat, welfare, P_c, Pi_c, X0, X1, Xc, R0, R1, reports
+        )
 
     def _numeraire_index(self, numeraire: str | None) -> int | None:
         if numeraire in (None, "world"):
@@ -409,6 +415,7 @@ class StructuralGravity:
         Pi_c: Array,
         X0: Array,
         X1: Array,
+        Xc: Array,
         R0: Array,
         R1: Array,
         reports: list[Convergence],
@@ -419,6 +426,7 @@ class StructuralGravity:
         fx1 = (X1 * off).sum(axis=1)
         fm0 = (X0 * off).sum(axis=0)
         fm1 = (X1 * off).sum(axis=0)
+        fxc = (Xc * off).sum(axis=1)
         d0 = np.diag(X0)
         d1 = np.diag(X1)
 
@@ -440,6 +448,7 @@ class StructuralGravity:
                 "expenditure_change_pct": pct(E_hat),
                 "conditional_imr_change_pct": pct(P_c),
                 "conditional_omr_change_pct": pct(Pi_c),
+                "conditional_foreign_exports_change_pct": pct(fxc / fx0),
                 "foreign_exports_change_pct": pct(fx1 / fx0),
                 "foreign_imports_change_pct": pct(fm1 / fm0),
                 "intranational_trade_change_pct": pct(d1 / d0),
@@ -455,6 +464,7 @@ class StructuralGravity:
                 "importer": names[ii.ravel()],
                 "baseline_trade": X0.ravel(),
                 "counterfactual_trade": X1.ravel(),
+                "conditional_trade": Xc.ravel(),
                 "trade_change_pct": pct(X1.ravel() / X0.ravel()),
             }
         )
