@@ -273,7 +273,8 @@ class Schedule:
             raise ValueError(f"hts10 has {n} values but dates has {ds.len()}")
         q = pl.DataFrame([codes, ds]).with_row_index("row")
         cols = [c for c in columns if c != "hts10"]
-        lines = self.lines.select("hts10", *[c for c in cols if c != "valid_from"], "valid_from")
+        # join on keys only, then gather the requested columns once by line index
+        lines = self.lines.select("hts10", "valid_from", "valid_to").with_row_index("_li")
 
         def _asof(frame: pl.DataFrame, key: str) -> pl.DataFrame:
             j = frame.sort("date").join_asof(
@@ -326,12 +327,15 @@ class Schedule:
                 .drop("new_hts10")
             )
             unknown = bad.join(resolved.select("row"), on="row", how="anti").with_columns(
-                pl.lit(None, pl.Utf8).alias("hts10"), pl.lit("unknown").alias("resolution")
+                pl.lit(None, pl.Utf8).alias("hts10"),
+                pl.lit("unknown").alias("resolution"),
+                pl.lit(None, pl.UInt32).alias("_li"),
             )
             parts += [resolved, unknown]
-        out = pl.concat(parts, how="diagonal_relaxed").sort("row")
-        keep = ["row", "hts10_in", "date", "resolution", "hts10", *[c for c in cols]]
-        return out.select([c for c in keep if c in out.columns])
+        keys = ["row", "hts10_in", "date", "resolution", "hts10", "_li"]
+        out = pl.concat([p.select(keys) for p in parts], how="vertical_relaxed").sort("row")
+        data = self.lines.select(cols).gather(out["_li"])  # null index -> null row
+        return pl.concat([out.drop("_li"), data], how="horizontal")
 
     def search(self, words: str, limit: int = 20, when: DateLike | None = None) -> pl.DataFrame:
         """Lines whose description contains every word (case-insensitive), best matches first.
