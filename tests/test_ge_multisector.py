@@ -133,3 +133,30 @@ def test_set_tariffs_and_failures(data) -> None:
         solve_multisector(data, np.full_like(base, -1.0))
     with pytest.raises(GEInputError, match="deficits must be"):
         caliendo_parro(data, base, deficits="sometimes")
+
+
+def test_cli_runs_the_nafta_example_and_checks_configs(tmp_path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from tariffscope.cli.main import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["ge", "run", "--example", "cp2015-nafta", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    rows = {r["region"]: r for r in doc["rows"]}
+    assert len(rows) == 31 and rows["Mexico"]["iso2"] == "MX" and rows["Row"]["iso2"] is None
+    assert round(rows["Mexico"]["welfare_change_pct"], 2) == 1.31
+    assert doc["method"] == "caliendo-parro" and all(c["converged"] for c in doc["convergence"])
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(
+        "model: caliendo-parro\ndata: {shared: gravity, prefix: cp2015_nafta}\n"
+        "experiment:\n  set:\n    - {importers: [USA], exporters: [Atlantis], tariff: 0.25}\n"
+    )
+    out = runner.invoke(app, ["ge", "run", str(cfg)])
+    assert out.exit_code == 2 and "unknown region 'Atlantis'" in out.output
+    cfg.write_text("model: cge-magic\n")
+    out = runner.invoke(app, ["ge", "run", str(cfg)])
+    assert out.exit_code == 2 and "unknown model 'cge-magic'" in out.output

@@ -11,9 +11,45 @@ import typer
 ge_app = typer.Typer(help="General-equilibrium structural gravity: counterfactual trade, GDP and welfare.")
 
 
+def _emit_cp(res: Any, top: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    df = res.regions.sort("welfare_change_pct", descending=True)
+    for title, part in (("Winners", df.head(top)), ("Losers", df.tail(top).reverse())):
+        t = Table(title=f"{title} (welfare = terms of trade + volume of trade, % of income; Caliendo-Parro)")
+        for col in (
+            "region",
+            "welfare %",
+            "terms of trade %",
+            "volume of trade %",
+            "real income %",
+            "real wage %",
+        ):
+            t.add_column(col, justify="right" if col != "region" else "left")
+        for r in part.iter_rows(named=True):
+            t.add_row(
+                r["region"],
+                f"{r['welfare_change_pct']:+.3f}",
+                f"{r['terms_of_trade_pct']:+.3f}",
+                f"{r['volume_of_trade_pct']:+.3f}",
+                f"{r['real_income_change_pct']:+.3f}",
+                f"{r['real_wage_change_pct']:+.3f}",
+            )
+        console.print(t)
+    for c in res.convergence:
+        console.print(f"{c.system}: converged in {c.iterations} iterations, residual {c.residual:.1e}")
+
+
 def _emit(res: Any, fmt: str, top: int) -> None:
+    is_cp = getattr(res, "method", "") == "caliendo-parro"
     if fmt == "json":
-        typer.echo(json.dumps({"rows": res.gegravity_rows(), **res.to_dict()}, default=float))
+        rows = res.rows() if is_cp else res.gegravity_rows()
+        typer.echo(json.dumps({"rows": rows, **res.to_dict()}, default=float))
+        return
+    if is_cp:
+        _emit_cp(res, top)
         return
     from rich.console import Console
     from rich.table import Table

@@ -15,7 +15,10 @@ import polars as pl
 import yaml
 
 from tariffscope.models.ge.model import Experiment, GEResult, StructuralGravity
+from tariffscope.models.ge.multisector import CPResult
 from tariffscope.models.ge.solver import GEInputError
+
+MODELS = ("structural-gravity", "caliendo-parro")
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 
@@ -153,9 +156,79 @@ def build_model(cfg: GEConfig) -> tuple[StructuralGravity, Experiment, dict[str,
     return model, exp, solve
 
 
-def run_config(path: str | Path) -> GEResult:
+def _data_folder(cfg: GEConfig, spec: dict[str, Any]) -> Path:
+    from tariffscope.paths import shared_data
+
+    if "shared" in spec:
+        f = shared_data() / str(spec["shared"])
+    elif "folder" in spec:
+        f = Path(str(spec["folder"]))
+        if not f.is_absolute():
+            f = cfg.path.parent / f
+    else:
+        raise GEInputError(f"{cfg.path}: data needs 'shared' (folder under the shared data) or 'folder'")
+    if not f.is_dir():
+        raise GEInputError(f"{cfg.path}: data folder not found: {f}")
+    return f
+
+
+def run_caliendo_parro(cfg: GEConfig) -> CPResult:
+    """``model: caliendo-parro``: the multi-sector model of Caliendo & Parro (2015).
+
+    ``data``: ``shared``/``folder`` and ``prefix`` of the ``cp2015``-layout tables; ``baseline.tariff``
+    and ``experiment.tariff``: scenario columns of the trade table (default: the data's tariffs);
+    ``experiment.set``: tariff changes on top (see :func:`~tariffscope.models.ge.multisector.set_tariffs`);
+    ``deficits``: ``zero`` (CP's published experiment) or ``observed``.
+    """
+    from tariffscope.models.ge.multisector import caliendo_parro, load_cp2015_nafta, set_tariffs
+
+    data_spec = cfg._get("data", dict)
+    data = load_cp2015_nafta(
+        _data_folder(cfg, data_spec), prefix=str(data_spec.get("prefix", "cp2015_nafta"))
+    )
+
+    def scenario(section: dict[str, Any], key: str) -> Any:
+        col = section.get(key)
+        if col is None:
+            return None
+        if col not in data.scenarios:
+            raise GEInputError(
+                f"{cfg.path}: {key} column {col!r} not in the trade table (have: {', '.join(data.scenarios)})"
+            )
+        return data.scenarios[col]
+
+    baseline = cfg._get("baseline", dict, {})
+    exp = cfg._get("experiment", dict)
+    tau_bln = scenario(baseline, "tariff")
+    tau_cfl = scenario(exp, "tariff")
+    if tau_cfl is None:
+        tau_cfl = data.tariff if tau_bln is None else tau_bln
+    if exp.get("set"):
+        tau_cfl = set_tariffs(data, tau_cfl, exp["set"], source=f"{cfg.path}: experiment.set")
+    elif "tariff" not in exp:
+        raise GEInputError(f"{cfg.path}: experiment needs 'tariff' (a scenario column) or 'set'")
+    deficits = str(cfg._get("deficits", str, "zero"))
+    res = caliendo_parro(
+        data,
+        tau_cfl,
+        tariff_bln=tau_bln,
+        d_bln=scenario(baseline, "d_hat"),
+        d_cfl=scenario(exp, "d_hat"),
+        deficits=deficits,
+        name=str(exp.get("name", "experiment")),
+    )
+    res.meta.update({"config": cfg.raw.get("name", cfg.path.stem)})
+    return res
+
+
+def run_config(path: str | Path) -> GEResult | CPResult:
     """Load a config, build the model and solve the experiment."""
     cfg = load_config(path)
+    model_name = str(cfg._get("model", str, "structural-gravity"))
+    if model_name not in MODELS:
+        raise GEInputError(f"{cfg.path}: unknown model {model_name!r}; use one of {', '.join(MODELS)}")
+    if model_name == "caliendo-parro":
+        return run_caliendo_parro(cfg)
     model, exp, solve = build_model(cfg)
     res = model.solve(exp, **solve)
     res.meta.update({"config": cfg.raw.get("name", Path(path).stem), "experiment": exp.name})
