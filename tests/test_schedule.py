@@ -211,6 +211,13 @@ def test_specific_duties_have_ave_never_zero(sched: Schedule) -> None:
     assert row["mfn_ave"] == pytest.approx(0.0034 / row["unit_value_usd"])
 
 
+def test_relative_chapter98_rates_are_not_numbers(sched: Schedule) -> None:
+    rel = sched.lines.filter(pl.col("mfn_kind") == "additional")
+    assert rel.height >= 1  # e.g. 9822.05: "the duty rate provided in such subheading minus 0.5%"
+    assert rel["mfn_ave"].null_count() == rel.height and rel["mfn_ad_valorem"].null_count() == rel.height
+    assert (sched.lines["mfn_ave"].drop_nulls() >= 0).all()
+
+
 def test_rate_texts_parse_coverage(sched: Schedule) -> None:
     texts = pl.concat(
         [sched.lines["general_text"], sched.lines["other_text"], sched.chapter99_lines["general_text"]]

@@ -51,6 +51,7 @@ def test_parse_bytes_and_errors() -> None:
 def test_revision_url() -> None:
     assert revision_url("2025_basic") == HTS_JSON_URL.format(year="2025", edition="basic")
     assert revision_url("2026_rev_3").endswith("hts_2026_revision_3_json.json")
+    assert revision_url("rev_3") == revision_url("2025_rev_3")
     with pytest.raises(ValueError, match="revision id"):
         revision_url("rev3")
 

@@ -307,8 +307,13 @@ class UnitValueTable:
         return None if best is None else (best[1], best[2])
 
 
+# Rates of a line that are numbers by themselves ("additional" texts in chapter 98, e.g. "the
+# duty rate provided in such subheading minus 0.5%", are relative to another line: no number here).
+_LINE_NUMERIC = NUMERIC_KINDS - {"additional"}
+
+
 def _rate_fields(rate: Rate) -> dict[str, object]:
-    numeric = rate.kind in NUMERIC_KINDS
+    numeric = rate.kind in _LINE_NUMERIC
     units = rate.units
     return {
         "kind": rate.kind,
@@ -331,7 +336,7 @@ def add_rate_columns(lines: pl.DataFrame, unit_values: UnitValueTable) -> pl.Dat
 
     def _ave(t: str, h: str) -> tuple[float | None, float | None, str | None]:
         r = parsed[t]
-        if r.kind not in NUMERIC_KINDS:
+        if r.kind not in _LINE_NUMERIC:
             return None, None, None
         if not r.specific:
             return r.ad_valorem, None, None

@@ -145,9 +145,11 @@ def frame_from_columns(cols: dict[str, list[Any]], schema: dict[str, Any]) -> pl
 
 
 def revision_url(revision: str, url_template: str = HTS_JSON_URL) -> str:
-    """URL of a revision id (``2025_basic``, ``2026_rev_3``, ``current``) under ``url_template``."""
+    """URL of a revision id (``2025_basic``, ``2026_rev_3``, ``current``; ``rev_3`` = ``2025_rev_3``)."""
     if revision == "current":
         return HTS_CURRENT_URL
+    if revision == "basic" or revision.startswith("rev_"):
+        revision = f"2025_{revision}"  # the unprefixed 2025 names of revision_dates.csv
     try:
         year, rest = revision.split("_", 1)
         int(year)
