@@ -1,9 +1,435 @@
-"""CLI commands: scenario."""
+"""CLI commands: ``scenario list | show | validate | run | compare | package``."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
 import typer
+from rich.table import Table
+
+from tariffscope.cli.output import console, emit_json, err_console, fail, pct, usd
+from tariffscope.errors import TariffscopeError
+
+scenario_app = typer.Typer(
+    name="scenario",
+    help="Scenarios (overlays on the catalogue) and negotiation packages: run, compare, evaluate both sides.",
+    no_args_is_help=True,
+)
+
+PartnerOpt = Annotated[
+    list[str] | None,
+    typer.Option("--partner", "-p", help="partner to report (ISO2/ISO3/Census code; repeatable; ALL = all)"),
+]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help="entry date YYYY-MM-DD (default: the scenario's)")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json")]
+AgainstOpt = Annotated[str, typer.Option("--against", help="the alternative changes are measured against")]
+SupplyOpt = Annotated[
+    str, typer.Option("--supply", help="infinite (fixed world prices) | elastic (packaged export-supply eps)")
+]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="trade store with loaded imports (default: shipped)")
+]
+
+
+def _date(s: str | None) -> dt.date | None:
+    if s is None:
+        return None
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint="--date") from None
+
+
+def _choice(v: str, options: tuple[str, ...], hint: str) -> Any:
+    if v not in options:
+        raise typer.BadParameter(f"{v!r}: use {' or '.join(options)}", param_hint=hint)
+    return v
+
+
+def _partners(ps: list[str] | None) -> list[str] | None:
+    if not ps:
+        return None
+    from tariffscope.countries import country
+
+    return ["ALL" if p.upper() == "ALL" else country(p).iso2 for p in ps]
+
+
+def _weights(db: Path | None) -> pl.DataFrame | None:
+    if db is None:
+        return None
+    from tariffscope.trade.weights import load_weights
+
+    return load_weights(db)
+
+
+def _bn(x: float | None) -> str:
+    return "—" if x is None else usd(x)
+
+
+def _rows_table(rows: list[dict[str, Any]], title: str) -> Table:
+    t = Table(title=title)
+    for c in ("scenario", "partner", "date"):
+        t.add_column(c)
+    for c in (
+        "ETR",
+        "ETR (against)",
+        "duty/yr",
+        "exports Δ",
+        "exports Δ%",
+        "US consumer cost",
+        "tariff rev Δ",
+        "welfare Δ",
+    ):
+        t.add_column(c, justify="right")
+    t.add_column("who gains (top 3)")
+    for r in rows:
+        gains = [d for d in r["diversion"] if d["partner"] != "OTHER"]
+        gains = sorted(gains, key=lambda d: -d["exports_change_usd"])[:3]
+        t.add_row(
+            r["scenario"],
+            r["partner"],
+            r["date"],
+            pct(r["etr"]),
+            pct(r["etr_against"]),
+            _bn(r["duty_usd_per_year"]),
+            _bn(r["exports_change_usd"]),
+            pct(r["exports_change_pct"]),
+            _bn(r["us_consumer_cost_usd"]),
+            _bn(r["tariff_revenue_change_usd"]),
+            _bn(r["welfare_change_usd"]),
+            ", ".join(
+                f"{d['partner']} {usd(d['exports_change_usd'])}" for d in gains if d["exports_change_usd"] > 0
+            ),
+        )
+    return t
+
+
+def _side_by_side(rows: list[dict[str, Any]]) -> Table:
+    """Scenarios as columns, measures as rows, one block per partner."""
+    scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
+    partners = list(dict.fromkeys(r["partner"] for r in rows))
+    by = {(r["scenario"], r["partner"]): r for r in rows}
+    against = rows[0]["against"] if rows else "current-law"
+    t = Table(title=f"Scenarios side by side (changes against {against}; USD per year)")
+    t.add_column("partner")
+    t.add_column("measure")
+    for s in scenarios:
+        t.add_column(s, justify="right")
+    measures: list[tuple[str, str, Any]] = [
+        ("date", "date", str),
+        ("ETR", "etr", pct),
+        ("duty per year", "duty_usd_per_year", _bn),
+        ("exports change", "exports_change_usd", _bn),
+        ("exports change %", "exports_change_pct", pct),
+        ("US consumer cost", "us_consumer_cost_usd", _bn),
+        ("tariff revenue change", "tariff_revenue_change_usd", _bn),
+        ("welfare change (world)", "welfare_change_usd", _bn),
+    ]
+    for p in partners:
+        for i, (label, key, fmt) in enumerate(measures):
+            cells = [fmt(by[(s, p)][key]) if (s, p) in by else "" for s in scenarios]
+            t.add_row(p if i == 0 else "", label, *cells)
+        if p != "ALL":
+            cells = []
+            for s in scenarios:
+                r = by.get((s, p))
+                gains = [] if r is None else [d for d in r["diversion"] if d["partner"] != "OTHER"]
+                top = sorted(gains, key=lambda d: -d["exports_change_usd"])[:2]
+                cells.append(", ".join(f"{d['partner']} {usd(d['exports_change_usd'])}" for d in top) or "—")
+            t.add_row("", "who gains", *cells)
+        t.add_section()
+    return t
+
+
+def _frame_table(
+    df: pl.DataFrame, title: str, pct_cols: tuple[str, ...] = (), skip: tuple[str, ...] = ()
+) -> Table:
+    t = Table(title=title)
+    cols = [c for c in df.columns if c not in skip]
+    for c in cols:
+        t.add_column(c, justify="right" if df[c].dtype.is_numeric() else "left")
+    for row in df.iter_rows(named=True):
+        cells = []
+        for c in cols:
+            v = row[c]
+            if c in pct_cols or c.startswith(("rate", "us_tariff", "ntm_ave")) or c.endswith("price_change"):
+                cells.append(pct(v))
+            elif isinstance(v, float):
+                cells.append(usd(v))
+            else:
+                cells.append("" if v is None else str(v))
+        t.add_row(*cells)
+    return t
+
+
+def scenario_list() -> None:
+    """List the shipped scenarios and packages."""
+    from tariffscope.scenarios.overlay import (
+        load_scenario,
+        package_path,
+        parse_package,
+        shipped_packages,
+        shipped_scenarios,
+    )
+
+    t = Table(title="Shipped scenarios")
+    for c in ("name", "date", "base", "changes", "title"):
+        t.add_column(c)
+    for n in shipped_scenarios():
+        s = load_scenario(n).spec
+        t.add_row(n, s.date.isoformat(), s.base, str(len(s.changes)), s.title)
+    console.print(t)
+    p = Table(title="Shipped packages")
+    for c in ("name", "partner", "US side", "against", "title"):
+        p.add_column(c)
+    for n in shipped_packages():
+        spec, _ = parse_package(package_path(n))
+        p.add_row(n, spec.partner, spec.us_side.scenario, spec.us_side.against, spec.title)
+    console.print(p)
+
+
+def scenario_show(
+    scenario: Annotated[str, typer.Argument(help="shipped name or YAML file")],
+    fmt: FormatOpt = "table",
+) -> None:
+    """Validate a scenario and print its changes and timeline."""
+    from tariffscope.scenarios.overlay import all_timeline, build_catalogue, describe_changes, load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        build_catalogue(sc)
+        changes, timeline = describe_changes(sc), all_timeline(sc)
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    if _choice(fmt, ("table", "json"), "--format") == "json":
+        emit_json(
+            {
+                "id": sc.id,
+                "title": sc.spec.title,
+                "date": sc.spec.date,
+                "changes": changes,
+                "timeline": timeline,
+            }
+        )
+        return
+    console.print(f"[bold]{sc.id}[/]: {sc.spec.title}\n{(sc.spec.description or '').strip()}")
+    ct = Table(title="Changes (base first)")
+    for c in ("scenario", "action", "target", "from", "to", "rate", "cite"):
+        ct.add_column(c)
+    for r in changes:
+        rate = pct(r["rate"]) if r["rate"] is not None else ""
+        ct.add_row(
+            r["scenario"],
+            r["action"],
+            r["target"],
+            str(r["from"] or ""),
+            str(r["to"] or ""),
+            rate,
+            r["cite"] or "",
+        )
+    console.print(ct)
+    console.print(_timeline_table(timeline))
+
+
+def _timeline_table(timeline: list[dict[str, Any]]) -> Table:
+    t = Table(title="Timeline (deadlines and effective dates)")
+    for c in ("date", "event", "cite", "from"):
+        t.add_column(c)
+    for r in timeline:
+        t.add_row(str(r["date"]), r["label"], r["cite"] or "", r["scenario"])
+    return t
+
+
+def scenario_validate(files: Annotated[list[Path], typer.Argument(help="scenario YAML files")]) -> None:
+    """Validate scenario files against the schema and the catalogue (exit 2 on any error)."""
+    from tariffscope.scenarios.overlay import validate_files
+
+    errors = validate_files(files)
+    for e in errors:
+        err_console.print(f"[bold red]error:[/] {e}")
+    if errors:
+        raise typer.Exit(2)
+    console.print(f"{len(files)} scenario file(s) valid")
+
+
+def scenario_run(
+    scenario: Annotated[
+        str, typer.Argument(help="shipped name (current-law, pause-lapses, ...) or YAML file")
+    ],
+    partner: PartnerOpt = None,
+    date: DateOpt = None,
+    fmt: FormatOpt = "table",
+    against: AgainstOpt = "current-law",
+    supply: SupplyOpt = "infinite",
+    lines: Annotated[
+        Path | None, typer.Option("--lines", help="write every HTS10 x partner line (.parquet/.csv)")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="products to list")] = 15,
+    db: DbOpt = None,
+) -> None:
+    """Evaluate one scenario: ETR, duties, exports, diversion, consumer cost, revenue, welfare; by sector and product."""
+    from tariffscope.scenarios.evaluate import evaluate
+
+    f = _choice(fmt, ("table", "json"), "--format")
+    try:
+        res = evaluate(
+            scenario,
+            _date(date),
+            against=against,
+            weights=_weights(db),
+            supply=_choice(supply, ("infinite", "elastic"), "--supply"),
+        )
+        parts = _partners(partner) or [*res.scenario_obj.spec.partners, "ALL"]
+        rows = res.rows(parts)
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    if lines is not None:
+        out = res.lines
+        out.write_parquet(lines) if lines.suffix == ".parquet" else out.write_csv(lines)
+        err_console.print(f"wrote {out.height:,} lines to {lines}")
+    focus = next((p for p in parts if p != "ALL"), "ALL")
+    if f == "json":
+        emit_json(
+            {
+                "rows": rows,
+                "by_sector": res.by_sector(focus).to_dicts(),
+                "by_product": res.by_product(focus, top=top).to_dicts(),
+                "unmatched_imports_usd": res.unmatched_imports_usd,
+            }
+        )
+        return
+    console.print(_rows_table(rows, f"{res.scenario}: {res.title} (against {res.against}, {res.date})"))
+    sec = res.by_sector(focus).filter(pl.col("duty_change_usd") != 0).head(top)
+    if sec.height:
+        console.print(_frame_table(sec, f"By sector, imports from {focus}", skip=("sector",)))
+    prod = res.by_product(focus, top=top).filter(pl.col("exports_change_usd") != 0)
+    if prod.height:
+        console.print(_frame_table(prod, f"Largest export changes by product, {focus}"))
+    if res.unmatched_imports_usd:
+        err_console.print(
+            f"note: {usd(res.unmatched_imports_usd)} of imports had no rate on {res.date} (not in the schedule)"
+        )
+
+
+def scenario_compare(
+    scenarios: Annotated[list[str], typer.Argument(help="scenario names or YAML files")],
+    partner: PartnerOpt = None,
+    date: DateOpt = None,
+    fmt: FormatOpt = "table",
+    against: AgainstOpt = "current-law",
+    supply: SupplyOpt = "infinite",
+    chart: Annotated[Path, typer.Option("--chart", help="PNG chart of exports change")] = Path(
+        "scenario-compare.png"
+    ),
+    no_chart: Annotated[bool, typer.Option("--no-chart", help="do not write the chart")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Compare scenarios side by side (one row per scenario and partner) and write a chart."""
+    from tariffscope.scenarios.chart import compare_chart
+    from tariffscope.scenarios.evaluate import compare
+
+    f = _choice(fmt, ("table", "json"), "--format")
+    try:
+        rows, _ = compare(
+            scenarios,
+            _date(date),
+            partners=_partners(partner),
+            against=against,
+            weights=_weights(db),
+            supply=_choice(supply, ("infinite", "elastic"), "--supply"),
+        )
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    if not no_chart:
+        compare_chart(rows, chart)
+        err_console.print(f"chart written to {chart}")
+    if f == "json":
+        emit_json(rows)
+        return
+    console.print(_side_by_side(rows))
+
+
+def scenario_package(
+    package: Annotated[str, typer.Argument(help="shipped package name (japan-2025) or YAML file")],
+    date: DateOpt = None,
+    fmt: FormatOpt = "table",
+    db: DbOpt = None,
+) -> None:
+    """Evaluate a negotiation package for both sides, by sector and in total, with its timeline."""
+    from tariffscope.scenarios.package import evaluate_package
+
+    f = _choice(fmt, ("table", "json"), "--format")
+    try:
+        res = evaluate_package(package, date=_date(date), weights=_weights(db))
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    if f == "json":
+        emit_json(res.to_json())
+        return
+    j = res.to_json()
+    flag = " [bold yellow](ILLUSTRATIVE numbers on the partner side)[/]" if res.spec.illustrative else ""
+    console.print(f"[bold]{res.spec.id}[/]: {res.spec.title}{flag}")
+    us = j["us_side"]
+    console.print(
+        _rows_table(
+            [res.us_summary()],
+            f"US side: imports from {res.partner}, {us['scenario']} against {us['against']} ({j['date']})",
+        )
+    )
+    console.print(
+        _frame_table(
+            res.us_by_sector().filter(pl.col("duty_change_usd") != 0),
+            f"US side by sector ({res.partner} goods)",
+            skip=("sector",),
+        )
+    )
+    ps = j["partner_side"]
+    if ps is not None:
+        t = Table(title=f"Partner side: {res.partner} as importer of US goods (total)")
+        t.add_column("measure")
+        t.add_column("value", justify="right")
+        t.add_row(f"{res.partner} duties on US goods, change", usd(ps["duty_change_usd_per_year"]))
+        t.add_row("US exports change", usd(ps["us_exports_change_usd"]))
+        for k, v in ps["us_exports_change_by_channel_usd"].items():
+            t.add_row(f"  of which {k}", usd(v))
+        t.add_row("other suppliers' exports change", usd(ps["others_exports_change_usd"]))
+        t.add_row("consumer price change (products in the file)", pct(ps["consumer_price_change"], 3))
+        t.add_row(f"{res.partner} tariff revenue change", usd(ps["tariff_revenue_change_usd"]))
+        t.add_row(f"{res.partner} consumer surplus change", usd(ps["consumer_surplus_change_usd"]))
+        t.add_row(f"{res.partner} welfare change (CS + revenue)", usd(ps["welfare_change_usd"]))
+        console.print(t)
+        console.print(_frame_table(res.partner_by_sector(), "Partner side by sector"))
+        console.print(
+            _frame_table(
+                res.partner_by_product().select(
+                    "product",
+                    "description",
+                    "measures",
+                    "us_tariff0",
+                    "us_tariff1",
+                    "us_exports_change_usd",
+                    "others_change_usd",
+                    "consumer_price_change",
+                    "tariff_revenue_change_usd",
+                    "welfare_change_usd",
+                ),
+                "Partner side by product",
+            )
+        )
+    console.print(_timeline_table(res.timeline))
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
+    scenario_app.command("list")(scenario_list)
+    scenario_app.command("show")(scenario_show)
+    scenario_app.command("validate")(scenario_validate)
+    scenario_app.command("run")(scenario_run)
+    scenario_app.command("compare")(scenario_compare)
+    scenario_app.command("package")(scenario_package)
+    app.add_typer(scenario_app, name="scenario")

@@ -235,13 +235,11 @@ class ScenarioResult:
             head = d.sort(pl.col("exports_change_usd").abs(), descending=True).head(top)
             head = head.sort("exports_change_usd", descending=True)
             diversion = [
-                {"partner": p, "exports_change_usd": round(v, 2)}
-                for p, v in head.iter_rows()
-                if abs(v) >= 0.005
+                {"partner": p, "exports_change_usd": _r(v)} for p, v in head.iter_rows() if abs(v) >= 0.005
             ]
             rest = float(d["exports_change_usd"].sum()) - float(head["exports_change_usd"].sum())
             if d.height > head.height and abs(rest) >= 0.005:
-                diversion.append({"partner": "OTHER", "exports_change_usd": round(rest, 2)})
+                diversion.append({"partner": "OTHER", "exports_change_usd": _r(rest)})
         return {
             "scenario": self.scenario,
             "partner": partner,
@@ -249,19 +247,19 @@ class ScenarioResult:
             "against": self.against,
             "etr": _ratio(duty1, imports),
             "etr_against": _ratio(duty0, imports),
-            "imports_usd": round(imports, 2),
-            "duty_usd_per_year": round(duty1, 2),
-            "duty_change_usd_per_year": round(duty1 - duty0, 2),
-            "exports_change_usd": round(exp_change, 2),
+            "imports_usd": _r(imports),
+            "duty_usd_per_year": _r(duty1),
+            "duty_change_usd_per_year": _r(duty1 - duty0),
+            "exports_change_usd": _r(exp_change),
             "exports_change_pct": _ratio(exp_change, imports),
             "diversion": diversion,
-            "us_consumer_cost_usd": round(-float(lines["cs_change_usd"].sum()), 2),
-            "tariff_revenue_change_usd": round(float(lines["tariff_revenue_change_usd"].sum()), 2),
-            "welfare_change_usd": round(float(lines["welfare_change_usd"].sum()), 2),
-            "us_welfare_change_usd": round(
-                float(lines["cs_change_usd"].sum()) + float(lines["tariff_revenue_change_usd"].sum()), 2
+            "us_consumer_cost_usd": _r(-float(lines["cs_change_usd"].sum())),
+            "tariff_revenue_change_usd": _r(lines["tariff_revenue_change_usd"].sum()),
+            "welfare_change_usd": _r(lines["welfare_change_usd"].sum()),
+            "us_welfare_change_usd": _r(
+                float(lines["cs_change_usd"].sum()) + float(lines["tariff_revenue_change_usd"].sum())
             ),
-            "exporter_surplus_change_usd": round(float(lines["ps_change_usd"].sum()), 2),
+            "exporter_surplus_change_usd": _r(lines["ps_change_usd"].sum()),
             "elasticities": elasticity_summary(lines, self.supply),
         }
 
@@ -286,7 +284,12 @@ class ScenarioResult:
 
 
 def _ratio(a: float, b: float) -> float | None:
-    return None if b == 0 else round(a / b, 8)
+    return None if b == 0 else round(a / b, 8) + 0.0
+
+
+def _r(x: Any) -> float:
+    """Rounded to cents, without a negative zero."""
+    return round(float(x), 2) + 0.0
 
 
 def _by(lines: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -351,6 +354,38 @@ def _chain_key(sc: Scenario) -> tuple[tuple[str, float], ...]:
 _RATE_CACHE: dict[tuple[Any, ...], pl.DataFrame] = {}
 
 
+def _catalogue(sc: Scenario, base: Catalogue | None) -> Catalogue:
+    if base is None and sc.path.exists():
+        from tariffscope.scenarios.overlay import _cached_catalogue
+
+        # the cache is keyed by the scenario file; a base that changed on disk changes the chain key below
+        return _cached_catalogue(str(sc.path.resolve()), sc.path.stat().st_mtime)
+    return build_catalogue(sc, base)
+
+
+def changed_partners(cat0: Catalogue, cat1: Catalogue) -> set[str] | None:
+    """Countries covered by some rule that differs between two catalogues (``None``: possibly every country).
+
+    A rule's duty, and the stacking relations it takes part in, act line by line, so lines of other countries
+    have the same rates under both catalogues.
+    """
+    r0 = {r.id: r.rule for r in cat0.rules}
+    r1 = {r.id: r.rule for r in cat1.rules}
+    out: set[str] = set()
+    for rid in r0.keys() | r1.keys():
+        a, b = r0.get(rid), r1.get(rid)
+        if a == b:
+            continue
+        for rule, cat in ((a, cat0), (b, cat1)):
+            if rule is None:
+                continue
+            cs = cat.countries(rule.countries.include)
+            if "ALL" in cs:
+                return None
+            out |= cs
+    return out
+
+
 def scenario_rates(
     sc: Scenario,
     on: dt.date,
@@ -360,17 +395,32 @@ def scenario_rates(
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
     cache_key: Any = None,
+    reference: tuple[Catalogue, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
-    """``hts10, partner, rate`` under a scenario on a date (cached per scenario file versions and date)."""
+    """``hts10, partner, rate`` under a scenario on a date (cached per scenario file versions and date).
+
+    ``reference``: a catalogue and its rates for the same pairs and date; only the partners covered by rules
+    that differ from it are resolved again (see :func:`changed_partners`).
+    """
     key = None
     if cache_key is not None and base is None and rates_fn is None:
         key = (_chain_key(sc), on, view, cache_key)
         if key in _RATE_CACHE:
             return _RATE_CACHE[key]
-    cat = build_catalogue(sc, base)
-    r = (rates_fn or default_rates)(pairs, on, cat, view).select(
-        "hts10", "partner", pl.col("total_rate").alias("rate")
-    )
+    cat = _catalogue(sc, base)
+    fn = rates_fn or default_rates
+    parts = None if reference is None else changed_partners(reference[0], cat)
+    if reference is not None and parts is not None:
+        same = reference[1].filter(~pl.col("partner").is_in(sorted(parts)))
+        sub = pairs.filter(pl.col("partner").is_in(sorted(parts)))
+        new = (
+            fn(sub, on, cat, view).select("hts10", "partner", pl.col("total_rate").alias("rate"))
+            if sub.height
+            else same.clear()
+        )
+        r = pl.concat([same, new])
+    else:
+        r = fn(pairs, on, cat, view).select("hts10", "partner", pl.col("total_rate").alias("rate"))
     if key is not None:
         if len(_RATE_CACHE) > 16:
             _RATE_CACHE.clear()
@@ -402,12 +452,16 @@ def evaluate(
     pairs = w.select([c for c in ("hts10", "partner", "usmca_share") if c in w.columns])
     ck = "default-weights" if weights is None else None
     r0 = scenario_rates(alt, on, pairs, view=view, base=base, rates_fn=rates_fn, cache_key=ck)
-    if _chain_key(sc) == _chain_key(alt) or [c for s in scenario_chain(sc) for c in s.spec.changes] == [
-        c for s in scenario_chain(alt) for c in s.spec.changes
-    ]:
-        r1 = r0
-    else:
-        r1 = scenario_rates(sc, on, pairs, view=view, base=base, rates_fn=rates_fn, cache_key=ck)
+    r1 = scenario_rates(
+        sc,
+        on,
+        pairs,
+        view=view,
+        base=base,
+        rates_fn=rates_fn,
+        cache_key=ck,
+        reference=(_catalogue(alt, base), r0),
+    )
     lines = (
         w.join(r0.rename({"rate": "t0"}), on=["hts10", "partner"], how="left")
         .join(r1.rename({"rate": "t1"}), on=["hts10", "partner"], how="left")

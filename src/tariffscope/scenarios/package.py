@@ -1,0 +1,287 @@
+"""Negotiation packages: US-side measure changes bundled with the partner's concessions, evaluated for both sides.
+
+* **US side** (the US as importer of the partner's goods): the package's scenario against its alternative
+  (e.g. the deal against the July letter), with :func:`tariffscope.scenarios.evaluate.evaluate`: duties, the
+  partner's exports, US prices, consumer cost, tariff revenue, welfare, by sector and in total, and which
+  partners take (or give back) market share.
+* **Partner side** (the partner as importer of US goods): tariff cuts, tariff-rate-quota expansions, purchase
+  commitments and non-tariff measures as ad valorem equivalents, from a CSV of the partner's flows and
+  changes, with :func:`tariffscope.models.pe.evaluate_partner_side` (one SMART market per product, US source vs
+  the rest). Consumer prices are the CES price index of each product at fixed world prices.
+* **Timeline**: the package's deadlines, the scenarios' deadlines and the dates of their changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from tariffscope.catalogue.loader import Catalogue
+from tariffscope.errors import CatalogueError, DataError
+from tariffscope.models.pe import elasticities_for, evaluate_partner_side
+from tariffscope.models.pe.partner import load_partner_csv
+from tariffscope.paths import PACKAGE_DATA
+from tariffscope.scenarios.evaluate import RatesFn, ScenarioResult, evaluate
+from tariffscope.scenarios.overlay import all_timeline, load_scenario, package_path, parse_package
+from tariffscope.scenarios.schema import PackageSpec
+
+
+@functools.cache
+def hs_sections() -> dict[str, str]:
+    """HS chapter (2 digits) -> section name (shipped with the weights)."""
+    path = PACKAGE_DATA / "weights_hs_chapters.csv"
+    if not path.exists():
+        return {}
+    df = pl.read_csv(path, infer_schema_length=0)
+    return {c: f"{s} {n}" for c, s, n in df.select("chapter", "section", "section_name").iter_rows()}
+
+
+@dataclass
+class PackageResult:
+    """Both sides of a package on one date."""
+
+    spec: PackageSpec
+    path: Path
+    date: dt.date
+    us: ScenarioResult
+    partner_lines: pl.DataFrame | None
+    partner_totals: dict[str, float]
+    timeline: list[dict[str, Any]]
+
+    @property
+    def partner(self) -> str:
+        return self.spec.partner
+
+    def us_summary(self) -> dict[str, Any]:
+        """The partner's row of the US side (see :meth:`ScenarioResult.row`)."""
+        return self.us.row(self.partner)
+
+    def us_by_sector(self) -> pl.DataFrame:
+        return self.us.by_sector(self.partner)
+
+    def partner_by_product(self) -> pl.DataFrame:
+        """Partner side per product: tariff on US goods, US exports by channel, prices, revenue, surplus."""
+        if self.partner_lines is None:
+            return pl.DataFrame()
+        f = self.partner_lines
+        us = pl.col("source") == "US"
+        return (
+            f.group_by("product")
+            .agg(
+                pl.col("description").drop_nulls().first(),
+                pl.col("sector").first(),
+                pl.col("measures").first(),
+                pl.col("t0").filter(us).first().alias("us_tariff0"),
+                pl.col("t1").filter(us).first().alias("us_tariff1"),
+                pl.col("ave0").filter(us).first().alias("ntm_ave0"),
+                pl.col("ave1").filter(us).first().alias("ntm_ave1"),
+                pl.col("imports_usd").filter(us).sum().alias("us_exports_usd"),
+                ((pl.col("t1") - pl.col("t0")) * pl.col("imports_usd"))
+                .filter(us)
+                .sum()
+                .alias("duty_change_usd"),
+                pl.col("imports_change_usd").filter(us).sum().alias("us_exports_change_usd"),
+                pl.col("us_change_price_usd").filter(us).sum().alias("us_change_price_usd"),
+                pl.col("us_change_trq_usd").filter(us).sum().alias("us_change_trq_usd"),
+                pl.col("us_change_purchase_usd").filter(us).sum().alias("us_change_purchase_usd"),
+                pl.col("imports_change_usd").filter(~us).sum().alias("others_change_usd"),
+                pl.col("us_price_change").filter(us).first(),
+                pl.col("consumer_price_change").first(),
+                pl.col("tariff_revenue_change_usd").sum(),
+                pl.col("cs_change_usd").sum(),
+            )
+            .with_columns(
+                (pl.col("cs_change_usd") + pl.col("tariff_revenue_change_usd")).alias("welfare_change_usd"),
+                pl.lit(0.0).alias("us_exporter_surplus_change_usd"),
+            )
+            .sort("us_exports_change_usd", descending=True)
+        )
+
+    def partner_by_sector(self) -> pl.DataFrame:
+        p = self.partner_by_product()
+        if p.height == 0:
+            return p
+        return (
+            p.group_by("sector")
+            .agg(
+                pl.col("us_exports_usd").sum(),
+                pl.col("duty_change_usd").sum(),
+                pl.col("us_exports_change_usd").sum(),
+                pl.col("others_change_usd").sum(),
+                (
+                    (pl.col("consumer_price_change") * pl.col("us_exports_usd")).sum()
+                    / pl.col("us_exports_usd").sum()
+                )
+                .fill_nan(None)
+                .alias("consumer_price_change"),
+                pl.col("tariff_revenue_change_usd").sum(),
+                pl.col("cs_change_usd").sum(),
+                pl.col("welfare_change_usd").sum(),
+            )
+            .sort("us_exports_change_usd", descending=True)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        us_row = self.us_summary()
+        partner: dict[str, Any] | None = None
+        if self.partner_lines is not None:
+            t = self.partner_totals
+            partner = {
+                "importer": self.partner,
+                "duty_change_usd_per_year": round(t["partner_duty_change_usd"], 2),
+                "us_exports_change_usd": round(t["us_exports_change_usd"], 2),
+                "us_exports_change_by_channel_usd": {
+                    k.removeprefix("us_exports_change_").removesuffix("_usd"): round(v, 2)
+                    for k, v in t.items()
+                    if k.startswith("us_exports_change_") and k != "us_exports_change_usd"
+                },
+                "others_exports_change_usd": round(t["others_change_usd"], 2),
+                "consumer_price_change": t["consumer_price_change"],
+                "tariff_revenue_change_usd": round(t["partner_tariff_revenue_change_usd"], 2),
+                "consumer_surplus_change_usd": round(t["partner_cs_change_usd"], 2),
+                "welfare_change_usd": round(
+                    t["partner_cs_change_usd"] + t["partner_tariff_revenue_change_usd"], 2
+                ),
+                "us_exporter_surplus_change_usd": 0.0,
+                "by_sector": _records(self.partner_by_sector()),
+                "by_product": _records(self.partner_by_product()),
+                "elasticities": t.get("elasticities"),
+            }
+        return {
+            "package": self.spec.id,
+            "title": self.spec.title,
+            "illustrative": self.spec.illustrative,
+            "partner": self.partner,
+            "date": self.date.isoformat(),
+            "us_side": {
+                "importer": "US",
+                "scenario": self.us.scenario,
+                "against": self.us.against,
+                **{k: v for k, v in us_row.items() if k not in ("scenario", "against", "date")},
+                "by_sector": _records(self.us_by_sector()),
+                "by_product": _records(self.us.by_product(self.partner, top=25)),
+            },
+            "partner_side": partner,
+            "timeline": [{**t, "date": t["date"].isoformat()} for t in self.timeline],
+        }
+
+
+def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for r in df.iter_rows(named=True):
+        out.append({k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()})
+    return out
+
+
+def evaluate_partner(
+    csv: Path, *, eta: float | None = None, sigma: float | None = None, us_code: str = "US"
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The partner side from a CSV (``row_type`` flow|change): per product x source lines and totals.
+
+    Adds to :func:`evaluate_partner_side`: product descriptions and sectors (HS section), the change in the
+    partner's duties on US goods at baseline flows, and consumer prices: the US good's buyer-price change
+    ``W1/W0 - 1`` and the product's CES price index ``[sum_s theta_s (W1_s/W0_s)^(1-sigma)]^(1/(1-sigma)) - 1``
+    at fixed world prices (quantity channels move no prices in this model).
+    """
+    if not csv.exists():
+        raise DataError(f"partner-side data {csv} not found")
+    flows, changes = load_partner_csv(csv)
+    if flows.height == 0:
+        raise DataError(f"{csv.name}: no row_type=flow rows")
+    lines, totals = evaluate_partner_side(flows, changes, us_code=us_code, eta=eta, sigma=sigma)
+    raw = pl.read_csv(csv, schema_overrides={"product": pl.Utf8}, comment_prefix="#")
+    desc = (
+        raw.select(pl.col("product").str.replace_all(r"\.", ""), "description")
+        if "description" in raw.columns
+        else pl.DataFrame(schema={"product": pl.Utf8, "description": pl.Utf8})
+    )
+    desc = desc.filter(pl.col("description").is_not_null()).unique("product", keep="first")
+    measures = (
+        changes.select(pl.col("product").cast(pl.Utf8).str.replace_all(r"\.", ""), "measure")
+        .group_by("product")
+        .agg(pl.col("measure").sort().str.join(", ").alias("measures"))
+    )
+    codes = lines["product"].unique().sort()
+    el = elasticities_for(codes.str.pad_end(10, "0"), sigma_from="protee")
+    sig = pl.DataFrame(
+        {"product": codes, "_sigma": el["sigma"] if sigma is None else np.full(len(codes), sigma)}
+    )
+    sections = hs_sections()
+    f = (
+        lines.join(desc, on="product", how="left")
+        .join(measures, on="product", how="left")
+        .join(sig, on="product", how="left")
+        .with_columns(
+            pl.col("product").str.slice(0, 2).replace_strict(sections, default=None).alias("sector"),
+            (
+                (1 + pl.col("t1")) * (1 + pl.col("ave1")) / ((1 + pl.col("t0")) * (1 + pl.col("ave0"))) - 1
+            ).alias("us_price_change"),
+        )
+        .with_columns(pl.coalesce("sector", pl.lit("HS") + pl.col("product").str.slice(0, 2)).alias("sector"))
+    )
+    # CES price index per product (theta at domestic prices, baseline)
+    e0 = pl.col("imports_usd") * (1 + pl.col("t0")) * (1 + pl.col("ave0"))
+    rel = (1 + pl.col("us_price_change")).pow(1 - pl.col("_sigma"))
+    idx = f.group_by("product").agg(
+        ((e0 * rel).sum() / e0.sum())
+        .pow(1 / (1 - pl.col("_sigma").first()))
+        .sub(1)
+        .alias("consumer_price_change")
+    )
+    f = f.join(idx, on="product", how="left").drop("_sigma")
+    us = f.filter(pl.col("source") == us_code)
+    prod = f.group_by("product").agg(pl.col("consumer_price_change").first(), e0.sum().alias("e"))
+    e_tot = float(prod["e"].sum())
+    cpi = float((prod["consumer_price_change"] * prod["e"]).sum()) / e_tot if e_tot else 0.0
+    out: dict[str, Any] = dict(totals)
+    out["partner_duty_change_usd"] = float(((us["t1"] - us["t0"]) * us["imports_usd"]).sum())
+    out["consumer_price_change"] = round(cpi, 8)
+    out["elasticities"] = {
+        "sigma_source": "user" if sigma is not None else "protee (elasticities_for, sigma_from='protee')",
+        "eta_source": "user" if eta is not None else "packaged import-demand elasticity",
+        "supply": "infinite (fixed world prices)",
+    }
+    return f, out
+
+
+def evaluate_package(
+    package: str | Path,
+    *,
+    date: dt.date | None = None,
+    weights: pl.DataFrame | None = None,
+    base: Catalogue | None = None,
+    rates_fn: RatesFn | None = None,
+) -> PackageResult:
+    """Evaluate both sides of a package (a shipped name or a YAML file)."""
+    spec, path = parse_package(package_path(package))
+    try:
+        sc = load_scenario(spec.us_side.scenario, relative_to=path)
+        alt = load_scenario(spec.us_side.against, relative_to=path)
+    except CatalogueError as exc:
+        raise CatalogueError(f"{path}: us_side: {exc}") from None
+    on = date or spec.date or sc.spec.date
+    us = evaluate(sc, on, against=alt, weights=weights, supply=spec.supply, base=base, rates_fn=rates_fn)
+    lines = None
+    totals: dict[str, Any] = {}
+    if spec.partner_side is not None:
+        csv = Path(spec.partner_side.data)
+        if not csv.is_absolute():
+            csv = path.parent / csv
+        lines, totals = evaluate_partner(csv, eta=spec.partner_side.eta, sigma=spec.partner_side.sigma)
+    timeline = [
+        {"date": d.date, "label": d.label, "cite": d.cite, "scenario": spec.id} for d in spec.timeline
+    ]
+    seen = {(t["date"], t["label"]) for t in timeline}
+    for s in (sc, alt):
+        for t in all_timeline(s):
+            if (t["date"], t["label"]) not in seen:
+                seen.add((t["date"], t["label"]))
+                timeline.append(t)
+    timeline.sort(key=lambda t: (t["date"], t["label"]))
+    return PackageResult(spec, path, on, us, lines, totals, timeline)
