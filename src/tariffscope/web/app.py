@@ -181,6 +181,7 @@ def _api() -> APIRouter:
         partner: Annotated[str, ORIGIN_Q],
         date: Annotated[str, DATE_Q],
         sector: Annotated[str | None, Query(max_length=60)] = None,
+        view: Annotated[Literal["statutory", "adjusted"], Query()] = "statutory",
         format: Annotated[Fmt, Query()] = "json",
     ) -> Response:
         """A partner's exposure on a date: duty by sector and top products (``tariffscope exposure``)."""
@@ -191,6 +192,7 @@ def _api() -> APIRouter:
             sv.parse_country(partner, "partner"),
             sv.parse_date(date, "date"),
             sector=sector,
+            view=view,
         )
 
     @api.get("/diff", tags=["analytics"])
@@ -214,10 +216,19 @@ def _api() -> APIRouter:
     def rank(
         date: Annotated[str, DATE_Q],
         top: Annotated[int, Query(ge=1, le=250)] = 30,
+        partners: Annotated[str | None, Query(max_length=400, description="rank among these only")] = None,
         format: Annotated[Fmt, Query()] = "json",
     ) -> Response:
-        """Partners ranked by effective tariff rate on a date (``tariffscope rank``)."""
-        return _analytics_table("rank", "rank", format, sv.parse_date(date, "date"), top=top)
+        """Partners ranked by effective tariff rate on a date (``tariffscope rank``); the ``ALL`` row is the
+        partners ranked together."""
+        members: list[str] = []
+        for p in sv.parse_partners(partners, limit=60):
+            members += sv._group_members(p) if p in sv.catalogue().groups else [p]
+        d = sv.parse_date(date, "date")
+        df = sv.call_analytics("rank", "rank", d, weights_of=tuple(sorted(set(members))) or None)
+        return _table(
+            pl.concat([df.filter(pl.col("rank") <= top), df.filter(pl.col("rank").is_null())]), format, "rank"
+        )
 
     @api.get("/refunds", tags=["analytics"])
     def refunds(
@@ -226,7 +237,7 @@ def _api() -> APIRouter:
     ) -> Response:
         """IEEPA duties refundable after Learning Resources v. Trump (``tariffscope refunds``)."""
         p = sv.parse_country(partner, "partner") if partner else None
-        return _analytics_table("refunds", "refunds", format, partner=p)
+        return _analytics_table("refunds", "refunds", format, partners=(p,) if p else None)
 
     @api.get("/downloads/country-rates", tags=["downloads"])
     def country_rates(date: Annotated[str, DATE_Q], format: Annotated[Fmt, Query()] = "csv") -> Response:

@@ -5,7 +5,8 @@ IEEPA reciprocal rules (tag ``reciprocal_country``) and/or its own Section 232 v
 ``s232_autos``) owe the lever's rate from the lever's date. The rates of every HTS10 line x partner on
 the evaluation date under current law (``t0``) and under the overlay (``t1``) come from the resolver
 (:func:`tariffscope.analytics.etr.rates_for_pairs`), and the exact SMART model
-(:func:`tariffscope.models.pe.run_pe`) gives the effects. Only markets (HTS10 lines) where some tariff
+(:func:`tariffscope.models.pe.run_pe`, through :func:`tariffscope.scenarios.evaluate.pe_effects`, which solves
+sources with equal tariffs as one, exactly) gives the effects. Only markets (HTS10 lines) where some tariff
 moves are solved: SMART markets are independent, so the others have no effect.
 """
 
@@ -141,7 +142,6 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
     cat = lever_catalogue(partner, req.reciprocal_rate, req.auto_rate, eff, until, on)
     label = "levers"
     from tariffscope.analytics.etr import rates_for_pairs
-    from tariffscope.models.pe import run_pe
 
     base = _baseline_rates(partner, on)
     mine = base.filter(pl.col("partner") == partner).select("hts10", "partner")
@@ -162,7 +162,7 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
         "etr_before": etr_before,
         "etr_after": etr_after,
         "markets_moved": moved.height,
-        "model": "SMART exact (run_pe), supply " + req.supply,
+        "model": "SMART exact (run_pe via scenarios.evaluate.pe_effects), supply " + req.supply,
         "weights": "2024 import weights (see tariffscope.trade.weights)",
     }
     if moved.height == 0:
@@ -187,14 +187,27 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
             "by_sector": [],
         }
     f = flows.join(moved, on="hts10", how="semi")
+    pe_effects = sv.engine_function("scenarios.evaluate", "pe_effects")
     try:
-        res = run_pe(f.select("hts10", "partner", "imports_usd", "t0", "t1"), supply=req.supply)  # type: ignore[arg-type]
+        lines = pe_effects(f, supply=req.supply)
     except TariffscopeError as exc:
         raise sv.InputError("scenario", f"scenario: the PE model failed: {exc}") from None
-    bp = res.by_partner
+    sums = [
+        "imports_usd",
+        "imports_change_usd",
+        "tariff_revenue_change_usd",
+        "cs_change_usd",
+        "ps_change_usd",
+        "welfare_change_usd",
+    ]
+    bp = (
+        lines.group_by("partner")
+        .agg([pl.col(c).sum() for c in sums])
+        .rename({"imports_change_usd": "exports_change_usd"})
+        .with_columns((pl.col("exports_change_usd") / pl.col("imports_usd")).alias("exports_change_pct"))
+    )
     mine_row = bp.filter(pl.col("partner") == partner)
     others = bp.filter(pl.col("partner") != partner)
-    lines = res.lines.join(f.select("hts10", "partner", "gtap"), on=["hts10", "partner"], how="left")
     pl_lines = lines.filter(pl.col("partner") == partner)
     price = float((pl_lines["us_price_change"] * pl_lines["imports_usd"]).sum()) / max(
         float(pl_lines["imports_usd"].sum()), 1e-9
@@ -209,11 +222,21 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
         .rename({"gtap": "sector"})
         .sort(pl.col("exports_change_usd").abs(), descending=True)
     )
+    tot = {c: float(lines[c].sum()) for c in sums}
+    totals = {
+        "imports_change_usd": tot["imports_change_usd"],
+        "tariff_revenue_change_usd": tot["tariff_revenue_change_usd"],
+        "cs_change_usd": tot["cs_change_usd"],
+        "us_consumer_cost_usd": -tot["cs_change_usd"],
+        "ps_change_usd": tot["ps_change_usd"],
+        "us_welfare_change_usd": tot["cs_change_usd"] + tot["tariff_revenue_change_usd"],
+        "welfare_change_usd": tot["welfare_change_usd"],
+    }
     names_p = sv.partner_names()
     bp = bp.with_columns(pl.col("partner").replace_strict(names_p, default="").alias("name"))
     return {
         **out,
-        "totals": res.totals,
+        "totals": totals,
         "partner_exports_change_usd": float(mine_row["exports_change_usd"].sum()),
         "diversion_to_others_usd": float(others["exports_change_usd"].sum()),
         "us_price_change_partner": price,
@@ -367,7 +390,7 @@ def events(
         p = sv.parse_country(partner, "partner")
     else:
         p = next(iter(sorted(sv._group_members(p))), p)  # a member stands for the group's events
-    df = sv.call_analytics("common", "measure_events", p, s, e, catalogue=sv.catalogue())
+    df = sv.call_analytics("common", "measure_events", p, s, e)
     return sv.to_records(df)  # type: ignore[no-any-return,unused-ignore]
 
 

@@ -400,11 +400,31 @@ def compact_series(df: pl.DataFrame, value_cols: Sequence[str], key: str = "part
     return d.filter(changed | last)
 
 
-def call_analytics(module: str, name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call ``tariffscope.analytics.<module>.<name>`` with the cached weights where it takes them."""
+def call_analytics(
+    module: str, name: str, *args: Any, weights_of: tuple[str, ...] | None = None, **kwargs: Any
+) -> Any:
+    """Call ``tariffscope.analytics.<module>.<name>`` with the process's weights (only those of the
+    partners ``weights_of`` if given), memoised by arguments."""
+    return _analytics(module, name, args, tuple(sorted(kwargs.items())), weights_of)
+
+
+@functools.lru_cache(maxsize=128)
+def _analytics(
+    module: str,
+    name: str,
+    args: tuple[Any, ...],
+    kwargs: tuple[tuple[str, Any], ...],
+    weights_of: tuple[str, ...] | None,
+) -> Any:
+    import inspect
+
     fn = engine_function(f"analytics.{module}", name)
+    kw = dict(kwargs)
+    if "weights" in inspect.signature(fn).parameters:
+        w = weights()
+        kw["weights"] = w.filter(pl.col("partner").is_in(list(weights_of))) if weights_of else w
     try:
-        return fn(*args, **kwargs)
+        return fn(*args, **kw)
     except TariffscopeError as exc:
         raise _engine_error(exc) from None
     except ValueError as exc:

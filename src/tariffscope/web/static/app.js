@@ -243,11 +243,13 @@ async function runLab(ev) {
   const err = $("#lab-error");
   showError(err, null);
   $("#lab-kpis").classList.add("busy");
+  $("#lab-status").textContent = "Solving… (the first run for a partner and date resolves current-law rates of every market it sells in, which can take a few minutes for a large partner)";
   let r;
   try { r = await api("/api/lab", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }); }
-  catch (e) { if (seq === labSeq) { showError(err, e); $("#lab-kpis").classList.remove("busy"); } return; }
+  catch (e) { if (seq === labSeq) { showError(err, e); $("#lab-kpis").classList.remove("busy"); $("#lab-status").textContent = ""; } return; }
   if (seq !== labSeq) return;  // a newer request is on its way
   $("#lab-kpis").classList.remove("busy");
+  $("#lab-status").textContent = `${r.scenario === "levers" ? "Levers" : "Scenario " + r.scenario} vs current law on ${r.date}: ${r.markets_moved} HTS10 markets move; ${r.model}.`;
   const t = r.totals, p = r.partner;
   kpis($("#lab-kpis"), [
     [`${p} exports to the US, change`, usd(r.partner_exports_change_usd), "lab-exports"],
@@ -366,6 +368,13 @@ function route() {
   if (name === "lookup" && rest && h.includes("?")) {
     const q = new URLSearchParams(rest);
     if (q.get("hts")) { $("#lookup-hts").value = q.get("hts"); $("#lookup-origin").value = q.get("origin") || "JP"; $("#lookup-date").value = q.get("date") || "2025-10-01"; if (!loaded.lookupRoute) { loaded.lookupRoute = 1; doLookup(); } }
+  }
+  if (!loaded[name] && rest && h.includes("?")) {  // deep links: #dashboard?partner=JP&start=...
+    const q = new URLSearchParams(rest);
+    const set = (id, key) => { if (q.get(key) !== null) $(id).value = q.get(key); };
+    if (name === "dashboard") { set("#dash-partner", "partner"); set("#dash-compare", "compare"); set("#dash-start", "start"); set("#dash-end", "end"); set("#dash-date", "date"); }
+    if (name === "lab") { set("#lab-partner", "partner"); set("#lab-recip", "recip"); set("#lab-auto", "auto"); set("#lab-from", "from"); set("#lab-date", "date");
+      $("#lab-recip-out").textContent = `${$("#lab-recip").value}%`; $("#lab-auto-out").textContent = `${$("#lab-auto").value}%`; }
   }
   if (!loaded[name]) {
     loaded[name] = true;

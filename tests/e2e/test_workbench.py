@@ -1,0 +1,130 @@
+"""The workbench in headless Chromium, as a new user meets it: each page loads, a lookup shows the
+right total, a slider changes the result, charts render, downloads work. Screenshots go to
+``tests/artifacts/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _chart_ok(page: Any, sel: str) -> None:
+    """A rendered chart: an <svg> with a visible box and at least one drawn path or bar."""
+    svg = page.locator(f"{sel} svg").first
+    svg.wait_for()
+    box = svg.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 100
+    marks = page.locator(f"{sel} svg path[data-series], {sel} svg rect[height]")
+    assert marks.count() > 1
+    if page.locator(f"{sel} svg path[data-series]").count():
+        d = page.locator(f"{sel} svg path[data-series]").first.get_attribute("d")
+        assert d and len(d) > 10
+
+
+def _download(page: Any, button: Any) -> bytes:
+    with page.expect_download() as info:
+        button.click()
+    path = info.value.path()
+    return Path(path).read_bytes()
+
+
+def test_every_page_loads(page: Any) -> None:
+    page.goto(page.base + "/")
+    page.wait_for_selector("body[data-ready='1']")
+    for name, heading in [
+        ("lookup", "Rate lookup"),
+        ("measures", "Measures and regime changes"),
+        ("packages", "Package comparator"),
+    ]:
+        page.click(f"nav a[data-page='{name}']")
+        page.wait_for_selector(f"#page-{name}.active")
+        assert page.locator(f"#page-{name} h2").inner_text() == heading
+        assert page.locator(f"nav a[data-page='{name}']").get_attribute("aria-current") == "page"
+    page.wait_for_selector("#meas-table table tbody tr")
+    assert page.locator("#meas-table tbody tr").count() > 20
+    page.locator("#meas-table a[data-measure]").first.click()
+    page.wait_for_selector("#meas-detail h3")
+    _shot(page, "measures")
+    assert not page.js_errors, page.js_errors
+
+
+def test_lookup_shows_the_total_citations_and_timeline(page: Any) -> None:
+    page.goto(page.base + "/#lookup")
+    page.wait_for_selector("body[data-ready='1']")
+    page.fill("#lookup-hts", "8703.23.01.90")
+    page.select_option("#lookup-origin", "JP")
+    page.fill("#lookup-date", "2025-10-01")
+    page.keyboard.press("Escape")
+    page.click("#lookup-go")
+    total = page.wait_for_selector("#lookup-total")
+    # US-Japan agreement: passenger cars all-in 15% (EO 14345 sec. 4; heading 9903.94.41)
+    assert total.inner_text() == "15%"
+    comp = page.locator("#lookup-components table").inner_text()
+    assert "9903.94.41" in comp and "eo-14345" in comp.lower()
+    _chart_ok(page, "#lookup-timeline")
+    page.wait_for_selector("#lookup-timeline-table tbody tr")
+    _shot(page, "lookup")
+    csv = _download(page, page.locator("#lookup-components button[data-download='csv']"))
+    assert csv.decode().startswith("Measure,Heading,Rate owed")
+    svg = _download(page, page.locator("#lookup-timeline button[data-download='svg']"))
+    assert b"<svg" in svg and b"path" in svg
+    png = _download(page, page.locator("#lookup-timeline button[data-download='png']"))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    assert not page.js_errors, page.js_errors
+
+
+def test_search_by_words_suggests_products(page: Any) -> None:
+    page.goto(page.base + "/#lookup")
+    page.wait_for_selector("body[data-ready='1']")
+    page.locator("#lookup-hts").press_sequentially("motor cars", delay=20)
+    page.wait_for_selector("#lookup-suggest li")
+    assert page.locator("#lookup-suggest li").count() > 0
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.input_value("#lookup-hts")[:4].isdigit()
+
+
+def test_dashboard_compares_partners(page: Any) -> None:
+    page.goto(page.base + "/#dashboard")
+    page.wait_for_selector("#dash-etr svg", timeout=180_000)
+    series = page.locator("#dash-etr svg path[data-series]")
+    assert {series.nth(i).get_attribute("data-series") for i in range(series.count())} == {"JP", "KR", "EU27"}
+    _chart_ok(page, "#dash-etr")
+    page.wait_for_selector("#kpi-etr")
+    assert page.locator("#kpi-etr .v").inner_text().endswith("%")
+    page.wait_for_selector("#dash-sectors svg")
+    _chart_ok(page, "#dash-sectors")
+    page.wait_for_selector("#dash-top tbody tr")
+    _shot(page, "dashboard")
+    png = _download(page, page.locator("#dash-etr button[data-download='png']"))
+    assert png[:4] == b"\x89PNG"
+    assert not page.js_errors, page.js_errors
+
+
+def test_slider_changes_the_lab_result(page: Any) -> None:
+    page.goto(page.base + "/#lab")
+    page.wait_for_selector("#lab-exports", timeout=180_000)
+    before = page.locator("#lab-exports .v").inner_text()
+    etr_before = page.locator("#lab-etr .v").inner_text()
+    slider = page.locator("#lab-recip")
+    slider.focus()
+    for _ in range(10):  # keyboard: 15% -> 25%
+        page.keyboard.press("ArrowRight")
+    assert page.locator("#lab-recip-out").inner_text() == "25%"
+    page.wait_for_function(
+        "(b) => document.querySelector('#lab-etr .v').textContent !== b", arg=etr_before, timeout=120_000
+    )
+    after = page.locator("#lab-exports .v").inner_text()
+    assert after != before and after.startswith("−$")
+    _chart_ok(page, "#lab-partners")
+    _shot(page, "lab")
+    assert not page.js_errors, page.js_errors
