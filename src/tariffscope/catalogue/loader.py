@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import yaml
 from pydantic import ValidationError
@@ -124,15 +125,56 @@ class Catalogue:
         refs = [RuleRef(m, r) for m in self.measures.values() for r in m.rules]
         return _topological(refs, self)
 
+    @functools.cached_property
+    def change_dates(self) -> np.ndarray:
+        """Every date on which some rule's coverage or rate can change (sorted, unique)."""
+        out: set[dt.date] = set()
+        for ref in self.rules:
+            r = ref.rule
+            out.update(s.from_ for s in r.steps)
+            for ex in r.excludes:
+                if ex.from_:
+                    out.add(ex.from_)
+                if ex.to:
+                    out.add(ex.to + dt.timedelta(days=1))
+            out.update(t.entered_before for t in r.in_transit)
+            for item in [*r.products.include, *r.products.exclude]:
+                if not isinstance(item, str):
+                    lst = self.product_list(item.list)
+                    out.update(lst["from"].drop_nulls().unique().to_list())
+                    out.update(d + dt.timedelta(days=1) for d in lst["to"].drop_nulls().unique().to_list())
+        return np.array(sorted(out), dtype="datetime64[D]")
+
+    @functools.cached_property
+    def loading_cutoffs(self) -> np.ndarray:
+        """The in-transit loading cut-off dates of every rule (sorted, unique)."""
+        cuts = {t.loaded_before for r in self.rules for t in r.rule.in_transit}
+        return np.array(sorted(cuts), dtype="datetime64[D]")
+
+    @functools.cached_property
+    def excluders(self) -> dict[str, list[tuple[str, list[tuple[dt.date | None, dt.date | None]]]]]:
+        """For each rule id: the rules that exclude it, each with the eras of the relation."""
+        out: dict[str, dict[str, list[tuple[dt.date | None, dt.date | None]]]] = {}
+        for ref in self.rules:
+            for ex in ref.rule.excludes:
+                for t in self.targets(ex.target):
+                    if t.id != ref.id:
+                        out.setdefault(t.id, {}).setdefault(ref.id, []).append((ex.from_, ex.to))
+        return {t: list(d.items()) for t, d in out.items()}
+
     def rule(self, rule_id: str) -> RuleRef:
         for r in self.rules:
             if r.id == rule_id:
                 return r
         raise CatalogueError(f"no rule {rule_id!r} in the catalogue")
 
+    @functools.cached_property
+    def _all_refs(self) -> list[RuleRef]:
+        return [RuleRef(m, r) for m in self.measures.values() for r in m.rules]
+
     def targets(self, target: str) -> list[RuleRef]:
         """Rules named by an exclusion target: rule id, measure id, ``tag:X`` or ``authority:X``."""
-        refs = [RuleRef(m, r) for m in self.measures.values() for r in m.rules]
+        refs = self._all_refs
         if target.startswith("tag:"):
             tag = target[4:]
             return [r for r in refs if tag in r.rule.tags]

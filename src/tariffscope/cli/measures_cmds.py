@@ -1,9 +1,145 @@
-"""CLI commands: measures."""
+"""CLI: ``measures list`` and ``measures show``: the catalogue, with its citations."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated, Any
+
+import polars as pl
 import typer
+from rich.table import Table
+
+from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
+from tariffscope.catalogue.schema import Measure
+from tariffscope.cli.output import Format, console, emit_frame, emit_json, fail, pct
+from tariffscope.errors import TariffscopeError
+
+measures_app = typer.Typer(
+    help="The measure catalogue: the law as data, with citations.", no_args_is_help=True
+)
+
+
+def measures_frame(
+    cat: Catalogue, authority: str | None = None, origin: str | None = None, on: dt.date | None = None
+) -> pl.DataFrame:
+    """One row per rule: measure, heading, countries, kind, current rate, first and last dates."""
+    rows: list[dict[str, Any]] = []
+    iso = None
+    if origin:
+        from tariffscope.countries import country
+
+        iso = country(origin).iso2
+    for m in cat.measures.values():
+        if authority and m.authority != authority:
+            continue
+        for r in m.rules:
+            inc = cat.countries(r.countries.include)
+            exc = cat.countries(r.countries.exclude)
+            if iso and (("ALL" not in inc and iso not in inc) or iso in exc):
+                continue
+            rate = rule_rate_on(r, on) if on else None
+            if on and rate is None:
+                continue
+            ends = [s.from_ for s in r.steps if s.rate is None]
+            rows.append(
+                {
+                    "rule": f"{m.id}/{r.id}",
+                    "authority": m.authority,
+                    "heading": r.heading or "",
+                    "kind": r.kind,
+                    "countries": ",".join(r.countries.include)
+                    + (f" except {','.join(r.countries.exclude)}" if r.countries.exclude else ""),
+                    "rate": rate if on else next((s.rate for s in r.steps if s.rate is not None), None),
+                    "from": min(s.from_ for s in r.steps),
+                    "until": max(ends) - dt.timedelta(days=1)
+                    if ends and ends[-1] == r.steps[-1].from_
+                    else None,
+                    "title": r.title,
+                }
+            )
+    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+
+
+@measures_app.command("list")
+def list_measures(
+    authority: Annotated[
+        str | None, typer.Option(help="ieepa_reciprocal, ieepa_fentanyl, s232, s301, s122, s201, s338")
+    ] = None,
+    origin: Annotated[str | None, typer.Option(help="only rules covering this country")] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="only rules in force on this date (rate shown)")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = "table",
+) -> None:
+    """List the catalogue's rules (one Chapter 99 heading each)."""
+    try:
+        df = measures_frame(default_catalogue(), authority, origin, dt.date.fromisoformat(on) if on else None)
+    except (TariffscopeError, ValueError) as exc:
+        raise fail(exc) from None
+    if df.height == 0:
+        console.print("no rules match")
+        return
+    emit_frame(df, fmt, percent_cols=("rate",))
+
+
+def _show(m: Measure) -> None:
+    console.print(f"[bold]{m.id}[/]: {m.title}  [dim]({m.authority})[/]")
+    if m.summary:
+        console.print(m.summary.strip())
+    if m.uncertain:
+        console.print(f"[yellow]uncertain:[/] {m.uncertain}")
+    if m.refundable:
+        console.print(f"[yellow]refundable from {m.refundable.from_}:[/] {m.refundable.cite}")
+    t = Table(title="instruments")
+    for c in ("id", "type", "title", "signed", "FR"):
+        t.add_column(c)
+    for i in m.instruments:
+        t.add_row(i.id, i.type, i.title or "", str(i.signed or ""), i.fr or "")
+    console.print(t)
+    for r in m.rules:
+        console.print(
+            f"\n[bold]{r.id}[/] {r.heading or ''} — {r.title} [dim]kind={r.kind} basis={r.basis}[/]"
+        )
+        steps = Table(show_header=True)
+        for c in ("from", "rate", "cite", "recorded", "superseded"):
+            steps.add_column(c)
+        for s in r.steps:
+            steps.add_row(
+                str(s.from_),
+                "ends" if s.rate is None else pct(s.rate),
+                s.cite,
+                str(s.recorded or ""),
+                str(s.superseded or ""),
+            )
+        console.print(steps)
+        for ex in r.excludes:
+            console.print(f"  excludes {ex.target}" + (f"  [dim]{ex.cite}[/]" if ex.cite else ""))
+        if r.uncertain:
+            console.print(f"  [yellow]uncertain:[/] {r.uncertain}")
+
+
+@measures_app.command("show")
+def show_measure(
+    measure_id: Annotated[
+        str, typer.Argument(help="measure id (us.s232.autos) or rule id (us.s232.autos/vehicles)")
+    ],
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = "table",
+) -> None:
+    """Show a measure: instruments, rules, dated rates, stacking relations and citations."""
+    cat = default_catalogue()
+    mid = measure_id.split("/")[0]
+    m = cat.measures.get(mid)
+    if m is None:
+        close = [k for k in cat.measures if mid.split(".")[-1] in k][:5]
+        raise fail(
+            TariffscopeError(f"no measure {mid!r}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+        )
+    if fmt == "json":
+        emit_json(m.model_dump(mode="json", by_alias=True))
+    else:
+        _show(m)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
+    app.add_typer(measures_app, name="measures")

@@ -1,9 +1,232 @@
-"""CLI commands: rate."""
+"""CLI: ``rate`` (one line or a batch file), ``timeline`` and ``panel``."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
 import typer
+from rich.table import Table
+
+from tariffscope.cli.output import Format, console, emit_frame, emit_json, err_console, fail, pct
+from tariffscope.errors import TariffscopeError
+
+BATCH_COLUMNS = [
+    "total_rate",
+    "rate_mfn",
+    "rate_s232",
+    "rate_s301",
+    "rate_ieepa_reciprocal",
+    "rate_ieepa_fentanyl",
+    "rate_s122",
+    "rate_s201",
+    "rate_s338",
+    "rate_other",
+    "duty_usd",
+    "status",
+]
+
+
+def _date(s: str | None, name: str) -> dt.date | None:
+    if s is None:
+        return None
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint=name) from None
+
+
+def rate(
+    hts: Annotated[str | None, typer.Argument(help="HTS code, dotted or plain: 8703.23.01.60")] = None,
+    origin: Annotated[
+        str | None, typer.Option("--origin", "-o", help="country of origin: ISO2, ISO3 or Census code")
+    ] = None,
+    date: Annotated[str | None, typer.Option("--date", "-d", help="entry date YYYY-MM-DD")] = None,
+    value: Annotated[float | None, typer.Option(help="customs value in USD")] = None,
+    quantity: Annotated[
+        float | None, typer.Option(help="quantity in the line's unit (for specific duties)")
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help="unit of the quantity (kg, liter, No., ...)")] = None,
+    metal_share: Annotated[float | None, typer.Option(help="steel + aluminium share of value (0-1)")] = None,
+    copper_share: Annotated[float | None, typer.Option(help="copper share of value (0-1)")] = None,
+    us_content: Annotated[float | None, typer.Option(help="US content share of value (0-1)")] = None,
+    claim: Annotated[str | None, typer.Option(help="preference claimed: usmca")] = None,
+    loading_date: Annotated[
+        str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="answer with the law as known on this date")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of entry lines: hts10, origin, date [, value, quantity, unit, metal_share, claim]"
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="output file for --batch (CSV, or Parquet by extension)")
+    ] = None,
+) -> None:
+    """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
+    from tariffscope.resolver.api import resolve_frame, resolve_one
+
+    as_of_d = _date(as_of, "--as-of")
+    if batch is not None:
+        _batch(batch, out, as_of_d, resolve_frame)
+        return
+    if not hts or not origin or not date:
+        raise fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
+    try:
+        result = resolve_one(
+            hts,
+            origin,
+            date,
+            value=value,
+            quantity=quantity,
+            unit=unit,
+            metal_share=metal_share,
+            copper_share=copper_share,
+            us_content=us_content,
+            claim=claim,
+            loading_date=loading_date,
+            as_of=as_of_d,
+        )
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    if fmt == "json":
+        emit_json(_contract(result))
+    else:
+        _print_rate(result)
+
+
+def _contract(r: dict[str, Any]) -> dict[str, Any]:
+    """The JSON contract of ``tariffscope rate --format json``."""
+    keys = ("measure", "authority", "heading", "rate", "basis", "applied", "reason", "citation", "refundable")
+    return {
+        "hts10": r["hts10"],
+        "origin": r["origin"],
+        "date": r["date"],
+        "as_of": r["as_of"],
+        "description": r["description"],
+        "total_rate": r["total_rate"],
+        "duty_usd": r["duty_usd"],
+        "refundable_rate": r["refundable_rate"],
+        "components": [{k: c.get(k) for k in keys} for c in r["components"]],
+    }
+
+
+def _print_rate(r: dict[str, Any]) -> None:
+    from tariffscope.schedule.hts import format_hts
+
+    head = f"[bold]{format_hts(r['hts10'])}[/] from [bold]{r['origin']}[/] entered {r['date']}"
+    if r["as_of"]:
+        head += f" (law as known on {r['as_of']})"
+    console.print(head)
+    if r.get("description"):
+        console.print(f"[dim]{r['description'][:160]}[/]")
+    t = Table(show_lines=False, expand=True)
+    t.add_column("heading", no_wrap=True)
+    t.add_column("rate", justify="right", no_wrap=True)
+    t.add_column("", no_wrap=True)
+    t.add_column("measure, why, citation", ratio=1, overflow="fold")
+    for c in r["components"]:
+        mark = "[green]✓[/]" if c["applied"] else "[dim]✗[/]"
+        basis = "" if c["basis"] == "value" else f" [dim](on {c['basis']})[/]"
+        text = f"[bold]{c['measure']}[/]{basis}\n{c['reason']}\n[dim]{c['citation']}[/]"
+        t.add_row(c["heading"] or "(base)", pct(c["rate"]), mark, text)
+    console.print(t)
+    line = f"[bold]Total: {pct(r['total_rate'])}[/]"
+    if r["duty_usd"] is not None:
+        line += f"   duty: ${r['duty_usd']:,.2f}"
+    if r["refundable_rate"]:
+        line += f"   [yellow]refundable (IEEPA, Learning Resources v. Trump): {pct(r['refundable_rate'])}[/]"
+    console.print(line)
+
+
+def _batch(path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any) -> None:
+    try:
+        rows = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=False)
+    except (pl.exceptions.ComputeError, OSError) as exc:
+        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
+    try:
+        res = resolve_frame(rows, as_of=as_of)
+    except ValueError as exc:
+        raise fail(TariffscopeError(f"{path}: {exc}")) from None
+    cols = [c for c in rows.columns if c in res.table.columns]
+    table = res.table.select([*cols, *[c for c in BATCH_COLUMNS if c in res.table.columns]])
+    if "hts10" in table.columns and "hts10" in rows.columns:
+        table = table.with_columns(rows["hts10"].alias("hts10"))
+    if "origin" in rows.columns:
+        table = table.with_columns(rows["origin"].alias("origin"))
+    if "date" in rows.columns:
+        table = table.with_columns(rows["date"].alias("date"))
+    emit_frame(table, "csv", out)
+    n_bad = res.failed.height
+    err_console.print(f"{table.height - n_bad} of {table.height} lines priced; {n_bad} failed")
+    for rec in res.failed.head(20).iter_rows(named=True):
+        err_console.print(f"  row {rec['row'] + 1}: {rec['status']}")
+    if n_bad:
+        raise typer.Exit(code=1)
+
+
+def timeline(
+    hts: Annotated[str, typer.Argument(help="HTS code")],
+    origin: Annotated[str, typer.Option("--origin", "-o")],
+    date_from: Annotated[str, typer.Option("--from")] = "2025-01-01",
+    date_to: Annotated[str, typer.Option("--to")] = "2026-12-31",
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = "table",
+) -> None:
+    """Every change point of a product's duty from one origin, with what changed and why."""
+    from tariffscope.resolver.timeline import product_timeline
+
+    try:
+        start, end = _date(date_from, "--from"), _date(date_to, "--to")
+        assert start is not None and end is not None
+        df = product_timeline(hts, origin, start, end, as_of=_date(as_of, "--as-of"))
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    emit_frame(df, fmt, title=f"{hts} from {origin}", percent_cols=("total_rate", "change"))
+
+
+def panel(
+    date: Annotated[str | None, typer.Option("--date", "-d", help="entry date")] = None,
+    out: Annotated[Path, typer.Option(help="Parquet file to write")] = Path("panel.parquet"),
+    all_revisions: Annotated[
+        bool, typer.Option("--all-revisions", help="one panel per HTS revision date")
+    ] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+) -> None:
+    """All HTS10 lines x all countries: the statutory rates of a date (or of every revision), as Parquet."""
+    from rich.progress import Progress
+
+    from tariffscope.resolver.panel import panel_on, write_panel_all_revisions
+
+    try:
+        if all_revisions:
+            with Progress(console=err_console) as bar:
+                task = bar.add_task("revisions", total=None)
+
+                def tick(i: int, n: int, d: dt.date) -> None:
+                    bar.update(task, completed=i, total=n, description=f"revision of {d}")
+
+                n_rows = write_panel_all_revisions(out, as_of=_date(as_of, "--as-of"), progress=tick)
+        else:
+            if date is None:
+                raise TariffscopeError("give --date or --all-revisions")
+            df = panel_on(_date(date, "--date"), as_of=_date(as_of, "--as-of"))  # type: ignore[arg-type]
+            df.write_parquet(out, compression="zstd")
+            n_rows = df.height
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    err_console.print(f"wrote {out}: {n_rows:,} rows")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
+    app.command()(rate)
+    app.command()(timeline)
+    app.command()(panel)

@@ -27,7 +27,7 @@ import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, RuleRef, visible_steps
 from tariffscope.catalogue.schema import Rule
-from tariffscope.resolver.coverage import product_masks, row_product_mask
+from tariffscope.resolver.coverage import CodeSet, product_masks, row_product_mask
 
 AUTHORITY_COLUMNS: dict[str, str] = {
     "mfn": "rate_mfn",
@@ -47,6 +47,7 @@ KEY_INPUTS = ("hts10", "origin", "date", "base_rate")
 OPTIONAL_INPUTS: dict[str, pl.DataType] = {
     "loading_date": pl.Date(),
     "claim": pl.String(),
+    "metal_share": pl.Float64(),
     "steel_share": pl.Float64(),
     "aluminum_share": pl.Float64(),
     "copper_share": pl.Float64(),
@@ -64,10 +65,10 @@ def _cite(rule: Rule, step_cite: str | None) -> str:
 
 @dataclass
 class _Trace:
-    """Per-rule arrays kept for explanations."""
+    """What one rule did, on the rows it covered (sparse: ``rows`` are sorted row indices)."""
 
     ref: RuleRef
-    matched: np.ndarray
+    rows: np.ndarray
     statutory: np.ndarray
     owed: np.ndarray
     share: np.ndarray
@@ -76,6 +77,13 @@ class _Trace:
     transit_out: np.ndarray
     displaced_by: np.ndarray  # index into traces, -1 = none
     steps: list[Any]
+    trigger: np.ndarray  # rows (subset of ``rows``, sorted) where the rule takes articles out of its targets
+    trigger_share: np.ndarray
+
+    def at(self, row: int) -> int:
+        """Position of ``row`` in this trace, or -1."""
+        i = int(np.searchsorted(self.rows, row))
+        return i if i < self.rows.size and self.rows[i] == row else -1
 
 
 @dataclass
@@ -94,18 +102,39 @@ class EngineResult:
         return pl.DataFrame(cols)
 
 
+class _Index:
+    """Rows grouped by a key (CSR): the rows of any set of keys without scanning the table."""
+
+    def __init__(self, key_idx: np.ndarray, n_keys: int) -> None:
+        self.order = np.argsort(key_idx, kind="stable")
+        counts = np.bincount(key_idx, minlength=n_keys)
+        self.starts = np.concatenate([[0], np.cumsum(counts)])
+        self.counts = counts
+
+    def size(self, keys: np.ndarray) -> int:
+        return int(self.counts[keys].sum())
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        lens = self.counts[keys]
+        total = int(lens.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64)
+        offs = np.repeat(self.starts[keys] - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+        return np.sort(self.order[np.arange(total) + offs])
+
+
 class Engine:
-    """Evaluate a catalogue over entry lines (see the module docstring for the semantics)."""
+    """Evaluate a catalogue over entry lines (see the module docstring for the semantics).
+
+    Each rule works only on the rows it can cover: the rows of its products or of its countries,
+    whichever are fewer (found through row indexes by code and by origin), so a country-specific
+    rule costs as much as that country's rows. A rule's displacement of others is pulled by the
+    target from the triggers of the rules that exclude it.
+    """
 
     def __init__(self, catalogue: Catalogue, as_of: dt.date | None = None) -> None:
         self.cat = catalogue
         self.as_of = as_of
-        self._targets: dict[str, list[str]] = {}
-
-    def _target_ids(self, target: str) -> list[str]:
-        if target not in self._targets:
-            self._targets[target] = [r.id for r in self.cat.targets(target)]
-        return self._targets[target]
 
     def run(self, rows: pl.DataFrame, explain: bool = False) -> EngineResult:
         """Evaluate every rule over ``rows`` (columns: hts10, origin, date, base_rate [+ optional inputs])."""
@@ -116,144 +145,158 @@ class Engine:
             if col not in rows.columns:
                 rows = rows.with_columns(pl.lit(None, dtype=dtype).alias(col))
         n = rows.height
-        codes = rows["hts10"].unique(maintain_order=True)
-        code_idx = (
-            rows["hts10"]
-            .cast(pl.String)
-            .to_frame()
-            .join(codes.to_frame().with_row_index("i"), on="hts10", how="left", maintain_order="left")["i"]
-            .to_numpy()
+        code_cat = (
+            rows["hts10"].cast(pl.String).cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
         )
-        origins = rows["origin"].unique(maintain_order=True)
-        origin_idx = (
-            rows["origin"]
-            .to_frame()
-            .join(origins.to_frame().with_row_index("i"), on="origin", how="left", maintain_order="left")["i"]
-            .to_numpy()
-        )
-        origin_list = origins.to_list()
+        codes_u, code_idx = np.unique(code_cat, return_inverse=True)
+        first = np.zeros(codes_u.size, dtype=np.int64)
+        first[code_idx[::-1]] = np.arange(n)[::-1]
+        codes = CodeSet(rows["hts10"].cast(pl.String)[first])
+        origin_vals = rows["origin"].cast(pl.String).to_numpy().astype(str)
+        origin_list, origin_idx = np.unique(origin_vals, return_inverse=True)
+        by_code = _Index(code_idx, codes_u.size)
+        by_origin = _Index(origin_idx, origin_list.size)
         days = rows["date"].to_numpy().astype("datetime64[D]")
         dmin, dmax = days.min(), days.max()
         base = rows["base_rate"].fill_null(0.0).to_numpy().astype(np.float64)
         loading = rows["loading_date"].to_numpy().astype("datetime64[D]")
-        has_loading = ~np.isnat(loading)
         claim = rows["claim"].fill_null("").to_numpy().astype(str)
         shares = self._shares(rows)
 
         totals = {c: np.zeros(n) for c in RATE_COLUMNS}
         totals["rate_mfn"] = base.copy()
         refundable = np.zeros(n)
-        displaced: dict[str, np.ndarray] = {}
-        displaced_by: dict[str, np.ndarray] = {}
+        excluders = self.cat.excluders
+        fired: dict[str, int] = {}  # rule id -> trace number, for rules that ran
         traces: list[_Trace] = []
-        trace_index: dict[str, int] = {}
 
         for ref in self.cat.rules:
             rule = ref.rule
             steps = visible_steps(rule, self.as_of)
             if not steps or not _steps_overlap(steps, dmin, dmax):
                 continue
-            ctry = self._country_mask(rule, origin_list)
+            ctry = self._country_mask(rule, list(origin_list))
             if not ctry.any():
                 continue
+            masks = product_masks(self.cat, rule.products, codes)
+            if not masks:
+                continue
+            any_code = np.zeros(codes_u.size, dtype=bool)
+            for m in masks:
+                any_code |= m.codes
+            ckeys, okeys = np.nonzero(any_code)[0], np.nonzero(ctry)[0]
+            if by_code.size(ckeys) <= by_origin.size(okeys):
+                cand = by_code.rows(ckeys)
+                cand = cand[ctry[origin_idx[cand]]]
+            else:
+                cand = by_origin.rows(okeys)
+                cand = cand[any_code[code_idx[cand]]]
+            if cand.size == 0:
+                continue
+            d = days[cand]
             step_from = np.array([np.datetime64(s.from_, "D") for s in steps])
             step_rate = np.array([np.nan if s.rate is None else s.rate for s in steps])
-            sidx = np.searchsorted(step_from, days, side="right") - 1
+            sidx = np.searchsorted(step_from, d, side="right") - 1
             rate = np.where(sidx >= 0, step_rate[np.clip(sidx, 0, None)], np.nan)
-            matched = ctry[origin_idx] & ~np.isnan(rate)
-            if not matched.any():
-                continue
-            matched &= row_product_mask(product_masks(self.cat, rule.products, codes), code_idx, days)
-            if not matched.any():
-                continue
-            transit_out = np.zeros(n, dtype=bool)
-            for t in rule.in_transit:
-                transit_out |= (
-                    matched
-                    & has_loading
-                    & (loading < np.datetime64(t.loaded_before, "D"))
-                    & (days < np.datetime64(t.entered_before, "D"))
-                )
-            claimed_out = np.zeros(n, dtype=bool)
+            keep = ~np.isnan(rate) & row_product_mask(masks, code_idx[cand], d)
             for prog, how in rule.claims.items():
-                is_claimed = claim == prog
+                if how == "only":  # the rule exists only for claimed goods
+                    keep &= claim[cand] == prog
+            cand, d, sidx, rate = cand[keep], d[keep], sidx[keep], rate[keep]
+            if cand.size == 0:
+                continue
+            transit_out = np.zeros(cand.size, dtype=bool)
+            for t in rule.in_transit:
+                ld = loading[cand]
+                transit_out |= (
+                    ~np.isnat(ld)
+                    & (ld < np.datetime64(t.loaded_before, "D"))
+                    & (d < np.datetime64(t.entered_before, "D"))
+                )
+            claimed_out = np.zeros(cand.size, dtype=bool)
+            for prog, how in rule.claims.items():
                 if how == "exempt":
-                    claimed_out |= matched & is_claimed
-                else:  # "only": the rule exists only for claimed goods
-                    matched &= is_claimed
-            live = matched & ~transit_out & ~claimed_out
-            share = shares[rule.basis]
-            r = np.nan_to_num(rate)
+                    claimed_out |= claim[cand] == prog
+            live = ~transit_out & ~claimed_out
+            share = shares[rule.basis][cand]
             if rule.kind == "add":
-                stat = np.where(live, r * share, 0.0)
+                stat = np.where(live, rate * share, 0.0)
             elif rule.kind == "floor":
-                stat = np.where(live, np.maximum(0.0, r - base) * share, 0.0)
+                stat = np.where(live, np.maximum(0.0, rate - base[cand]) * share, 0.0)
             else:
-                stat = np.zeros(n)
-            disp = displaced.get(ref.id)
-            owed = stat if disp is None else stat * (1.0 - disp)
-            totals[AUTHORITY_COLUMNS[ref.authority]] += owed
-            if ref.measure.refundable is not None and (
-                self.as_of is None or self.as_of >= ref.measure.refundable.from_
-            ):
-                refundable += owed
-            trigger = live & ((owed > 0) | (rule.kind != "add"))
-            if trigger.any():
-                self._displace(rule, trigger, share, days, displaced, displaced_by, len(traces), ref.id)
-            if explain:
-                trace_index[ref.id] = len(traces)
+                stat = np.zeros(cand.size)
+            disp, disp_by = self._pull_displacement(ref.id, cand, d, excluders, fired, traces)
+            owed = stat * (1.0 - disp)
+            totals[AUTHORITY_COLUMNS[ref.authority]][cand] += owed
+            refund = ref.measure.refundable
+            if refund is not None and (self.as_of is None or self.as_of >= refund.from_):
+                refundable[cand] += owed
+            trig = live & ((owed > 0) | (rule.kind != "add"))
+            fired[ref.id] = len(traces)
             traces.append(
                 _Trace(
                     ref,
-                    matched,
+                    cand,
                     stat,
                     owed,
                     share,
                     sidx,
                     claimed_out,
                     transit_out,
-                    displaced_by.get(ref.id, np.full(n, -1)),
-                    steps,
+                    disp_by if explain else np.empty(0, dtype=np.int64),
+                    steps if explain else [],
+                    cand[trig],
+                    share[trig],
                 )
-                if explain
-                else _Trace(ref, matched, stat, owed, share, sidx, claimed_out, transit_out, np.empty(0), [])
             )
         total = np.sum([totals[c] for c in RATE_COLUMNS], axis=0)
         return EngineResult(
             rates=totals, total=total, refundable=refundable, traces=traces if explain else []
         )
 
-    def _displace(
-        self,
-        rule: Rule,
-        trigger: np.ndarray,
-        share: np.ndarray,
-        days: np.ndarray,
-        displaced: dict[str, np.ndarray],
-        displaced_by: dict[str, np.ndarray],
-        trace_no: int,
-        self_id: str,
-    ) -> None:
-        for ex in rule.excludes:
-            hit = trigger
-            if ex.from_ is not None:
-                hit = hit & (days >= np.datetime64(ex.from_, "D"))
-            if ex.to is not None:
-                hit = hit & (days <= np.datetime64(ex.to, "D"))
-            if not hit.any():
+    @staticmethod
+    def _pull_displacement(
+        rule_id: str,
+        cand: np.ndarray,
+        d: np.ndarray,
+        excluders: dict[str, list[tuple[str, list[tuple[dt.date | None, dt.date | None]]]]],
+        fired: dict[str, int],
+        traces: list[_Trace],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The share of value on which earlier rules take these rows out of this rule.
+
+        Shares from different excluders add up (a line charged on its copper content by one rule and
+        on its aluminium content by another keeps the reciprocal on the rest only), capped at the full
+        value; each excluder counts once whatever the number of relations naming this rule.
+        """
+        disp = np.zeros(cand.size)
+        best = np.zeros(cand.size)
+        by = np.full(cand.size, -1, dtype=np.int64)
+        for ex_id, eras in excluders.get(rule_id, []):
+            t = fired.get(ex_id)
+            if t is None or traces[t].trigger.size == 0:
                 continue
-            amount = np.where(hit, share, 0.0)
-            for tid in self._target_ids(ex.target):
-                if tid == self_id:
-                    continue
-                cur = displaced.get(tid)
-                if cur is None:
-                    displaced[tid] = amount.copy()
-                    displaced_by[tid] = np.where(hit, trace_no, -1)
-                else:
-                    better = amount > cur
-                    displaced[tid] = np.maximum(cur, amount)
-                    displaced_by[tid] = np.where(better, trace_no, displaced_by[tid])
+            tr = traces[t]
+            pos = np.searchsorted(tr.trigger, cand)
+            pos_c = np.minimum(pos, tr.trigger.size - 1)
+            present = tr.trigger[pos_c] == cand
+            if not present.any():
+                continue
+            in_era = np.zeros(cand.size, dtype=bool)
+            for a, b in eras:
+                ok = np.ones(cand.size, dtype=bool)
+                if a is not None:
+                    ok &= d >= np.datetime64(a, "D")
+                if b is not None:
+                    ok &= d <= np.datetime64(b, "D")
+                in_era |= ok
+            hit = present & in_era
+            amount = np.where(hit, tr.trigger_share[pos_c], 0.0)
+            better = hit & (amount > best)
+            by = np.where(better, t, by)
+            best = np.maximum(best, amount)
+            disp += amount
+        return np.minimum(disp, 1.0), by
 
     def _country_mask(self, rule: Rule, origins: list[str]) -> np.ndarray:
         inc = self.cat.countries(rule.countries.include)
@@ -266,14 +309,22 @@ class Engine:
 
     @staticmethod
     def _shares(rows: pl.DataFrame) -> dict[str, np.ndarray]:
-        def col(name: str, default: float) -> np.ndarray:
-            return rows[name].fill_null(default).clip(0.0, 1.0).to_numpy().astype(np.float64)
+        """Shares of value per basis; undeclared shares default to the full value (1)."""
 
-        steel, alu, copper = col("steel_share", 1.0), col("aluminum_share", 0.0), col("copper_share", 1.0)
-        us = col("us_content", 0.0)
+        def col(name: str) -> np.ndarray:
+            if name not in rows.columns:
+                return np.ones(rows.height)
+            return rows[name].cast(pl.Float64).fill_null(1.0).clip(0.0, 1.0).to_numpy()
+
+        steel, alu, copper = col("steel_share"), col("aluminum_share"), col("copper_share")
+        metal = np.clip(steel + alu, 0.0, 1.0)
+        if "metal_share" in rows.columns:
+            declared = rows["metal_share"].cast(pl.Float64).clip(0.0, 1.0).to_numpy()
+            metal = np.where(np.isnan(declared), metal, declared)
+        us = rows["us_content"].cast(pl.Float64).fill_null(0.0).clip(0.0, 1.0).to_numpy()
         return {
             "value": np.ones(rows.height),
-            "metal": np.clip(steel + alu, 0.0, 1.0),
+            "metal": metal,
             "steel": steel,
             "aluminum": alu,
             "copper": copper,
@@ -311,16 +362,17 @@ def explain_row(
         }
     ]
     for tr in result.traces:
-        if not tr.matched[row]:
+        i = tr.at(row)
+        if i < 0:
             continue
         rule = tr.ref.rule
-        step = tr.steps[tr.step_idx[row]] if tr.step_idx[row] >= 0 else None
-        rate_stat = float(tr.statutory[row])
-        owed = float(tr.owed[row])
+        step = tr.steps[tr.step_idx[i]] if tr.step_idx[i] >= 0 else None
+        rate_stat = float(tr.statutory[i])
+        owed = float(tr.owed[i])
         heading = rule.heading
-        if tr.transit_out[row]:
+        if tr.transit_out[i]:
             reason, applied = "not applied: goods in transit (loaded and entered before the cut-off)", False
-        elif tr.claimed_out[row]:
+        elif tr.claimed_out[i]:
             reason, applied = "not applied: exempt when the USMCA/FTA preference is claimed", False
         elif rule.kind == "exempt":
             reason, applied = f"exemption: {rule.title}", True
@@ -332,7 +384,7 @@ def explain_row(
                 True,
             )
         elif owed == 0 and rate_stat > 0:
-            by = tr.displaced_by[row]
+            by = tr.displaced_by[i]
             who = result.traces[by].ref if by >= 0 else None
             cite = _exclusion_cite(who, tr.ref) if who else ""
             reason, applied = (
@@ -340,7 +392,7 @@ def explain_row(
                 False,
             )
         elif owed < rate_stat:
-            by = tr.displaced_by[row]
+            by = tr.displaced_by[i]
             who = result.traces[by].ref if by >= 0 else None
             reason = (
                 f"applied to {_pct(1 - owed / rate_stat)} of value: the rest is covered by "
@@ -363,7 +415,7 @@ def explain_row(
                 "statutory_rate": rate_stat,
                 "basis": rule.basis
                 if rule.basis == "value"
-                else f"{rule.basis} share {float(tr.share[row]):.3g}",
+                else f"{rule.basis} share {float(tr.share[i]):.3g}",
                 "applied": applied,
                 "reason": reason,
                 "citation": _cite(rule, step.cite if step else None),

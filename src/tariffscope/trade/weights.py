@@ -196,16 +196,13 @@ def grain_summary(weights: pl.DataFrame) -> pl.DataFrame:
 
 
 def _lines_in_force(date: Any = None) -> tuple[set[str], str]:
-    """HTS10 lines in force on ``date`` from :class:`tariffscope.schedule.Schedule` when that module
-    offers them, else the HTS10 list of the GTAP crosswalk (the Yale tracker's HTS revision)."""
-    try:
-        from tariffscope.schedule import Schedule  # type: ignore[attr-defined]
+    """HTS10 lines in force on ``date`` (default: the first day of the catalogue, 2025-01-01)."""
+    import datetime as dt
 
-        sched = Schedule.load() if hasattr(Schedule, "load") else Schedule()
-        lines = sched.hts10_in_force(date) if date is not None else sched.hts10_in_force()
-        return {str(x) for x in lines}, "schedule"
-    except Exception:  # the schedule module may be absent or offer another API: use the crosswalk
-        return set(_shipped("weights_hts10_shape.parquet")["hts10"].to_list()), "crosswalk"
+    from tariffscope.schedule import Schedule
+
+    when = date if date is not None else dt.date(2025, 1, 1)
+    return set(Schedule.load().on(when)["hts10"].to_list()), f"schedule in force on {when}"
 
 
 def matched_share(

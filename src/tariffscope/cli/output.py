@@ -1,0 +1,94 @@
+"""Shared output helpers: percent for people, decimals for machines, one place for errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tariffscope.errors import TariffscopeError
+
+Format = Literal["table", "json", "csv"]
+console = Console()
+err_console = Console(stderr=True)
+
+
+def pct(x: float | None, digits: int = 2) -> str:
+    """A decimal rate for people: 0.275 -> '27.5%'."""
+    if x is None:
+        return "—"
+    s = f"{100 * x:.{digits}f}".rstrip("0").rstrip(".")
+    return f"{s}%"
+
+
+def usd(x: float | None) -> str:
+    if x is None:
+        return "—"
+    a = abs(x)
+    for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"${x / div:,.2f}{suf}"
+    return f"${x:,.2f}"
+
+
+def fail(exc: Exception) -> typer.Exit:
+    """Print a user-facing error and return the exit to raise."""
+    err_console.print(f"[bold red]error:[/] {exc}")
+    return typer.Exit(code=getattr(exc, "exit_code", 2) if isinstance(exc, TariffscopeError) else 2)
+
+
+def emit_json(obj: Any, out: Path | None = None) -> None:
+    text = json.dumps(obj, indent=2, default=str)
+    if out:
+        out.write_text(text + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+def emit_frame(
+    df: pl.DataFrame,
+    fmt: Format,
+    out: Path | None = None,
+    title: str | None = None,
+    percent_cols: Sequence[str] = (),
+    usd_cols: Sequence[str] = (),
+) -> None:
+    """Write a table as a rich table, JSON rows or CSV (to a file or stdout; Parquet by extension)."""
+    if out is not None and out.suffix == ".parquet":
+        df.write_parquet(out)
+        return
+    if fmt == "json":
+        emit_json(df.to_dicts(), out)
+        return
+    if fmt == "csv":
+        if out:
+            df.write_csv(out)
+        else:
+            sys.stdout.write(df.write_csv())
+        return
+    table = Table(title=title, show_lines=False)
+    for c in df.columns:
+        table.add_column(c, justify="right" if df[c].dtype.is_numeric() else "left")
+    for row in df.iter_rows(named=True):
+        cells = []
+        for c, v in row.items():
+            if c in percent_cols:
+                cells.append(pct(v))
+            elif c in usd_cols:
+                cells.append(usd(v))
+            elif isinstance(v, float):
+                cells.append(f"{v:,.4g}")
+            else:
+                cells.append("" if v is None else str(v))
+        table.add_row(*cells)
+    if out:
+        Console(file=out.open("w"), width=200).print(table)
+    else:
+        console.print(table)

@@ -1,0 +1,187 @@
+"""Resolve duties: one entry line (with its legal trail), a batch, or the full panel of a date.
+
+Every path goes through :func:`resolve_frame`: validate inputs, join the base rate of the schedule
+in force on the entry date, deduplicate lines that the law treats alike, run the stacking engine,
+and join the rates back. A single lookup is a batch of one with explanations switched on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from tariffscope.catalogue.loader import Catalogue, default_catalogue
+from tariffscope.errors import DateOutOfRange, TariffscopeError, UnknownCountry, UnknownHTS
+from tariffscope.resolver.base import attach_base_rates
+from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
+from tariffscope.resolver.inputs import prepare
+from tariffscope.resolver.shares import with_default_shares
+
+ENGINE_INPUTS = (
+    "loading_date",
+    "claim",
+    "metal_share",
+    "steel_share",
+    "aluminum_share",
+    "copper_share",
+    "us_content",
+)
+OUTPUT_RATES = ["total_rate", *RATE_COLUMNS]
+
+
+@dataclass
+class Resolution:
+    """A resolved table: the input rows with rates, duty and status, plus the engine's traces."""
+
+    table: pl.DataFrame
+    engine: EngineResult | None
+    key_of_row: np.ndarray | None
+
+    @property
+    def failed(self) -> pl.DataFrame:
+        return self.table.filter(pl.col("status") != "ok")
+
+
+def change_dates(cat: Catalogue) -> np.ndarray:
+    """Every date on which some rule's coverage or rate can change (sorted, unique)."""
+    return cat.change_dates
+
+
+def resolve_frame(
+    rows: pl.DataFrame,
+    *,
+    as_of: dt.date | None = None,
+    catalogue: Catalogue | None = None,
+    explain: bool = False,
+) -> Resolution:
+    """Resolve every row of ``rows`` (see :func:`tariffscope.resolver.inputs.prepare` for columns)."""
+    cat = catalogue or default_catalogue()
+    df = with_default_shares(attach_base_rates(prepare(rows)))
+    for col in ENGINE_INPUTS:
+        if col not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=pl.String if col == "claim" else pl.Float64).alias(col))
+    if "loading_date" in df.columns and df["loading_date"].dtype != pl.Date:
+        df = df.with_columns(pl.col("loading_date").cast(pl.Date))
+    ok = df.filter(pl.col("status") == "ok")
+    if ok.height == 0:
+        out = df.with_columns(
+            [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
+        )
+        return Resolution(out, None, None)
+
+    # Lines the law treats alike (same code, origin, base, inputs, and dates between the same change points)
+    days = ok["date"].to_numpy().astype("datetime64[D]")
+    loading = ok["loading_date"].to_numpy().astype("datetime64[D]")
+    ok = ok.with_columns(
+        pl.Series("_di", np.searchsorted(change_dates(cat), days, side="right")),
+        pl.Series(
+            "_li",
+            np.where(np.isnat(loading), -1, np.searchsorted(cat.loading_cutoffs, loading, side="right")),
+        ),
+    )
+    keycols = [
+        "hts10",
+        "origin",
+        "_di",
+        "_li",
+        "base_rate",
+        "claim",
+        "metal_share",
+        "steel_share",
+        "aluminum_share",
+        "copper_share",
+        "us_content",
+    ]
+    keys = ok.select([*keycols, "date", "loading_date"]).unique(
+        subset=keycols, keep="first", maintain_order=True
+    )
+    keys = keys.with_row_index("_k")
+    ok = ok.join(
+        keys.select(["_k", *keycols]), on=keycols, how="left", nulls_equal=True, maintain_order="left"
+    )
+    res = Engine(cat, as_of).run(keys.drop("_k"), explain=explain)
+    kidx = ok["_k"].to_numpy()
+    rates = res.frame()
+    gathered = rates[kidx]
+    ok = pl.concat([ok.drop(["_di", "_li"]), gathered], how="horizontal")
+    if "value" in ok.columns:
+        ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
+    else:
+        ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
+    bad = df.filter(pl.col("status") != "ok")
+    out = pl.concat([ok.drop("_k"), bad], how="diagonal_relaxed").sort("row")
+    key_of_row = np.full(df.height, -1)
+    key_of_row[ok["row"].to_numpy()] = kidx
+    return Resolution(out, res, key_of_row)
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 10)
+
+
+def resolve_one(
+    hts: str,
+    origin: str,
+    date: dt.date | str,
+    *,
+    value: float | None = None,
+    quantity: float | None = None,
+    unit: str | None = None,
+    metal_share: float | None = None,
+    steel_share: float | None = None,
+    aluminum_share: float | None = None,
+    copper_share: float | None = None,
+    us_content: float | None = None,
+    claim: str | None = None,
+    loading_date: dt.date | str | None = None,
+    as_of: dt.date | None = None,
+    catalogue: Catalogue | None = None,
+) -> dict[str, Any]:
+    """The duty on one entry line, with every measure considered: the ``tariffscope rate`` JSON."""
+    row: dict[str, Any] = {"hts10": [str(hts)], "origin": [str(origin)], "date": [str(date)]}
+    optional = {
+        "value": value,
+        "quantity": quantity,
+        "unit": unit,
+        "metal_share": metal_share,
+        "steel_share": steel_share,
+        "aluminum_share": aluminum_share,
+        "copper_share": copper_share,
+        "us_content": us_content,
+        "claim": claim,
+        "loading_date": None if loading_date is None else str(loading_date),
+    }
+    row.update({k: [v] for k, v in optional.items() if v is not None})
+    res = resolve_frame(pl.DataFrame(row), as_of=as_of, catalogue=catalogue, explain=True)
+    rec = res.table.row(0, named=True)
+    status: str = rec["status"]
+    if status != "ok":
+        field = status.split(":")[1].strip() if status.count(":") >= 2 else ""
+        err = {"hts10": UnknownHTS, "origin": UnknownCountry, "date": DateOutOfRange}.get(
+            field, TariffscopeError
+        )
+        raise err(status.removeprefix("error: "))
+    assert res.engine is not None and res.key_of_row is not None
+    comps = explain_row(res.engine, int(res.key_of_row[0]), float(rec["base_rate"]), rec["base_note"], as_of)
+    for c in comps:
+        c["rate"] = _round(c["rate"])
+        if "statutory_rate" in c:
+            c["statutory_rate"] = _round(c["statutory_rate"])
+    total = _round(rec["total_rate"])
+    return {
+        "hts10": rec["hts10"],
+        "hts": rec.get("hts_display") or rec["hts10"],
+        "description": rec.get("description"),
+        "origin": rec["origin"],
+        "date": str(rec["date"]),
+        "as_of": None if as_of is None else str(as_of),
+        "total_rate": total,
+        "duty_usd": None if rec.get("duty_usd") is None else round(float(rec["duty_usd"]), 2),
+        "refundable_rate": _round(rec["rate_refundable"]),
+        "rates": {c: _round(rec[c]) for c in RATE_COLUMNS},
+        "components": comps,
+    }

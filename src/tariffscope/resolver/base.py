@@ -1,0 +1,155 @@
+"""The base rate of an entry line: column 1 general (MFN), column 2, or a claimed special rate.
+
+The schedule in force on the entry date is joined to the lines (an as-of join over the revision
+intervals). Statistical suffixes inherit their 8-digit line's rate, so an 8-digit code or a 10-digit
+suffix unknown to a revision falls back to its 8-digit line. Specific and compound rates are exact
+when the line gives value and quantity, and an ad valorem equivalent at the documented unit value
+otherwise (``docs/schedule.md``) — never zero.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import polars as pl
+
+from tariffscope.catalogue.loader import default_catalogue
+from tariffscope.schedule import Schedule
+
+BASE_COLUMNS = (
+    "hts10",
+    "valid_from",
+    "valid_to",
+    "description",
+    "general_text",
+    "other_text",
+    "mfn_ave",
+    "mfn_ad_valorem",
+    "mfn_specific_usd",
+    "col2_ave",
+    "special_programs",
+)
+LINE_COLUMNS = [c for c in BASE_COLUMNS if c not in ("hts10", "valid_from", "valid_to")]
+
+
+@functools.cache
+def _lines8() -> pl.DataFrame:
+    """One line per 8-digit tariff line and interval: statistical suffixes share its rate."""
+    return (
+        Schedule.load()
+        .lines.select(list(BASE_COLUMNS))
+        .with_columns(pl.col("hts10").str.slice(0, 8).alias("hts8"))
+        .unique(subset=["hts8", "valid_from"], keep="first")
+        .drop("hts10")
+        .sort("valid_from")
+    )
+
+
+def _lookup(ok: pl.DataFrame) -> pl.DataFrame:
+    """Join each row to its line in force (exact code, then the concordance, then the 8-digit line)."""
+    found = Schedule.load().resolve_codes(ok["hts10"], ok["date"], columns=BASE_COLUMNS)
+    found = found.select(pl.col("hts10").alias("line_hts10"), "resolution", *LINE_COLUMNS)
+    df = pl.concat([ok, found], how="horizontal")
+    miss = df.filter(pl.col("mfn_ave").is_null())
+    if miss.height == 0:
+        return df
+    via8 = (
+        miss.drop([*LINE_COLUMNS, "line_hts10", "resolution"])
+        .with_columns(pl.col("hts10").str.slice(0, 8).alias("hts8"))
+        .sort("date")
+        .join_asof(
+            _lines8(),
+            left_on="date",
+            right_on="valid_from",
+            by="hts8",
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .with_columns(
+            pl.when(pl.col("valid_to").is_null() | (pl.col("date") < pl.col("valid_to")))
+            .then(pl.col("mfn_ave"))
+            .otherwise(None)
+            .alias("mfn_ave"),
+            pl.lit("tariff line (8-digit)").alias("resolution"),
+            pl.col("hts10").alias("line_hts10"),
+        )
+        .drop(["hts8", "valid_from", "valid_to"])
+    )
+    return pl.concat([df.filter(pl.col("mfn_ave").is_not_null()), via8], how="diagonal_relaxed")
+
+
+def attach_base_rates(df: pl.DataFrame) -> pl.DataFrame:
+    """Add ``base_rate``, ``base_note``, ``description`` and ``mfn_text`` to validated rows."""
+    ok = df.filter(pl.col("status") == "ok")
+    bad = df.filter(pl.col("status") != "ok")
+    found = _lookup(ok)
+    col2 = default_catalogue().countries(["COLUMN2"])
+    has_q = "quantity" in found.columns and "value" in found.columns
+    specific = pl.col("mfn_specific_usd").fill_null(0.0)
+    exact_mfn = (
+        (pl.col("mfn_ad_valorem").fill_null(0.0) + specific * pl.col("quantity") / pl.col("value"))
+        if has_q
+        else pl.lit(None, dtype=pl.Float64)
+    )
+    use_exact = (specific > 0) & exact_mfn.is_not_null() & (pl.col("value") > 0) if has_q else pl.lit(False)
+    claimed_s = (
+        pl.col("claim").eq("usmca") & pl.col("special_programs").list.contains("S")
+        if "claim" in found.columns
+        else pl.lit(False)
+    )
+    found = found.with_columns(
+        pl.when(pl.col("origin").is_in(list(col2)))
+        .then(pl.col("col2_ave"))
+        .when(claimed_s)
+        .then(pl.lit(0.0))
+        .when(use_exact)
+        .then(exact_mfn)
+        .otherwise(pl.col("mfn_ave"))
+        .alias("base_rate"),
+        pl.when(pl.col("origin").is_in(list(col2)))
+        .then(pl.format("column 2 rate {} (general note 3(b))", pl.col("other_text")))
+        .when(claimed_s)
+        .then(
+            pl.format("USMCA claimed: special rate Free replaces the general rate {}", pl.col("general_text"))
+        )
+        .when(use_exact)
+        .then(
+            pl.format(
+                "column 1 general rate {} (exact at the declared value and quantity)", pl.col("general_text")
+            )
+        )
+        .when(specific > 0)
+        .then(
+            pl.format(
+                "column 1 general rate {} (ad valorem equivalent at the documented unit value)",
+                pl.col("general_text"),
+            )
+        )
+        .otherwise(pl.format("column 1 general rate {}", pl.col("general_text")))
+        .alias("base_note"),
+    ).with_columns(
+        pl.when(pl.col("base_rate").is_null())
+        .then(
+            pl.format(
+                "error: hts10: {} is not a line of the HTS in force on {}",
+                pl.col("hts_input"),
+                pl.col("date"),
+            )
+        )
+        .otherwise(pl.col("status"))
+        .alias("status")
+    )
+    keep = [
+        c
+        for c in found.columns
+        if c
+        not in (
+            "valid_from",
+            "valid_to",
+            "mfn_ad_valorem",
+            "mfn_specific_usd",
+            "special_programs",
+            "col2_ave",
+        )
+    ]
+    return pl.concat([found.select(keep), bad], how="diagonal_relaxed").sort("row")

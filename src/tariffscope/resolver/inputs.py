@@ -1,0 +1,120 @@
+"""Entry lines in, validated: codes, countries, dates and optional inputs, with per-row errors.
+
+Bad rows never abort a batch: each gets a ``status`` naming the field and what is wrong, and the
+rest are resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from tariffscope.countries import normalize_countries
+
+HORIZON = (dt.date(2025, 1, 1), dt.date(2026, 12, 31))
+"""Entry dates the catalogue answers for: the measures are verified through 2026-09-30 and assumed
+unchanged to the end of 2026 (see the measures' ``uncertain`` notes)."""
+
+FLOAT_INPUTS = (
+    "value",
+    "quantity",
+    "metal_share",
+    "steel_share",
+    "aluminum_share",
+    "copper_share",
+    "us_content",
+)
+DATE_INPUTS = ("date", "loading_date")
+CLAIMS = {"usmca": "S", "": ""}
+"""Claim names accepted on input, and the HTS special-program symbol they stand for (General Note 3(c))."""
+
+
+def _to_date(col: str) -> pl.Expr:
+    c = pl.col(col)
+    return (
+        pl.when(c.cast(pl.String).str.len_chars() > 0)
+        .then(c.cast(pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+        .otherwise(None)
+        .alias(col)
+    )
+
+
+def prepare(rows: pl.DataFrame) -> pl.DataFrame:
+    """Normalise an input table; add ``row`` (0-based) and ``status`` (``ok`` or the first error).
+
+    Required columns: ``hts10`` (or ``hts``), ``origin`` (or ``country``), ``date``. Optional:
+    ``loading_date``, ``value``, ``quantity``, ``unit``, ``metal_share`` (or ``steel_share``,
+    ``aluminum_share``, ``copper_share``), ``us_content``, ``claim``.
+    """
+    renames = {"hts": "hts10", "country": "origin", "entry_date": "date"}
+    rows = rows.rename({k: v for k, v in renames.items() if k in rows.columns and v not in rows.columns})
+    missing = [c for c in ("hts10", "origin", "date") if c not in rows.columns]
+    if missing:
+        raise ValueError(f"input lacks required column(s) {missing}; expected hts10, origin, date")
+    df = rows.with_row_index("row")
+    raw_hts = df["hts10"].cast(pl.String).str.strip_chars()
+    digits = raw_hts.str.replace_all(r"[.\s\-]", "")
+    hts_ok = digits.str.contains(r"^(\d{8}|\d{10})$").fill_null(False)
+    iso2, _cerr = normalize_countries(df["origin"])
+    df = df.with_columns(
+        pl.Series("hts10", digits).str.pad_end(10, "0"),
+        pl.Series("hts_input", raw_hts),
+        pl.Series("origin_input", df["origin"].cast(pl.String)),
+        iso2.alias("origin"),
+        pl.Series("_hts_ok", hts_ok),
+    )
+    for col in DATE_INPUTS:
+        if col in df.columns and df[col].dtype != pl.Date:
+            df = df.with_columns(pl.col(col).alias(f"{col}_input"), _to_date(col))
+    floats = [c for c in FLOAT_INPUTS if c in df.columns]
+    for col in floats:
+        raw = pl.col(col).cast(pl.String).str.strip_chars()
+        df = df.with_columns(raw.alias(f"_{col}_raw"), raw.cast(pl.Float64, strict=False).alias(col))
+    if "metal_share" in df.columns:
+        # one declared metal share: the content the steel, aluminium or metal rules charge
+        df = df.with_columns(
+            [
+                (pl.coalesce(c, "metal_share") if c in df.columns else pl.col("metal_share")).alias(c)
+                for c in ("steel_share", "aluminum_share")
+            ]
+        )
+    if "claim" in df.columns:
+        df = df.with_columns(
+            pl.col("claim").cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("")
+        )
+    status = (
+        pl.when(~pl.col("_hts_ok"))
+        .then(pl.format("error: hts10: {} is not an 8- or 10-digit HTS code", pl.col("hts_input")))
+        .when(pl.col("origin").is_null())
+        .then(pl.format("error: origin: unknown country code {}", pl.col("origin_input")))
+        .when(pl.col("date").is_null())
+        .then(pl.lit("error: date: missing or not YYYY-MM-DD"))
+        .when((pl.col("date") < HORIZON[0]) | (pl.col("date") > HORIZON[1]))
+        .then(
+            pl.format(
+                "error: date: {} is outside the catalogue's horizon {} to {}",
+                pl.col("date"),
+                pl.lit(str(HORIZON[0])),
+                pl.lit(str(HORIZON[1])),
+            )
+        )
+    )
+    for col in floats:
+        status = status.when(pl.col(col).is_null() & (pl.col(f"_{col}_raw").str.len_chars() > 0)).then(
+            pl.format("error: {}: {} is not a number", pl.lit(col), pl.col(f"_{col}_raw"))
+        )
+    for col in ("metal_share", "steel_share", "aluminum_share", "copper_share", "us_content"):
+        if col in df.columns:
+            status = status.when((pl.col(col) < 0) | (pl.col(col) > 1)).then(
+                pl.lit(f"error: {col}: must be between 0 and 1")
+            )
+    for col in ("value", "quantity"):
+        if col in df.columns:
+            status = status.when(pl.col(col) < 0).then(pl.lit(f"error: {col}: must not be negative"))
+    if "claim" in df.columns:
+        status = status.when(~pl.col("claim").is_in(list(CLAIMS))).then(
+            pl.format("error: claim: {} is not a known claim (use usmca)", pl.col("claim"))
+        )
+    df = df.with_columns(status.otherwise(pl.lit("ok")).alias("status"))
+    return df.drop(["_hts_ok", *[f"_{c}_raw" for c in floats]])
