@@ -106,6 +106,14 @@ def test_class_reduction_is_exact(supply: str) -> None:
         np.testing.assert_allclose(j[c].to_numpy(), j[c + "_d"].to_numpy(), rtol=1e-9, atol=1e-3)
 
 
+def test_hash_classes_equal_exact_grouping() -> None:
+    f = _random_flows(6)
+    a, b = pe_effects(f), pe_effects(f, hash_classes=False)
+    assert a.columns == b.columns
+    for c in ADDITIVE:
+        np.testing.assert_allclose(a[c].to_numpy(), b[c].to_numpy(), rtol=1e-12)
+
+
 def test_unchanged_products_have_no_effects() -> None:
     f = _random_flows(4).with_columns(pl.col("t0").alias("t1"))
     e = pe_effects(f)
@@ -252,3 +260,21 @@ def test_date_override_and_against(weights: pl.DataFrame, cat: Catalogue) -> Non
     assert float(early.lines["imports_change_usd"].abs().sum()) == 0.0
     rev = _eval("the-deal", weights, cat, against="july-letter")
     assert rev.row("JP")["exports_change_usd"] > 0  # the deal against the letter: Japan sells more
+
+
+def test_partial_reresolution_equals_full(weights: pl.DataFrame, cat: Catalogue) -> None:
+    from tariffscope.scenarios.evaluate import changed_partners, scenario_rates
+    from tariffscope.scenarios.overlay import build_catalogue, load_scenario
+
+    on = dt.date(2025, 10, 1)
+    pairs = weights.select("hts10", "partner")
+    alt, cat0 = load_scenario("current-law"), build_catalogue("current-law", cat)
+    r0 = scenario_rates(alt, on, pairs, base=cat, rates_fn=engine_rates)
+    for name in ("pause-lapses", "july-letter", "no-auto-relief", "ieepa-struck-down"):
+        sc = load_scenario(name)
+        full = scenario_rates(sc, on, pairs, base=cat, rates_fn=engine_rates)
+        part = scenario_rates(sc, on, pairs, base=cat, rates_fn=engine_rates, reference=(cat0, r0))
+        assert part.sort("hts10", "partner").equals(full.sort("hts10", "partner")), name
+    assert changed_partners(cat0, build_catalogue("pause-lapses", cat)) == {"JP"}
+    assert changed_partners(cat0, build_catalogue("ieepa-struck-down", cat)) is None
+    assert changed_partners(cat0, cat0) == set()

@@ -82,6 +82,7 @@ def pe_effects(
     supply: Supply = "infinite",
     elasticities: pl.DataFrame | None = None,
     overrides: pl.DataFrame | list[dict[str, object]] | None = None,
+    hash_classes: bool = True,
 ) -> pl.DataFrame:
     """Exact SMART effects of moving every line of ``flows`` from ``t0`` to ``t1``, one row per input row.
 
@@ -90,12 +91,32 @@ def pe_effects(
     sources with equal ``(t0, t1)`` are solved as one source and the additive effects shared back by
     baseline imports (exact: under CES with a product-level export-supply elasticity they move in proportion).
     Adds the :data:`ADDITIVE` and :data:`INTENSIVE` columns, and the elasticities used (null where unsolved).
+    ``hash_classes=False`` groups on the key columns themselves (slower; the fallback on a hash collision).
     """
     need = {"hts10", "partner", "imports_usd", "t0", "t1"}
     if miss := need - set(flows.columns):
         raise DataError(f"flows: missing columns {sorted(miss)}")
     keys = ["hts10", "t0", "t1"]
-    classes = flows.group_by(keys).agg(pl.col("imports_usd").sum())
+    # classes of lines with the same (hts10, t0, t1), grouped by a 64-bit hash of the key; a second,
+    # independent hash detects a collision, in which case the exact (slower) multi-column grouping is used
+    f = flows.with_columns(
+        pl.struct(keys).hash(seed=0x5EED).alias("_h"), pl.struct(keys).hash(seed=0xC0FFEE).alias("_h2")
+    )
+    classes = f.group_by("_h").agg(
+        pl.col("hts10").first(),
+        pl.col("t0").first(),
+        pl.col("t1").first(),
+        pl.col("imports_usd").sum(),
+        (pl.col("_h2").min() != pl.col("_h2").max()).alias("_collision"),
+    )
+    if classes["_collision"].any() or not hash_classes:
+        f = f.drop("_h").join(
+            f.select(keys).unique().with_row_index("_h").with_columns(pl.col("_h").cast(pl.UInt64)), on=keys
+        )
+        classes = f.group_by("_h").agg(
+            pl.col("hts10").first(), pl.col("t0").first(), pl.col("t1").first(), pl.col("imports_usd").sum()
+        )
+    f = f.drop("_h2")
     classes = classes.filter((pl.col("t1") != pl.col("t0")).any().over("hts10")).with_row_index("_c")
     solved: pl.DataFrame | None = None
     if classes.height:
@@ -105,7 +126,7 @@ def pe_effects(
             overrides=overrides,
             supply=supply,
         ).lines
-        solved = classes.select(*keys, pl.col("_c").cast(pl.Utf8)).join(
+        solved = classes.select("_h", pl.col("_c").cast(pl.Utf8)).join(
             res.select(
                 pl.col("partner").alias("_c"),
                 pl.col("imports_usd").alias("_cm"),
@@ -118,16 +139,14 @@ def pe_effects(
     if solved is None:
         solved = pl.DataFrame(
             schema={
-                "hts10": pl.Utf8,
-                "t0": pl.Float64,
-                "t1": pl.Float64,
+                "_h": pl.UInt64,
                 "_c": pl.Utf8,
                 "_cm": pl.Float64,
                 **dict.fromkeys([*ADDITIVE, *INTENSIVE], pl.Float64),
                 **{c: pl.Utf8 if c.endswith("_source") else pl.Float64 for c in ELASTICITY_COLS},
             }
         )
-    out = flows.join(solved, on=keys, how="left", maintain_order="left")
+    out = f.join(solved, on="_h", how="left", maintain_order="left")
     hit = pl.col("_cm").is_not_null()
     share = pl.col("imports_usd") / pl.col("_cm")
     rev0 = pl.col("t0") * pl.col("imports_usd")
@@ -139,7 +158,7 @@ def pe_effects(
     return out.with_columns(
         [pl.when(hit).then(pl.col(c) * share).otherwise(fills.get(c, pl.lit(0.0))).alias(c) for c in ADDITIVE]
         + [pl.col(c).fill_null(0.0) for c in INTENSIVE]
-    ).drop("_c", "_cm")
+    ).drop("_h", "_c", "_cm")
 
 
 # -- scenario evaluation ---------------------------------------------------------------------------------------
