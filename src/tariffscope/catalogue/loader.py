@@ -27,8 +27,11 @@ LISTS_DIR = CATALOGUE_DIR / "lists"
 GROUPS_FILE = CATALOGUE_DIR / "groups.yaml"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loader that refuses duplicate mapping keys."""
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
+
+
+class _UniqueKeyLoader(_Base):  # type: ignore[misc]
+    """Safe loader (libyaml's when available) that refuses duplicate mapping keys."""
 
 
 def _construct_mapping(
@@ -64,12 +67,12 @@ def _line_of(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
     return line
 
 
-def read_yaml(path: Path, text: str | None = None) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file safely; return the data and its node tree (for line numbers)."""
+def read_yaml(path: Path, text: str | None = None, nodes: bool = True) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file safely; return the data and (if ``nodes``) its node tree, for line numbers."""
     text = path.read_text(encoding="utf-8") if text is None else text
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        node = yaml.compose(text, Loader=_Base) if nodes else None
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{path}: invalid YAML: {exc}") from exc
     return data, node
@@ -77,7 +80,7 @@ def read_yaml(path: Path, text: str | None = None) -> tuple[Any, yaml.Node | Non
 
 def parse_measure(path: Path, text: str | None = None) -> Measure:
     """Validate one measure file; errors name the file, line and field."""
-    data, node = read_yaml(path, text)
+    data, _ = read_yaml(path, text, nodes=False)
     if not isinstance(data, dict):
         raise CatalogueError(
             f"{path}: a measure file is a mapping with id, title, authority, instruments, rules"
@@ -85,6 +88,7 @@ def parse_measure(path: Path, text: str | None = None) -> Measure:
     try:
         return Measure.model_validate(data)
     except ValidationError as exc:
+        _, node = read_yaml(path, text)
         lines = []
         for err in exc.errors():
             loc = [p for p in err["loc"] if not (isinstance(p, str) and p in {"str", "ListRef"})]
