@@ -1,9 +1,466 @@
-"""CLI commands: analytics."""
+"""CLI commands: ``etr``, ``exposure``, ``diff``, ``refunds``, ``rank`` and ``report``."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import polars as pl
 import typer
+from rich.table import Table
+
+from tariffscope.cli.output import Format, console, emit_frame, emit_json, err_console, fail, pct, usd
+from tariffscope.errors import TariffscopeError
+
+ViewOpt = Annotated[
+    str,
+    typer.Option("--view", help="statutory (no preference claimed) | adjusted (USMCA claims, metal shares)"),
+]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="the law as known on this date (YYYY-MM-DD)")]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="trade store with loaded imports (default: the user's store, else shipped)"),
+]
+YearOpt = Annotated[int, typer.Option("--year", help="import weights year")]
+
+
+def _date(s: str | None, name: str) -> dt.date | None:
+    if s is None:
+        return None
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint=name) from None
+
+
+def _need(s: str | None, name: str) -> dt.date:
+    d = _date(s, name)
+    if d is None:
+        raise typer.BadParameter("required", param_hint=name)
+    return d
+
+
+def _view(v: str) -> Literal["statutory", "adjusted"]:
+    if v not in ("statutory", "adjusted"):
+        raise typer.BadParameter(f"{v!r}: use statutory or adjusted", param_hint="--view")
+    return v  # type: ignore[return-value]
+
+
+def _weights(db: Path | None, year: int) -> pl.DataFrame:
+    from tariffscope.trade.weights import load_weights
+
+    return load_weights(db, year)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr; yields the ``progress(done, total)`` callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def cb(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield cb
+
+
+def _run(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except (TariffscopeError, ValueError) as exc:
+        raise fail(exc) from None
+
+
+def etr(
+    partner: Annotated[
+        list[str] | None,
+        typer.Option("--partner", "-p", help="partner (ISO2/ISO3/Census); repeat; default all"),
+    ] = None,
+    date_from: Annotated[str, typer.Option("--from", help="first entry date")] = "2025-01-01",
+    date_to: Annotated[str, typer.Option("--to", help="last entry date")] = "2026-06-30",
+    by: Annotated[str, typer.Option("--by", help="partner | authority | sector")] = "partner",
+    view: ViewOpt = "statutory",
+    as_of: AsOfOpt = None,
+    daily: Annotated[
+        bool, typer.Option("--daily/--changes", help="one row per day, or only the change points")
+    ] = True,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write to a file (CSV/JSON/Parquet by extension)")
+    ] = None,
+    db: DbOpt = None,
+    year: YearOpt = 2024,
+) -> None:
+    """Effective tariff rate per day: duty over all imports, by partner (and authority or sector).
+
+    JSON/CSV rows are those of ``etr_series`` (decimals); tables show percent and only the days on
+    which something changed.
+    """
+    from tariffscope.analytics.common import partner_code
+    from tariffscope.analytics.etr import etr_series
+
+    start, end = _need(date_from, "--from"), _need(date_to, "--to")
+    if by not in ("partner", "authority", "sector"):
+        raise typer.BadParameter(f"{by!r}: use partner, authority or sector", param_hint="--by")
+    ps = _run(lambda: [partner_code(p) for p in partner]) if partner else None
+    w = _run(lambda: _weights(db, year))
+    if by == "sector":
+        w = w.rename({"gtap": "sector"}) if "gtap" in w.columns else w
+    with _progress("ETR change points") as cb:
+        df = _run(
+            lambda: etr_series(
+                w,
+                start,
+                end,
+                partners=ps,
+                by="sector" if by == "sector" else "partner",
+                view=_view(view),
+                as_of=_date(as_of, "--as-of"),
+                daily=daily or fmt == "table",
+                progress=cb,
+            )
+        )
+    etr_cols = [c for c in df.columns if c.startswith("etr")]
+    if fmt == "table":
+        group = ["partner", "sector"] if by == "sector" else ["partner"]
+        df = df.sort([*group, "date"])
+        changed = pl.any_horizontal([pl.col(c).diff().over(group).abs() > 1e-9 for c in etr_cols]) | (
+            pl.col("date") == pl.col("date").min().over(group)
+        )
+        df = df.filter(changed).sort(["date", *group])
+        if by == "authority":
+            cols = ["date", "partner", *etr_cols]
+        else:
+            cols = ["date", *group, "etr", "etr_additional", "imports_usd", "duty_usd_per_year"]
+        emit_frame(
+            df.select(cols),
+            fmt,
+            out,
+            title=f"Effective tariff rate ({view}; weights {df['weights_grain'][0]}): days on which it changed",
+            percent_cols=etr_cols,
+            usd_cols=("imports_usd", "duty_usd_per_year"),
+        )
+        return
+    emit_frame(df, fmt, out)
+
+
+def exposure(
+    partner: Annotated[str, typer.Argument(help="partner: ISO2, ISO3 or Census code")],
+    date: Annotated[str, typer.Option("--date", "-d", help="entry date")],
+    sector: Annotated[
+        str | None,
+        typer.Option("--sector", "-s", help="GTAP-45 code (mvh = motor vehicles) or HS chapters (84-85)"),
+    ] = None,
+    view: ViewOpt = "statutory",
+    as_of: AsOfOpt = None,
+    top: Annotated[int, typer.Option("--top", help="number of top products")] = 10,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
+    db: DbOpt = None,
+    year: YearOpt = 2024,
+) -> None:
+    """A partner's imports, ETR, duty per year and per hour, by sector and authority, top products."""
+    from tariffscope.analytics.exposure import exposure as run
+
+    d = _need(date, "--date")
+    w = _run(lambda: _weights(db, year))
+    e = _run(
+        lambda: run(partner, d, sector, weights=w, view=_view(view), as_of=_date(as_of, "--as-of"), top=top)
+    )
+    if fmt == "json":
+        emit_json(e)
+        return
+    head = f"[bold]{e['partner']}[/] on {e['date']} ({e['view']}"
+    head += f", as known on {e['as_of']})" if e["as_of"] else ")"
+    if e["sector"]:
+        head += f", sector {e['sector']}"
+    console.print(head)
+    console.print(
+        f"imports {usd(e['imports_usd'])}/year   ETR [bold]{pct(e['etr'])}[/] (above MFN {pct(e['etr_additional'])})   "
+        f"duty {usd(e['duty_usd_per_year'])}/year = [bold]{usd(e['duty_usd_per_hour'])}/hour[/] "
+        f"(above MFN {usd(e['additional_duty_usd_per_hour'])}/hour)"
+    )
+    console.print(f"[dim]weights: {e['weights_grain']}, data year {e['data_year']}; {e['denominator']}[/]")
+    t = Table(title="by sector (GTAP-45)")
+    for c in ("sector", "name", "imports", "share", "ETR", "duty/year", "duty/hour"):
+        t.add_column(c, justify="left" if c in ("sector", "name") else "right")
+    for s in e["composition"][:15]:
+        t.add_row(
+            s["sector"], s["sector_name"], usd(s["imports_usd"]), pct(s["share"], 1), pct(s["etr"]),
+            usd(s["duty_usd_per_year"]), usd(s["duty_usd_per_year"] / 8760),
+        )  # fmt: skip
+    console.print(t)
+    t = Table(title="by authority")
+    for c in ("authority", "share of imports charged", "ETR contribution", "duty/year"):
+        t.add_column(c, justify="left" if c == "authority" else "right")
+    for a in e["authorities"]:
+        if a["share_of_imports"] > 0:
+            t.add_row(
+                a["label"],
+                pct(a["share_of_imports"], 1),
+                pct(a["etr_contribution"]),
+                usd(a["duty_usd_per_year"]),
+            )
+    console.print(t)
+    t = Table(title=f"top {top} products by duty")
+    for c in ("HTS", "description", "imports", "rate", "components", "duty/year"):
+        t.add_column(c, justify="right" if c in ("imports", "rate", "duty/year") else "left", overflow="fold")
+    for p in e["top_products"]:
+        comps = ", ".join(f"{k} {pct(v)}" for k, v in p["rates"].items())
+        t.add_row(
+            p["hts"],
+            p["description"][:60],
+            usd(p["imports_usd"]),
+            pct(p["total_rate"]),
+            comps,
+            usd(p["duty_usd_per_year"]),
+        )
+    console.print(t)
+
+
+def diff(
+    partner: Annotated[str, typer.Option("--partner", "-p", help="partner: ISO2, ISO3 or Census code")],
+    date_from: Annotated[str, typer.Option("--from", help="earlier entry date")],
+    date_to: Annotated[str, typer.Option("--to", help="later entry date")],
+    sector: Annotated[str | None, typer.Option("--sector", "-s", help="GTAP-45 code or HS chapters")] = None,
+    view: ViewOpt = "statutory",
+    as_of: AsOfOpt = None,
+    top: Annotated[int, typer.Option("--top", help="number of products shown")] = 20,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
+    db: DbOpt = None,
+    year: YearOpt = 2024,
+) -> None:
+    """What changed for a partner between two dates: measures, products, ETR and duty."""
+    from tariffscope.analytics.diff import diff as run
+
+    a, b = _need(date_from, "--from"), _need(date_to, "--to")
+    w = _run(lambda: _weights(db, year))
+    r = _run(
+        lambda: run(
+            partner, a, b, sector=sector, weights=w, view=_view(view), as_of=_date(as_of, "--as-of"), top=top
+        )
+    )
+    if fmt == "json":
+        emit_json(r)
+        return
+    console.print(
+        f"[bold]{r['partner']}[/] {r['from']} → {r['to']}: ETR {pct(r['before']['etr'])} → [bold]{pct(r['after']['etr'])}[/] "
+        f"({100 * r['etr_change']:+.2f} pp); duty {usd(r['before']['duty_usd_per_year'])} → "
+        f"{usd(r['after']['duty_usd_per_year'])}/year ({usd(r['duty_change_usd_per_hour'])}/hour)"
+    )
+    t = Table(title="ETR by authority")
+    for c in ("authority", "before", "after", "change"):
+        t.add_column(c, justify="left" if c == "authority" else "right")
+    for x in r["authorities"]:
+        if x["etr_before"] or x["etr_after"]:
+            t.add_row(
+                x["authority"],
+                pct(x["etr_before"]),
+                pct(x["etr_after"]),
+                f"{100 * (x['etr_after'] - x['etr_before']):+.2f} pp",
+            )
+    console.print(t)
+    t = Table(title="measures that started, changed or ended")
+    for c in ("date", "measure/rule", "heading", "event", "old", "new", "citation"):
+        t.add_column(c, overflow="fold")
+    for m in r["measures"]:
+        t.add_row(
+            m["date"],
+            f"{m['measure']}/{m['rule']}",
+            m["heading"] or "",
+            m["event"],
+            pct(m["old_rate"]),
+            pct(m["new_rate"]),
+            m["cite"],
+        )
+    console.print(t)
+    pr = r["products"]
+    t = Table(
+        title=f"{pr['lines_moved']} lines moved ({pct(pr['share_of_imports_moved'], 1)} of imports); largest duty changes"
+    )
+    for c in ("HTS", "description", "imports", "old", "new", "duty change/year"):
+        t.add_column(c, justify="right" if c not in ("HTS", "description") else "left", overflow="fold")
+    for p in pr["top"]:
+        t.add_row(
+            p["hts"],
+            p["description"][:60],
+            usd(p["imports_usd"]),
+            pct(p["old_rate"]),
+            pct(p["new_rate"]),
+            usd(p["duty_change_usd_per_year"]),
+        )
+    console.print(t)
+
+
+def refunds(
+    partner: Annotated[
+        list[str] | None, typer.Option("--partner", "-p", help="partner; repeat; default all")
+    ] = None,
+    by_month: Annotated[
+        bool, typer.Option("--by-month/--totals", help="rows per month or per partner")
+    ] = True,
+    view: ViewOpt = "statutory",
+    monthly: Annotated[
+        Path | None,
+        typer.Option(
+            "--monthly-weights", help="CSV/Parquet of hts10, partner, month, imports_usd (else annual/12)"
+        ),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="write to a file")] = None,
+    db: DbOpt = None,
+    year: YearOpt = 2024,
+) -> None:
+    """IEEPA refund exposure per partner and month: collected at the time vs owed after deals and the ruling."""
+    from tariffscope.analytics.refunds import refund_totals
+    from tariffscope.analytics.refunds import refunds as run
+
+    w = _run(lambda: _weights(db, year))
+    mw = None
+    if monthly is not None:
+        mw = _run(
+            lambda: (
+                pl.read_parquet(monthly)
+                if monthly.suffix == ".parquet"
+                else pl.read_csv(monthly, try_parse_dates=True)
+            )
+        )
+    with _progress("refunds: knowledge intervals") as cb:
+        df = _run(lambda: run(partner, weights=w, monthly_weights=mw, view=_view(view), progress=cb))
+    if not by_month:
+        df = refund_totals(df)
+    usd_cols = [c for c in df.columns if c.endswith("_usd")]
+    if fmt == "table":
+        if not partner and by_month:
+            df = refund_totals(df)
+            err_console.print(
+                "[dim]all partners: showing totals (use --partner or --format csv for months)[/]"
+            )
+        basis = ", ".join(sorted(set(", ".join(df["imports_basis"].to_list()).split(", "))))
+        keep = [c for c in df.columns if c not in ("collected_ieepa_usd", "owed_latest_usd", "imports_basis")]
+        emit_frame(
+            df.select(keep).head(60),
+            fmt,
+            out,
+            title=f"IEEPA refund exposure (imports basis: {basis})",
+            usd_cols=usd_cols,
+        )
+        return
+    emit_frame(df, fmt, out)
+
+
+def rank(
+    date: Annotated[str, typer.Option("--date", "-d", help="entry date")],
+    view: ViewOpt = "statutory",
+    as_of: AsOfOpt = None,
+    reference: Annotated[
+        str, typer.Option("--reference", "-r", help="compare every partner with this one")
+    ] = "JP",
+    min_imports: Annotated[
+        float, typer.Option("--min-imports", help="rank partners with at least this USD of imports")
+    ] = 1e9,
+    top: Annotated[int, typer.Option("--top", help="rows shown in a table (0 = all)")] = 40,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="write to a file")] = None,
+    db: DbOpt = None,
+    year: YearOpt = 2024,
+) -> None:
+    """ETR and duty of every partner on a date, lowest ETR first (rank 1), with the gap to a reference."""
+    from tariffscope.analytics.common import partner_code
+    from tariffscope.analytics.rank import rank as run
+
+    d = _need(date, "--date")
+    ref = _run(lambda: partner_code(reference))
+    w = _run(lambda: _weights(db, year))
+    df = _run(
+        lambda: run(
+            d,
+            weights=w,
+            view=_view(view),
+            as_of=_date(as_of, "--as-of"),
+            min_imports_usd=min_imports,
+            reference=ref,
+        )
+    )
+    if fmt == "table":
+        ranked = df.filter(pl.col("rank").is_not_null())
+        mine = ranked.filter(pl.col("partner") == ref)
+        shown = ranked.head(top) if top else ranked
+        if mine.height and ref not in shown["partner"].to_list():
+            shown = pl.concat([shown, mine])
+        shown = pl.concat([shown, df.filter(pl.col("partner") == "ALL")], how="vertical_relaxed")
+        emit_frame(
+            shown.drop("weights_grain"),
+            fmt,
+            out,
+            title=f"ETR on {d} ({view}), partners with imports ≥ {usd(min_imports)}; vs {ref} in pp",
+            percent_cols=("etr", "etr_additional"),
+            usd_cols=("imports_usd", "duty_usd_per_year", "duty_usd_per_hour"),
+        )
+        if mine.height:
+            n_better = int(mine["rank"][0]) - 1
+            console.print(
+                f"{n_better} of {ranked.height} partners face a lower ETR than {ref} ({pct(float(mine['etr'][0]))})."
+            )
+        return
+    emit_frame(df, fmt, out)
+
+
+def report(
+    partner: Annotated[str, typer.Argument(help="partner: ISO2, ISO3 or Census code")],
+    date: Annotated[str, typer.Option("--date", "-d", help="entry date")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write")] = Path("report.html"),
+    chart_dir: Annotated[
+        Path | None, typer.Option("--chart-dir", help="also write each chart as PNG and SVG here")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="baseline date of 'what changed' (default: --from)")
+    ] = None,
+    date_from: Annotated[str, typer.Option("--from", help="first date of the ETR timeline")] = "2025-01-01",
+    view: ViewOpt = "statutory",
+    as_of: AsOfOpt = None,
+    compare: Annotated[
+        bool, typer.Option("--compare/--no-compare", help="include the comparison with all partners")
+    ] = True,
+    embed: Annotated[str, typer.Option("--embed", help="svg | png (inline charts)")] = "svg",
+    db: DbOpt = None,
+    year: YearOpt = 2024,
+) -> None:
+    """A self-contained HTML report: ETR timeline, sectors, duty per hour, what changed, top products."""
+    from tariffscope.analytics.report import build_report
+
+    d = _need(date, "--date")
+    if embed not in ("svg", "png"):
+        raise typer.BadParameter(f"{embed!r}: use svg or png", param_hint="--embed")
+    w = _run(lambda: _weights(db, year))
+    with console.status("building the report"):
+        r = _run(
+            lambda: build_report(
+                partner, d, out, since=_date(since, "--since"), start=_need(date_from, "--from"), weights=w, view=_view(view),
+                as_of=_date(as_of, "--as-of"), chart_dir=chart_dir, compare=compare, embed=embed,
+            )
+        )  # fmt: skip
+    err_console.print(f"wrote {r['out']} ({r['bytes'] / 1024:,.0f} KiB); ETR {pct(r['etr'])}")
+    for c in r["charts"]:
+        err_console.print(f"  chart {c}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
+    app.command(name="etr")(etr)
+    app.command(name="exposure")(exposure)
+    app.command(name="diff")(diff)
+    app.command(name="refunds")(refunds)
+    app.command(name="rank")(rank)
+    app.command(name="report")(report)
