@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -11,9 +12,12 @@ from typer.testing import CliRunner
 
 import tariffscope.trade.weights as weights_mod
 from tariffscope.cli.main import app
-from tariffscope.scenarios import evaluate as ev
 from test_package import WEIGHTS
 from test_scenario_evaluate import JSON_KEYS, engine_rates
+
+ev = importlib.import_module(
+    "tariffscope.scenarios.evaluate"
+)  # the package re-exports a function of that name
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +84,11 @@ def test_errors_are_clean(tmp_path: Path) -> None:
     assert code == 2 and "bad.yaml:5: changes.0.end" in err and "us.nope/rule" in err
     code, out, _ = run("list")
     assert code == 0 and "pause-lapses" in out and "japan-2025" in out
+
+
+def test_sigma_override_option() -> None:
+    code, out, err = run("run", "pause-lapses", "--sigma", "8703=2", "-f", "json")
+    assert code == 0, err
+    assert "override:8703" in json.loads(out)["rows"][0]["elasticities"]["sigma_sources"]
+    code, _, err = run("run", "pause-lapses", "--sigma", "cars=2")
+    assert code == 2 and "HS prefix" in err

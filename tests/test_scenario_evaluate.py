@@ -278,3 +278,16 @@ def test_partial_reresolution_equals_full(weights: pl.DataFrame, cat: Catalogue)
     assert changed_partners(cat0, build_catalogue("pause-lapses", cat)) == {"JP"}
     assert changed_partners(cat0, build_catalogue("ieepa-struck-down", cat)) is None
     assert changed_partners(cat0, cat0) == set()
+
+
+def test_elasticity_overrides_are_used_and_reported(weights: pl.DataFrame, cat: Catalogue) -> None:
+    low = _eval("pause-lapses", weights, cat, overrides=[{"prefix": "8703", "sigma": 2.0}])
+    high = _eval("pause-lapses", weights, cat)
+    car = pl.col("hts10") == CAR
+    assert low.lines.filter(car)["sigma"].drop_nulls().unique().to_list() == [2.0]
+    assert "override:8703" in low.row("JP")["elasticities"]["sigma_sources"]
+    # less substitution: Japan loses less of the car market and Korea gains less
+    assert low.row("JP")["exports_change_usd"] > high.row("JP")["exports_change_usd"]
+    kr = {d["partner"]: d["exports_change_usd"] for d in low.row("JP")["diversion"]}["KR"]
+    kr_hi = {d["partner"]: d["exports_change_usd"] for d in high.row("JP")["diversion"]}["KR"]
+    assert 0 < kr < kr_hi

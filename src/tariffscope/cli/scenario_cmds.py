@@ -34,6 +34,26 @@ SupplyOpt = Annotated[
 DbOpt = Annotated[
     Path | None, typer.Option("--db", help="trade store with loaded imports (default: shipped)")
 ]
+SigmaOpt = Annotated[
+    list[str] | None,
+    typer.Option("--sigma", help="substitution elasticity override PREFIX=VALUE, e.g. 8703=5 (repeatable)"),
+]
+
+
+def _overrides(items: list[str] | None) -> list[dict[str, object]] | None:
+    if not items:
+        return None
+    out: list[dict[str, object]] = []
+    for it in items:
+        prefix, _, val = it.partition("=")
+        try:
+            sigma = float(val)
+        except ValueError:
+            raise typer.BadParameter(f"{it!r}: use PREFIX=VALUE, e.g. 8703=5", param_hint="--sigma") from None
+        if not prefix.replace(".", "").isdigit() or sigma <= 0:
+            raise typer.BadParameter(f"{it!r}: an HS prefix and a positive value", param_hint="--sigma")
+        out.append({"prefix": prefix.replace(".", ""), "sigma": sigma})
+    return out
 
 
 def _date(s: str | None) -> dt.date | None:
@@ -270,6 +290,7 @@ def scenario_run(
         Path | None, typer.Option("--lines", help="write every HTS10 x partner line (.parquet/.csv)")
     ] = None,
     top: Annotated[int, typer.Option("--top", help="products to list")] = 15,
+    sigma: SigmaOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Evaluate one scenario: ETR, duties, exports, diversion, consumer cost, revenue, welfare; by sector and product."""
@@ -283,6 +304,7 @@ def scenario_run(
             against=against,
             weights=_weights(db),
             supply=_choice(supply, ("infinite", "elastic"), "--supply"),
+            overrides=_overrides(sigma),
         )
         parts = _partners(partner) or [*res.scenario_obj.spec.partners, "ALL"]
         rows = res.rows(parts)
@@ -327,6 +349,7 @@ def scenario_compare(
         "scenario-compare.png"
     ),
     no_chart: Annotated[bool, typer.Option("--no-chart", help="do not write the chart")] = False,
+    sigma: SigmaOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Compare scenarios side by side (one row per scenario and partner) and write a chart."""
@@ -342,6 +365,7 @@ def scenario_compare(
             against=against,
             weights=_weights(db),
             supply=_choice(supply, ("infinite", "elastic"), "--supply"),
+            overrides=_overrides(sigma),
         )
     except TariffscopeError as exc:
         raise fail(exc) from None

@@ -196,6 +196,7 @@ class ScenarioResult:
     lines: pl.DataFrame
     unmatched_imports_usd: float
     scenario_obj: Scenario
+    overrides: list[dict[str, object]] | None = None
     diversion: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @property
@@ -232,7 +233,7 @@ class ScenarioResult:
                     .otherwise(pl.col("t0"))
                     .alias("t1"),
                 )
-                eff = pe_effects(sub, supply=self.supply)
+                eff = pe_effects(sub, supply=self.supply, overrides=self.overrides)
                 self.diversion[partner] = (
                     eff.filter(pl.col("partner") != partner)
                     .group_by("partner")
@@ -457,12 +458,14 @@ def evaluate(
     view: View = "statutory",
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
+    overrides: list[dict[str, object]] | None = None,
 ) -> ScenarioResult:
     """Evaluate a scenario on ``date`` (default: the scenario's own) against ``against`` (default current law).
 
     ``weights``: ``hts10, partner, imports_usd`` [, ``usmca_share``, ``gtap``]; default the shipped import
     weights (:func:`tariffscope.trade.weights.load_weights`). ``base``: the catalogue the overlays apply to
-    (default the shipped one). ``rates_fn``: how rates are resolved (default the resolver).
+    (default the shipped one). ``rates_fn``: how rates are resolved (default the resolver). ``overrides``:
+    elasticities by HS prefix, e.g. ``[{"prefix": "8703", "sigma": 5.0}]`` (see ``elasticities_for``).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     alt = against if isinstance(against, Scenario) else load_scenario(against)
@@ -489,7 +492,9 @@ def evaluate(
     unmatched = lines.filter(pl.col("t0").is_null() | pl.col("t1").is_null())
     lines = lines.filter(pl.col("t0").is_not_null() & pl.col("t1").is_not_null())
     effects = pe_effects(
-        lines.drop([c for c in ("usmca_share", "gtap") if c in lines.columns]), supply=supply
+        lines.drop([c for c in ("usmca_share", "gtap") if c in lines.columns]),
+        supply=supply,
+        overrides=overrides,
     )
     return ScenarioResult(
         scenario=sc.id,
@@ -500,6 +505,7 @@ def evaluate(
         lines=effects,
         unmatched_imports_usd=float(unmatched["imports_usd"].sum()),
         scenario_obj=sc,
+        overrides=overrides,
     )
 
 
@@ -514,6 +520,7 @@ def compare(
     view: View = "statutory",
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
+    overrides: list[dict[str, object]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[ScenarioResult]]:
     """Evaluate several scenarios; one row per scenario and partner (see :meth:`ScenarioResult.row`).
 
@@ -522,7 +529,15 @@ def compare(
     """
     results = [
         evaluate(
-            s, date, against=against, weights=weights, supply=supply, view=view, base=base, rates_fn=rates_fn
+            s,
+            date,
+            against=against,
+            weights=weights,
+            supply=supply,
+            view=view,
+            base=base,
+            rates_fn=rates_fn,
+            overrides=overrides,
         )
         for s in scenarios
     ]
