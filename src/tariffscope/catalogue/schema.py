@@ -194,12 +194,24 @@ class Rule(Strict):
     steps: list[Step] = Field(min_length=1)
     excludes: list[Exclusion] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
-    claims: dict[Literal["usmca", "fta"], Claim] = Field(
-        default_factory=dict, description="usmca: exempt -> no duty when USMCA is claimed; only -> only then"
+    claims: dict[str, Claim] = Field(
+        default_factory=dict,
+        description=(
+            "claims and declarations made on the entry (usmca, or a named certification such as "
+            "semiconductor_parameters): exempt -> no duty when declared; only -> the rule exists only then"
+        ),
     )
     in_transit: list[InTransit] = Field(default_factory=list)
     note: str | None = None
     uncertain: str | None = None
+
+    @field_validator("claims")
+    @classmethod
+    def _claim_names(cls, v: dict[str, Claim]) -> dict[str, Claim]:
+        for k in v:
+            if not re.match(r"^[a-z][a-z0-9_]*$", k):
+                raise ValueError(f"claim/declaration name {k!r} must be lower_snake_case")
+        return v
 
     @field_validator("heading", "heading_no_duty")
     @classmethod

@@ -93,7 +93,7 @@ def attach_base_rates(df: pl.DataFrame) -> pl.DataFrame:
     )
     use_exact = (specific > 0) & exact_mfn.is_not_null() & (pl.col("value") > 0) if has_q else pl.lit(False)
     claimed_s = (
-        pl.col("claim").eq("usmca") & pl.col("special_programs").list.contains("S")
+        pl.col("claim").str.contains(r"(^|,)usmca(,|$)") & pl.col("special_programs").list.contains("S")
         if "claim" in found.columns
         else pl.lit(False)
     )

@@ -200,8 +200,8 @@ class Engine:
             rate = np.where(sidx >= 0, step_rate[np.clip(sidx, 0, None)], np.nan)
             keep = ~np.isnan(rate) & row_product_mask(masks, code_idx[cand], d)
             for prog, how in rule.claims.items():
-                if how == "only":  # the rule exists only for claimed goods
-                    keep &= claim[cand] == prog
+                if how == "only":  # the rule exists only for goods so claimed or declared
+                    keep &= _declared(claim[cand], prog)
             cand, d, sidx, rate = cand[keep], d[keep], sidx[keep], rate[keep]
             if cand.size == 0:
                 continue
@@ -216,7 +216,7 @@ class Engine:
             claimed_out = np.zeros(cand.size, dtype=bool)
             for prog, how in rule.claims.items():
                 if how == "exempt":
-                    claimed_out |= claim[cand] == prog
+                    claimed_out |= _declared(claim[cand], prog)
             live = ~transit_out & ~claimed_out
             share = shares[rule.basis][cand]
             if rule.kind == "add":
@@ -277,25 +277,27 @@ class Engine:
             if t is None or traces[t].trigger.size == 0:
                 continue
             tr = traces[t]
-            pos = np.searchsorted(tr.trigger, cand)
-            pos_c = np.minimum(pos, tr.trigger.size - 1)
-            present = tr.trigger[pos_c] == cand
-            if not present.any():
+            # look the excluder's (usually few) trigger rows up among this rule's rows
+            pos = np.minimum(np.searchsorted(cand, tr.trigger), cand.size - 1)
+            ok = cand[pos] == tr.trigger
+            if not ok.any():
                 continue
-            in_era = np.zeros(cand.size, dtype=bool)
-            for a, b in eras:
-                ok = np.ones(cand.size, dtype=bool)
-                if a is not None:
-                    ok &= d >= np.datetime64(a, "D")
-                if b is not None:
-                    ok &= d <= np.datetime64(b, "D")
-                in_era |= ok
-            hit = present & in_era
-            amount = np.where(hit, tr.trigger_share[pos_c], 0.0)
-            better = hit & (amount > best)
-            by = np.where(better, t, by)
-            best = np.maximum(best, amount)
-            disp += amount
+            p, sh = pos[ok], tr.trigger_share[ok]
+            if any(a is not None or b is not None for a, b in eras):
+                dd = d[p]
+                in_era = np.zeros(p.size, dtype=bool)
+                for a, b in eras:
+                    m = np.ones(p.size, dtype=bool)
+                    if a is not None:
+                        m &= dd >= np.datetime64(a, "D")
+                    if b is not None:
+                        m &= dd <= np.datetime64(b, "D")
+                    in_era |= m
+                p, sh = p[in_era], sh[in_era]
+            disp[p] += sh
+            better = sh > best[p]
+            by[p[better]] = t
+            best[p] = np.maximum(best[p], sh)
         return np.minimum(disp, 1.0), by
 
     def _country_mask(self, rule: Rule, origins: list[str]) -> np.ndarray:
@@ -330,6 +332,13 @@ class Engine:
             "copper": copper,
             "non_us_content": 1.0 - us,
         }
+
+
+def _declared(claims: np.ndarray, name: str) -> np.ndarray:
+    """Which entries declare ``name`` (``claim`` holds comma-separated claims and declarations)."""
+    if claims.size == 0:
+        return np.zeros(0, dtype=bool)
+    return np.char.find(np.char.add(np.char.add(",", claims), ","), f",{name},") >= 0
 
 
 def _steps_overlap(steps: list[Any], dmin: np.datetime64, dmax: np.datetime64) -> bool:
@@ -373,7 +382,12 @@ def explain_row(
         if tr.transit_out[i]:
             reason, applied = "not applied: goods in transit (loaded and entered before the cut-off)", False
         elif tr.claimed_out[i]:
-            reason, applied = "not applied: exempt when the USMCA/FTA preference is claimed", False
+            reason, applied = (
+                "not applied: the entry claims or declares an exemption ("
+                + ", ".join(k for k, v in rule.claims.items() if v == "exempt")
+                + ")",
+                False,
+            )
         elif rule.kind == "exempt":
             reason, applied = f"exemption: {rule.title}", True
         elif rule.kind == "floor" and rate_stat == 0:

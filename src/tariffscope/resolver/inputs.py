@@ -26,8 +26,6 @@ FLOAT_INPUTS = (
     "us_content",
 )
 DATE_INPUTS = ("date", "loading_date")
-CLAIMS = {"usmca": "S", "": ""}
-"""Claim names accepted on input, and the HTS special-program symbol they stand for (General Note 3(c))."""
 
 
 def _to_date(col: str) -> pl.Expr:
@@ -38,6 +36,16 @@ def _to_date(col: str) -> pl.Expr:
         .otherwise(None)
         .alias(col)
     )
+
+
+def known_claims() -> set[str]:
+    """Claims and declarations some rule of the catalogue reacts to (plus ``usmca``)."""
+    from tariffscope.catalogue.loader import default_catalogue
+
+    names = {"usmca", ""}
+    for ref in default_catalogue().rules:
+        names.update(ref.rule.claims)
+    return names
 
 
 def prepare(rows: pl.DataFrame) -> pl.DataFrame:
@@ -113,8 +121,19 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
         if col in df.columns:
             status = status.when(pl.col(col) < 0).then(pl.lit(f"error: {col}: must not be negative"))
     if "claim" in df.columns:
-        status = status.when(~pl.col("claim").is_in(list(CLAIMS))).then(
-            pl.format("error: claim: {} is not a known claim (use usmca)", pl.col("claim"))
+        known = sorted(known_claims())
+        unknown = (
+            pl.col("claim")
+            .str.split(",")
+            .list.eval(pl.element().str.strip_chars().is_in(known).not_())
+            .list.any()
+        )
+        status = status.when(unknown).then(
+            pl.format(
+                "error: claim: {} is not a known claim or declaration ({})",
+                pl.col("claim"),
+                pl.lit(", ".join(known)),
+            )
         )
     df = df.with_columns(status.otherwise(pl.lit("ok")).alias("status"))
     return df.drop(["_hts_ok", *[f"_{c}_raw" for c in floats]])

@@ -16,9 +16,9 @@ import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
 from tariffscope.countries import countries_frame
-from tariffscope.resolver.api import resolve_frame
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine
 from tariffscope.resolver.inputs import HORIZON
+from tariffscope.resolver.shares import with_default_shares
 
 PANEL_COLUMNS = ["hts10", "origin", "date", "total_rate", *RATE_COLUMNS, "rate_refundable"]
 
@@ -39,24 +39,52 @@ def country_classes(cat: Catalogue, on: dt.date, as_of: dt.date | None = None) -
 
 
 def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | None = None) -> pl.DataFrame:
-    """Statutory rates of every HTS10 line in force on ``on`` for every country."""
+    """Statutory rates of every HTS10 line in force on ``on`` for every country.
+
+    The engine runs directly on lines x country classes (no per-row validation is needed: every
+    code is a line in force and every country is known), then the classes expand to countries.
+    Lines with no ad valorem equivalent (a few rates that refer to other provisions) are left out.
+    """
     from tariffscope.schedule import Schedule
 
     cat = catalogue or default_catalogue()
-    products = Schedule.load().on(on).select("hts10").unique().sort("hts10")
-    classes = country_classes(cat, on, as_of)
-    reps = classes.select(pl.col("rep").unique().sort())
-    rows = products.join(reps, how="cross").rename({"rep": "origin"}).with_columns(pl.lit(on).alias("date"))
-    res = resolve_frame(rows, as_of=as_of, catalogue=cat).table.filter(pl.col("status") == "ok")
-    rates = res.select(
-        [
-            "hts10",
-            pl.col("origin").alias("rep"),
-            *[c for c in PANEL_COLUMNS if c not in ("hts10", "origin", "date")],
-        ]
+    products = (
+        Schedule.load()
+        .on(on)
+        .select("hts10", "mfn_ave", "col2_ave")
+        .unique("hts10")
+        .filter(pl.col("mfn_ave").is_not_null())
+        .sort("hts10")
+        .pipe(with_default_shares)
     )
-    out = classes.join(rates, on="rep", how="inner").drop("rep").with_columns(pl.lit(on).alias("date"))
-    return out.select(PANEL_COLUMNS).sort(["hts10", "origin"])
+    classes = country_classes(cat, on, as_of)
+    col2 = cat.countries(["COLUMN2"])
+    reps = classes.select(pl.col("rep").unique(maintain_order=True)).with_columns(
+        pl.col("rep").is_in(list(col2)).alias("_c2")
+    )
+    rows = (
+        products.join(reps, how="cross")
+        .with_columns(
+            pl.when(pl.col("_c2")).then(pl.col("col2_ave")).otherwise(pl.col("mfn_ave")).alias("base_rate"),
+            pl.lit(on).alias("date"),
+        )
+        .rename({"rep": "origin"})
+        .drop(["_c2", "mfn_ave", "col2_ave"])
+    )
+    res = Engine(cat, as_of).run(rows).frame()
+    # rows are lines x representatives (line-major): gather them for lines x all countries, in order
+    rep_names = reps["rep"].to_list()
+    rep_pos = {r: i for i, r in enumerate(rep_names)}
+    classes = classes.sort("origin")
+    rep_of = np.array([rep_pos[r] for r in classes["rep"].to_list()], dtype=np.int64)
+    n_lines, n_reps, n_ctry = products.height, len(rep_names), classes.height
+    idx = (np.arange(n_lines, dtype=np.int64)[:, None] * n_reps + rep_of[None, :]).ravel()
+    out = res[idx].with_columns(
+        pl.Series("hts10", np.repeat(products["hts10"].to_numpy(), n_ctry)),
+        pl.Series("origin", np.tile(classes["origin"].to_numpy(), n_lines)),
+        pl.lit(on).alias("date"),
+    )
+    return out.select(PANEL_COLUMNS)
 
 
 def revision_dates() -> list[dt.date]:
