@@ -30,7 +30,7 @@ GROUPS_FILE = CATALOGUE_DIR / "groups.yaml"
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 
 
-class _UniqueKeyLoader(_Base):  # type: ignore[misc]
+class _UniqueKeyLoader(_Base):
     """Safe loader (libyaml's when available) that refuses duplicate mapping keys."""
 
 
