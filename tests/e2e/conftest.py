@@ -87,6 +87,7 @@ def page(browser: object, base_url: str) -> Iterator[object]:
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("request", lambda r: _only_loopback(r.url, errors))
+    pg.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status == 404 else None)
     pg.set_default_timeout(90_000)
     pg.base = base_url  # type: ignore[attr-defined]
     pg.js_errors = errors  # type: ignore[attr-defined]

@@ -135,11 +135,28 @@ def partner_names() -> dict[str, str]:
     return dict(countries_frame().select("iso2", "name").iter_rows())
 
 
-def warm_up() -> None:
-    """Load the catalogue and the schedule, and run one lookup, so the first request is fast."""
+def warm_up(background: bool = True) -> None:
+    """Load the catalogue and the schedule and run one lookup, so the first request is fast; then (in a
+    background thread) compute what the pages open with: Japan's lab baseline and the dashboard's ETRs."""
     catalogue()
     with contextlib.suppress(TariffscopeError):
         rate("8703.23.01.90", "JP", "2025-10-01")
+    if background:
+        import threading
+
+        threading.Thread(target=_warm_pages, name="tariffscope-warm", daemon=True).start()
+
+
+def _warm_pages() -> None:
+    import logging
+
+    from tariffscope.web import lab
+
+    try:
+        lab._baseline_rates("JP", dt.date(2025, 10, 1))
+        etr(("JP", "KR", "EU27"), "2025-01-01", "2026-12-31")
+    except Exception:  # warming is an optimisation: a failure shows when the page asks
+        logging.getLogger("tariffscope.web").exception("warming the page caches failed")
 
 
 # --- rates ---------------------------------------------------------------------------------------

@@ -4,7 +4,12 @@
 const $ = (sel, root = document) => root.querySelector(sel);
 
 // ---------- formatting ----------
-const pct = (x, d = 2) => (x === null || x === undefined || !isFinite(x) ? "—" : `${(100 * x).toFixed(d).replace(/\.?0+$/, "")}%`);
+function pct(x, d) {
+  if (x === null || x === undefined || !isFinite(x)) return "—";
+  const digits = typeof d === "number" ? d : 2;
+  return `${(100 * x).toFixed(digits).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "")}%`;
+}
+const dotted = (h) => (/^\d{10}$/.test(h || "") ? `${h.slice(0, 4)}.${h.slice(4, 6)}.${h.slice(6, 8)}.${h.slice(8)}` : h);
 function usd(x) {
   if (x === null || x === undefined || !isFinite(x)) return "—";
   const a = Math.abs(x);
@@ -36,7 +41,7 @@ function toCSV(cols, rows) {
   return [cols.map((c) => cell(c.label || c.key)).join(","), ...rows.map((r) => cols.map((c) => cell(r[c.key])).join(","))].join("\n") + "\n";
 }
 /** cols: [{key, label, fmt, num}] */
-function table(container, { title, cols, rows, name, rowClass, caption }) {
+function table(container, { title, cols, rows, name, rowClass, caption, limit }) {
   container.innerHTML = "";
   if (title) { const h = document.createElement("h3"); h.textContent = title; container.appendChild(h); }
   const bar = document.createElement("div"); bar.className = "tools";
@@ -49,8 +54,12 @@ function table(container, { title, cols, rows, name, rowClass, caption }) {
   const t = document.createElement("table"); t.className = "data";
   if (caption) { const c = document.createElement("caption"); c.className = "note"; c.textContent = caption; t.appendChild(c); }
   t.innerHTML += `<thead><tr>${cols.map((c) => `<th scope="col" class="${c.num ? "num" : ""}">${esc(c.label || c.key)}</th>`).join("")}</tr></thead>`;
+  if (limit && rows.length > limit) {
+    const c = document.createElement("caption"); c.className = "note";
+    c.textContent = `first ${limit} of ${rows.length} rows; the CSV has all`; t.appendChild(c);
+  }
   const tb = document.createElement("tbody");
-  for (const r of rows) {
+  for (const r of limit ? rows.slice(0, limit) : rows) {
     const tr = document.createElement("tr");
     if (rowClass) tr.className = rowClass(r);
     tr.innerHTML = cols.map((c) => `<td class="${c.num ? "num" : ""}">${c.html ? c.html(r) : esc(c.fmt ? c.fmt(r[c.key], r) : r[c.key] ?? "")}</td>`).join("");
@@ -122,7 +131,9 @@ async function doLookup(ev) {
   if (value) q.set("value", value);
   history.replaceState(null, "", `#lookup?${q}`);
   let r;
+  $("#lookup-suggest").hidden = true;
   try { r = await api(`/api/rate?${q}`); } catch (e) { out.innerHTML = ""; showError(err, e); return; }
+  r.hts = dotted(r.hts10);
   out.innerHTML = `
     <div class="result-head">
       <div><div class="total" id="lookup-total">${pct(r.total_rate)}</div><div class="note">total duty rate</div></div>
@@ -148,7 +159,7 @@ async function doLookup(ev) {
     const tl = await api(`/api/timeline?${new URLSearchParams({ hts: code, origin, from: "2025-01-01", to: "2026-12-31" })}`);
     const pts = tl.map((row) => [row.date, row.total_rate]);
     TSChart.line($("#lookup-timeline"), {
-      title: `Total duty on ${r.hts} from ${r.origin}, 2025–26`, name: `timeline_${r.hts10}_${r.origin}`, step: true,
+      title: `Total duty on ${r.hts} from ${r.origin}, 2025–26`, name: `timeline_${r.hts10}_${r.origin}`, step: true, xMax: "2026-12-31",
       series: [{ name: `${r.hts} from ${r.origin}`, points: pts }], yFormat: (v) => pct(v, 1),
       annotations: tl.slice(1).map((row) => ({ date: row.date, label: row.what_changed, short: pct(row.total_rate, 1) })),
     });
@@ -183,7 +194,7 @@ async function doDashboard(ev) {
     const byP = {};
     for (const r of rows) (byP[r.partner] = byP[r.partner] || []).push([r.date, r.etr]);
     TSChart.line($("#dash-etr"), {
-      title: `Effective tariff rate: ${partners.join(", ")} (${view})`, name: `etr_${partners.join("_")}`, step: true,
+      title: `Effective tariff rate: ${partners.join(", ")} (${view})`, name: `etr_${partners.join("_")}`, step: true, xMax: end,
       series: partners.filter((p) => byP[p]).map((p) => ({ name: p, points: byP[p] })), yFormat: (v) => pct(v, 1),
       annotations: events.map((e) => ({ date: e.date, label: `${e.rule}: ${e.event} ${pct(e.new_rate)} (${e.cite})`, short: e.heading || e.authority })),
     });
@@ -212,7 +223,7 @@ async function doDashboard(ev) {
     });
     table($("#dash-top"), {
       title: "Top products by duty", name: `top_products_${partner}_${date}`, rows: x.top_products || [],
-      cols: [{ key: "hts", label: "HTS" }, { key: "description", label: "Description", fmt: (v) => (v || "").slice(0, 90) },
+      cols: [{ key: "hts", label: "HTS", fmt: (v, row) => dotted(row.hts10) || v }, { key: "description", label: "Description", fmt: (v) => (v || "").slice(0, 90) },
         { key: "imports_usd", label: "Imports", num: true, fmt: usd }, { key: "total_rate", label: "Rate", num: true, fmt: pct },
         { key: "duty_usd_per_year", label: "Duty / year", num: true, fmt: usd }],
     });
@@ -227,7 +238,9 @@ async function doDashboard(ev) {
 
 // ---------- page: scenario lab ----------
 let labTimer = null, labSeq = 0;
-function labChanged() {
+const labTouched = new Set();  // levers the user moved: only those are sent (the others stay at the law)
+function labChanged(ev) {
+  if (ev && ev.target && ev.target.type === "range") labTouched.add(ev.target.id);
   $("#lab-recip-out").textContent = `${$("#lab-recip").value}%`;
   $("#lab-auto-out").textContent = `${$("#lab-auto").value}%`;
   clearTimeout(labTimer);
@@ -237,7 +250,9 @@ async function runLab(ev) {
   if (ev) ev.preventDefault();
   const seq = ++labSeq;
   const body = {
-    partner: $("#lab-partner").value, reciprocal_rate: +$("#lab-recip").value / 100, auto_rate: +$("#lab-auto").value / 100,
+    partner: $("#lab-partner").value,
+    reciprocal_rate: labTouched.has("lab-recip") || !labTouched.has("lab-auto") ? +$("#lab-recip").value / 100 : null,
+    auto_rate: labTouched.has("lab-auto") ? +$("#lab-auto").value / 100 : null,
     effective: $("#lab-from").value, date: $("#lab-date").value, scenario: $("#lab-scenario").value || null,
   };
   const err = $("#lab-error");
@@ -268,10 +283,11 @@ async function runLab(ev) {
   });
   TSChart.bars($("#lab-sectors"), {
     title: `${p}: change in exports by sector`, name: `lab_sectors_${p}`,
-    items: (r.by_sector || []).slice(0, 12).map((s) => ({ label: s.sector_name || s.sector, value: s.exports_change_usd })), valueFormat: usd,
+    items: (r.by_sector || []).slice(0, 12).map((s) => ({ label: s.sector_name || s.sector || "unassigned", value: s.exports_change_usd })), valueFormat: usd,
   });
   table($("#lab-table"), {
-    title: "By partner", name: `lab_by_partner_${p}`, rows: r.by_partner,
+    title: "By partner", name: `lab_by_partner_${p}`, limit: 25,
+    rows: r.by_partner.slice().sort((a, b) => Math.abs(b.exports_change_usd) - Math.abs(a.exports_change_usd)),
     cols: [{ key: "partner", label: "Partner" }, { key: "imports_usd", label: "Imports before", num: true, fmt: usd },
       { key: "exports_change_usd", label: "Change", num: true, fmt: usd }, { key: "exports_change_pct", label: "Change %", num: true, fmt: pct },
       { key: "tariff_revenue_change_usd", label: "Tariff revenue change", num: true, fmt: usd }, { key: "welfare_change_usd", label: "Welfare change", num: true, fmt: usd }],

@@ -95,7 +95,7 @@ const TSChart = (() => {
     const fmt = opts.yFormat || ((v) => String(v));
     if (!all.length) { svg.appendChild(el("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "no data")); }
     const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]).filter((v) => v !== null && isFinite(v));
-    const x0 = Math.min(...xs), x1 = Math.max(...xs);
+    const x0 = Math.min(...xs), x1 = Math.max(...xs, opts.xMax ? toTime(opts.xMax) : -Infinity);
     const y0 = Math.min(0, ...ys), y1 = Math.max(...ys, 1e-9) * 1.08;
     const X = (t) => m.l + ((t - x0) / Math.max(1, x1 - x0)) * (W - m.l - m.r);
     const Y = (v) => H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
@@ -165,13 +165,14 @@ const TSChart = (() => {
     const X = (v) => m.l + ((v - lo) / (hi - lo || 1)) * (W - m.l - m.r);
     items.forEach((d, i) => {
       const y = m.t + i * rowH;
-      const label = d.label.length > 38 ? d.label.slice(0, 37) + "…" : d.label;
+      const full = String(d.label ?? "");
+      const label = full.length > 38 ? full.slice(0, 37) + "…" : full;
       const t = el("text", { x: m.l - 6, y: y + 15, "text-anchor": "end", "font-size": 12, fill: "#1b1f24" }, label);
-      t.appendChild(el("title", {}, d.label));
+      t.appendChild(el("title", {}, full));
       svg.appendChild(t);
       const x = Math.min(X(0), X(d.value)), w = Math.abs(X(d.value) - X(0));
       const r = el("rect", { x, y: y + 3, width: Math.max(w, 0.5), height: rowH - 7, fill: d.color || (d.value < 0 ? "#d1495b" : "#0b5cad") });
-      r.appendChild(el("title", {}, `${d.label}: ${fmt(d.value)}`));
+      r.appendChild(el("title", {}, `${full}: ${fmt(d.value)}`));
       svg.appendChild(r);
       svg.appendChild(el("text", { x: Math.max(X(0), X(d.value)) + 4, y: y + 15, "font-size": 11, fill: "#57606a" }, fmt(d.value)));
     });
