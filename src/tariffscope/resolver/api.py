@@ -96,13 +96,17 @@ def resolve_frame(
         "copper_share",
         "us_content",
     ]
-    keys = ok.select([*keycols, "date", "loading_date"]).unique(
-        subset=keycols, keep="first", maintain_order=True
-    )
-    keys = keys.with_row_index("_k")
-    ok = ok.join(
-        keys.select(["_k", *keycols]), on=keycols, how="left", nulls_equal=True, maintain_order="left"
-    )
+    if _worth_deduplicating(ok, keycols):
+        keys = ok.select([*keycols, "date", "loading_date"]).unique(
+            subset=keycols, keep="first", maintain_order=True
+        )
+        keys = keys.with_row_index("_k")
+        ok = ok.join(
+            keys.select(["_k", *keycols]), on=keycols, how="left", nulls_equal=True, maintain_order="left"
+        )
+    else:
+        keys = ok.select([*keycols, "date", "loading_date"]).with_row_index("_k")
+        ok = ok.with_columns(pl.Series("_k", np.arange(ok.height, dtype=np.uint32)))
     res = Engine(cat, as_of).run(keys.drop("_k"), explain=explain)
     kidx = ok["_k"].to_numpy()
     rates = res.frame()
@@ -113,10 +117,22 @@ def resolve_frame(
     else:
         ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
     bad = df.filter(pl.col("status") != "ok")
-    out = pl.concat([ok.drop("_k"), bad], how="diagonal_relaxed").sort("row")
+    out = (
+        ok.drop("_k")
+        if bad.height == 0
+        else pl.concat([ok.drop("_k"), bad], how="diagonal_relaxed").sort("row")
+    )
     key_of_row = np.full(df.height, -1)
     key_of_row[ok["row"].to_numpy()] = kidx
     return Resolution(out, res, key_of_row)
+
+
+def _worth_deduplicating(ok: pl.DataFrame, keycols: list[str], sample: int = 20_000) -> bool:
+    """Whether lines repeat enough (judged on a sample) for deduplication to pay for its join."""
+    if ok.height <= sample:
+        return True
+    smp = ok.select(keycols).sample(sample, seed=0)
+    return smp.unique().height < 0.7 * sample
 
 
 def _round(x: float | None) -> float | None:

@@ -152,4 +152,5 @@ def attach_base_rates(df: pl.DataFrame) -> pl.DataFrame:
             "col2_ave",
         )
     ]
-    return pl.concat([found.select(keep), bad], how="diagonal_relaxed").sort("row")
+    out = pl.concat([found.select(keep), bad], how="diagonal_relaxed")
+    return out if bad.height == 0 and out["row"].is_sorted() else out.sort("row")
