@@ -353,6 +353,7 @@ def elasticity_summary(lines: pl.DataFrame, supply: Supply) -> dict[str, Any]:
 
 
 def _weights(weights: pl.DataFrame | None) -> pl.DataFrame:
+    check = weights is not None  # the shipped weights are unique by construction
     if weights is None:
         from tariffscope.trade.weights import load_weights
 
@@ -362,7 +363,7 @@ def _weights(weights: pl.DataFrame | None) -> pl.DataFrame:
         raise DataError(f"weights: missing columns {sorted(miss)}")
     cols = [c for c in ("hts10", "partner", "imports_usd", "usmca_share", "gtap") if c in weights.columns]
     w = weights.select(cols).filter(pl.col("imports_usd") > 0)
-    if w.select(pl.struct("hts10", "partner").is_duplicated().any()).item():
+    if check and w.select(pl.struct("hts10", "partner").is_duplicated().any()).item():
         raise DataError("weights: duplicate hts10 x partner rows; aggregate them first")
     return w
 
@@ -415,32 +416,22 @@ def scenario_rates(
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
     cache_key: Any = None,
-    reference: tuple[Catalogue, pl.DataFrame] | None = None,
+    partners: set[str] | None = None,
 ) -> pl.DataFrame:
-    """``hts10, partner, rate`` under a scenario on a date (cached per scenario file versions and date).
+    """``hts10, partner, rate`` under a scenario on a date, for the pairs of ``partners`` (``None``: all).
 
-    ``reference``: a catalogue and its rates for the same pairs and date; only the partners covered by rules
-    that differ from it are resolved again (see :func:`changed_partners`).
+    Cached per scenario file versions, date, view and partners when ``cache_key`` names the pairs.
     """
     key = None
     if cache_key is not None and base is None and rates_fn is None:
-        key = (_chain_key(sc), on, view, cache_key)
+        key = (_chain_key(sc), on, view, cache_key, None if partners is None else tuple(sorted(partners)))
         if key in _RATE_CACHE:
             return _RATE_CACHE[key]
-    cat = _catalogue(sc, base)
-    fn = rates_fn or default_rates
-    parts = None if reference is None else changed_partners(reference[0], cat)
-    if reference is not None and parts is not None:
-        same = reference[1].filter(~pl.col("partner").is_in(sorted(parts)))
-        sub = pairs.filter(pl.col("partner").is_in(sorted(parts)))
-        new = (
-            fn(sub, on, cat, view).select("hts10", "partner", pl.col("total_rate").alias("rate"))
-            if sub.height
-            else same.clear()
-        )
-        r = pl.concat([same, new])
-    else:
-        r = fn(pairs, on, cat, view).select("hts10", "partner", pl.col("total_rate").alias("rate"))
+    if partners is not None:
+        pairs = pairs.filter(pl.col("partner").is_in(sorted(partners)))
+    r = (rates_fn or default_rates)(pairs, on, _catalogue(sc, base), view).select(
+        "hts10", "partner", pl.col("total_rate").alias("rate")
+    )
     if key is not None:
         if len(_RATE_CACHE) > 16:
             _RATE_CACHE.clear()
@@ -474,21 +465,29 @@ def evaluate(
     pairs = w.select([c for c in ("hts10", "partner", "usmca_share") if c in w.columns])
     ck = "default-weights" if weights is None else None
     r0 = scenario_rates(alt, on, pairs, view=view, base=base, rates_fn=rates_fn, cache_key=ck)
-    r1 = scenario_rates(
-        sc,
-        on,
-        pairs,
-        view=view,
-        base=base,
-        rates_fn=rates_fn,
-        cache_key=ck,
-        reference=(_catalogue(alt, base), r0),
-    )
-    lines = (
-        w.join(r0.rename({"rate": "t0"}), on=["hts10", "partner"], how="left")
-        .join(r1.rename({"rate": "t1"}), on=["hts10", "partner"], how="left")
-        .with_columns(_sector_expr(w.columns))
-    )
+    lines = w.join(r0.rename({"rate": "t0"}), on=["hts10", "partner"], how="left")
+    # only partners covered by a rule that differs between the catalogues can have other rates
+    parts = changed_partners(_catalogue(alt, base), _catalogue(sc, base))
+    if parts is None:
+        r1 = scenario_rates(sc, on, pairs, view=view, base=base, rates_fn=rates_fn, cache_key=ck)
+        lines = lines.join(r1.rename({"rate": "t1"}), on=["hts10", "partner"], how="left")
+    else:
+        lines = lines.with_columns(pl.col("t0").alias("t1"))
+        if parts:
+            r1 = scenario_rates(
+                sc, on, pairs, view=view, base=base, rates_fn=rates_fn, cache_key=ck, partners=parts
+            )
+            moved = pl.col("partner").is_in(sorted(parts))
+            lines = pl.concat(
+                [
+                    lines.filter(~moved),
+                    lines.filter(moved)
+                    .drop("t1")
+                    .join(r1.rename({"rate": "t1"}), on=["hts10", "partner"], how="left")
+                    .select(lines.columns),
+                ]
+            )
+    lines = lines.with_columns(_sector_expr(w.columns))
     unmatched = lines.filter(pl.col("t0").is_null() | pl.col("t1").is_null())
     lines = lines.filter(pl.col("t0").is_not_null() & pl.col("t1").is_not_null())
     effects = pe_effects(
