@@ -399,17 +399,44 @@ def scenario_package(
     flag = " [bold yellow](ILLUSTRATIVE numbers on the partner side)[/]" if res.spec.illustrative else ""
     console.print(f"[bold]{res.spec.id}[/]: {res.spec.title}{flag}")
     us = j["us_side"]
-    console.print(
-        _rows_table(
-            [res.us_summary()],
-            f"US side: imports from {res.partner}, {us['scenario']} against {us['against']} ({j['date']})",
-        )
+    row = res.us_summary()
+    t = Table(
+        title=f"US side: imports from {res.partner}, {us['scenario']} against {us['against']} ({j['date']})"
     )
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_row("ETR (against)", f"{pct(row['etr'])} ({pct(row['etr_against'])})")
+    t.add_row(
+        "duty per year (change)", f"{usd(row['duty_usd_per_year'])} ({usd(row['duty_change_usd_per_year'])})"
+    )
+    t.add_row(
+        f"{res.partner} exports change",
+        f"{usd(row['exports_change_usd'])} ({pct(row['exports_change_pct'])})",
+    )
+    t.add_row("US consumer cost", usd(row["us_consumer_cost_usd"]))
+    t.add_row("US tariff revenue change", usd(row["tariff_revenue_change_usd"]))
+    t.add_row("US welfare change (CS + revenue)", usd(row["us_welfare_change_usd"]))
+    t.add_row(f"{res.partner} exporters' surplus change", usd(row["exporter_surplus_change_usd"]))
+    for d in sorted(row["diversion"], key=lambda d: -abs(d["exports_change_usd"]))[:6]:
+        t.add_row(f"  share effect on {d['partner']}", usd(d["exports_change_usd"]))
+    el = row["elasticities"]
+    t.add_row(
+        "elasticities (import-weighted)",
+        f"sigma {el.get('sigma', '—')}, eta {el.get('eta', '—')}, {el['supply']}",
+    )
+    console.print(t)
+    sec = res.us_by_sector().filter(pl.col("duty_change_usd") != 0).head(12)
     console.print(
         _frame_table(
-            res.us_by_sector().filter(pl.col("duty_change_usd") != 0),
-            f"US side by sector ({res.partner} goods)",
-            skip=("sector",),
+            sec.select(
+                "sector_name",
+                "rate_against",
+                "rate",
+                "duty_change_usd",
+                "exports_change_usd",
+                "us_consumer_cost_usd",
+            ),
+            f"US side by sector ({res.partner} goods, largest 12)",
         )
     )
     ps = j["partner_side"]
@@ -427,19 +454,27 @@ def scenario_package(
         t.add_row(f"{res.partner} consumer surplus change", usd(ps["consumer_surplus_change_usd"]))
         t.add_row(f"{res.partner} welfare change (CS + revenue)", usd(ps["welfare_change_usd"]))
         console.print(t)
-        console.print(_frame_table(res.partner_by_sector(), "Partner side by sector"))
+        console.print(
+            _frame_table(
+                res.partner_by_sector().select(
+                    "sector",
+                    "duty_change_usd",
+                    "us_exports_change_usd",
+                    "consumer_price_change",
+                    "welfare_change_usd",
+                ),
+                "Partner side by sector",
+            )
+        )
         console.print(
             _frame_table(
                 res.partner_by_product().select(
                     "product",
-                    "description",
                     "measures",
-                    "us_tariff0",
                     "us_tariff1",
                     "us_exports_change_usd",
                     "others_change_usd",
                     "consumer_price_change",
-                    "tariff_revenue_change_usd",
                     "welfare_change_usd",
                 ),
                 "Partner side by product",

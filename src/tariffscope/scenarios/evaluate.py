@@ -331,7 +331,7 @@ def _by(lines: pl.DataFrame, key: str) -> pl.DataFrame:
             pl.col("ps_change_usd").sum().alias("exporter_surplus_change_usd"),
             pl.col("welfare_change_usd").sum(),
         )
-        .sort("duty_change_usd", descending=True)
+        .sort(pl.col("duty_change_usd").abs(), descending=True)
     )
 
 
