@@ -274,3 +274,33 @@ def test_cli_etr_json_rows() -> None:
     )  # 10% baseline, then 24% for a day
     assert by_day["2025-04-10"] == pytest.approx(by_day["2025-04-08"])
     assert {"etr_additional", "etr_mfn", "etr_s232", "etr_refundable", "weights_grain", "view"} <= set(jp[0])
+
+
+def test_respread_conserves_sector_totals(weights: pl.DataFrame) -> None:
+    from tariffscope.analytics.approx import spread_variants
+
+    v = spread_variants("CA", weights)
+    exact = v["exact"]
+    for name in ("in_sample", "leave_one_out"):
+        assert v[name]["imports_usd"].sum() == pytest.approx(exact["imports_usd"].sum(), rel=1e-9)
+        assert (v[name]["imports_usd"] >= 0).all()
+
+    # the leave-one-out shape spreads Canada's value by the other partners' lines: it differs from the
+    # in-sample spread, which is closer to the exact lines
+    def l1(a: pl.DataFrame) -> float:
+        j = exact.join(a, on=["hts10", "partner"], how="full", coalesce=True)
+        return float((j["imports_usd"].fill_null(0) - j["imports_usd_right"].fill_null(0)).abs().sum())
+
+    assert l1(v["in_sample"]) < l1(v["leave_one_out"])
+
+
+def test_spread_gap_table(weights: pl.DataFrame) -> None:
+    from tariffscope.analytics.approx import spread_gap
+
+    g = spread_gap(["CA"], [D_DEAL], weights=weights)
+    assert g.height == 2 and set(g["view"]) == {"statutory", "adjusted"}
+    for r in g.iter_rows(named=True):
+        assert r["gap_leave_one_out_pp"] == pytest.approx(100 * (r["etr_leave_one_out"] - r["etr_exact"]))
+    st, ad = (g.filter(pl.col("view") == v).row(0, named=True) for v in ("statutory", "adjusted"))
+    assert ad["etr_exact"] < st["etr_exact"]  # USMCA claims (exact rows only) lower Canada's rate
+    assert ad["etr_in_sample"] == pytest.approx(st["etr_in_sample"], abs=0.02)  # spread rows claim nothing
