@@ -2,8 +2,8 @@
 
 ETR(partner, date) = sum over lines of imports x rate / sum of imports, where the denominator is
 *all* imports from the partner (duty-free lines included). Rates are piecewise constant between the
-regime's change points, so the engine runs once per change point, not once per day, and each run
-covers the distinct (product, country class) pairs of the weights only.
+regime's change points; at each change point only the (product, country class) keys covered by a
+rule that changes are evaluated again (:mod:`tariffscope.resolver.series`).
 
 Two views side by side:
 
@@ -24,9 +24,10 @@ import numpy as np
 import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, default_catalogue
-from tariffscope.resolver.api import change_dates, resolve_frame
+from tariffscope.resolver.api import change_dates
 from tariffscope.resolver.engine import RATE_COLUMNS
 from tariffscope.resolver.panel import country_classes
+from tariffscope.resolver.series import RateSeries
 
 View = Literal["statutory", "adjusted"]
 ETR_COLUMNS = {c: "etr_" + c.removeprefix("rate_") for c in RATE_COLUMNS}
@@ -44,6 +45,56 @@ def regime_breaks(start: dt.date, end: dt.date, cat: Catalogue | None = None) ->
     return sorted(out)
 
 
+def _keys(
+    pairs: pl.DataFrame, view: View, classes: pl.DataFrame
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
+    """Distinct (line, country class[, claim]) keys of ``pairs`` and each pair's key index.
+
+    Returns the keys, the index of each pair's unclaimed key, and (adjusted view) the index of its
+    USMCA-claimed key (-1 where the pair has no claim share).
+    """
+    p = pairs.join(
+        classes.rename({"origin": "partner"}), on="partner", how="left", maintain_order="left"
+    ).with_columns(pl.coalesce("rep", "partner").alias("rep"))
+    claimed = view == "adjusted" and "usmca_share" in pairs.columns
+    base = p.select("hts10", pl.col("rep").alias("origin"), pl.lit(None, dtype=pl.String).alias("claim"))
+    parts = [base]
+    if claimed:
+        parts.append(
+            p.filter(pl.col("usmca_share").fill_null(0) > 0).select(
+                "hts10", pl.col("rep").alias("origin"), pl.lit("usmca").alias("claim")
+            )
+        )
+    keys = pl.concat(parts).unique(maintain_order=True).with_row_index("_k")
+    k0 = base.join(
+        keys, on=["hts10", "origin", "claim"], how="left", nulls_equal=True, maintain_order="left"
+    )["_k"].to_numpy()
+    k1 = None
+    if claimed:
+        k1 = (
+            p.select("hts10", pl.col("rep").alias("origin"), pl.lit("usmca").alias("claim"))
+            .join(keys, on=["hts10", "origin", "claim"], how="left", maintain_order="left")["_k"]
+            .fill_null(-1)
+            .to_numpy()
+        )
+    return keys.drop("_k"), k0.astype(np.int64), None if k1 is None else k1.astype(np.int64)
+
+
+def _pair_rates(
+    rates: pl.DataFrame, k0: np.ndarray, k1: np.ndarray | None, share: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """Rates of each pair: its key's, blended with its claimed key's at the pair's claim share."""
+    out = {}
+    for c in [*RATE_COLUMNS, "total_rate", "rate_refundable"]:
+        v = rates[c].to_numpy()
+        r = v[k0]
+        if k1 is not None and share is not None:
+            s = np.where(k1 >= 0, share, 0.0)
+            r = r * (1 - s) + np.where(k1 >= 0, v[np.maximum(k1, 0)], r) * s
+        out[c] = r
+    return out
+
+
 def rates_for_pairs(
     pairs: pl.DataFrame,
     on: dt.date,
@@ -55,44 +106,14 @@ def rates_for_pairs(
     """Rates on ``on`` for each (hts10, partner) of ``pairs`` (+ ``usmca_share`` for the adjusted view).
 
     Countries treated alike by every rule in force share one evaluation (see ``country_classes``).
+    Pairs whose line is not in force on the date get null rates.
     """
     cat = cat or default_catalogue()
-    classes = country_classes(cat, on, as_of).rename({"origin": "partner"})
-    p = pairs.join(classes, on="partner", how="left").with_columns(pl.coalesce("rep", "partner").alias("rep"))
-    keys = p.select(["hts10", "rep"]).unique()
-    rows = keys.rename({"rep": "origin"}).with_columns(pl.lit(on).alias("date"))
-    base = _resolve(rows, as_of, cat)
-    out = p.join(base, left_on=["hts10", "rep"], right_on=["hts10", "origin"], how="left")
-    if view == "adjusted" and "usmca_share" in pairs.columns:
-        claimed_keys = p.filter(pl.col("usmca_share").fill_null(0) > 0).select(["hts10", "rep"]).unique()
-        if claimed_keys.height:
-            rows_c = claimed_keys.rename({"rep": "origin"}).with_columns(
-                pl.lit(on).alias("date"), pl.lit("usmca").alias("claim")
-            )
-            claimed = _resolve(rows_c, as_of, cat).rename(
-                {c: c + "_c" for c in [*RATE_COLUMNS, "total_rate", "rate_refundable"]}
-            )
-            out = out.join(claimed, left_on=["hts10", "rep"], right_on=["hts10", "origin"], how="left")
-            s = pl.col("usmca_share").fill_null(0.0).clip(0.0, 1.0)
-            out = out.with_columns(
-                [
-                    (pl.col(c) * (1 - s) + pl.coalesce(pl.col(c + "_c"), pl.col(c)) * s).alias(c)
-                    for c in [*RATE_COLUMNS, "total_rate", "rate_refundable"]
-                ]
-            ).drop([c + "_c" for c in [*RATE_COLUMNS, "total_rate", "rate_refundable"]])
-    return out.drop("rep")
-
-
-def _resolve(rows: pl.DataFrame, as_of: dt.date | None, cat: Catalogue) -> pl.DataFrame:
-    res = resolve_frame(rows, as_of=as_of, catalogue=cat).table
-    keep = ["hts10", "origin", "status", "total_rate", *RATE_COLUMNS, "rate_refundable"]
-    return (
-        res.select(keep)
-        .with_columns(
-            [pl.when(pl.col("status") == "ok").then(pl.col(c)).otherwise(None).alias(c) for c in keep[3:]]
-        )
-        .drop("status")
-    )
+    keys, k0, k1 = _keys(pairs, view, country_classes(cat, on, as_of))
+    _, rates = next(RateSeries(cat, as_of).run(keys, [on]))
+    share = pairs["usmca_share"].fill_null(0.0).clip(0.0, 1.0).to_numpy() if k1 is not None else None
+    cols = _pair_rates(rates, k0, k1, share)
+    return pairs.with_columns([pl.Series(c, v).fill_nan(None) for c, v in cols.items()])
 
 
 def etr_series(
@@ -112,7 +133,8 @@ def etr_series(
 
     ``weights``: ``hts10, partner, imports_usd`` [, ``usmca_share``, ``grain``, ``sector``]. With
     ``partners=None`` every partner is a row and so is ``ALL`` (all partners together). ``by="sector"``
-    adds a ``sector`` column (the weights must carry one).
+    adds a ``sector`` column (the weights must carry one). Rates are evaluated incrementally at each
+    change point of the regime (:class:`tariffscope.resolver.series.RateSeries`).
     """
     cat = catalogue or default_catalogue()
     w = weights
@@ -122,17 +144,26 @@ def etr_series(
         raise ValueError("no import weights for the partners asked")
     grain = _grain(w)
     group = ["partner", "sector"] if by == "sector" else ["partner"]
+    groups = w.select(group).with_columns(pl.struct(group).rank("dense").cast(pl.Int64).alias("_g") - 1)
+    gidx = groups["_g"].to_numpy()
+    labels = groups.unique("_g").sort("_g").drop("_g")
+    n_groups = labels.height
+    imports = w["imports_usd"].fill_null(0.0).to_numpy().astype(float)
     breaks = regime_breaks(start, end, cat)
-    frames = []
-    pairs = w.select([c for c in ("hts10", "partner", "usmca_share") if c in w.columns]).unique(
-        subset=["hts10", "partner"]
+    keys, k0, k1 = _keys(
+        w.select([c for c in ("hts10", "partner", "usmca_share") if c in w.columns]),
+        view,
+        country_classes(cat, None, as_of),
     )
-    for i, d in enumerate(breaks):
-        rates = rates_for_pairs(pairs, d, view=view, as_of=as_of, cat=cat)
-        frames.append(_aggregate(w, rates, group, partners is None).with_columns(pl.lit(d).alias("date")))
+    share = w["usmca_share"].fill_null(0.0).clip(0.0, 1.0).to_numpy() if k1 is not None else None
+    all_group = [g for g in group if g != "partner"]
+    frames = []
+    for i, (d, rates) in enumerate(RateSeries(cat, as_of).run(keys, breaks)):
+        cols = _pair_rates(rates, k0, k1, share)
+        frames.append(_aggregate(cols, imports, gidx, labels, n_groups, d, partners is None, w, all_group))
         if progress:
             progress(i + 1, len(breaks))
-    df = pl.concat(frames)
+    df = pl.concat(frames, how="diagonal_relaxed")
     if daily:
         df = _expand_days(df, breaks, end)
     df = df.with_columns(
@@ -154,25 +185,37 @@ def _grain(w: pl.DataFrame) -> str:
     )
 
 
-def _aggregate(w: pl.DataFrame, rates: pl.DataFrame, group: list[str], with_all: bool) -> pl.DataFrame:
-    j = w.join(rates.drop("usmca_share", strict=False), on=["hts10", "partner"], how="left")
-    unmatched = pl.col("total_rate").is_null()
-    aggs = [
-        pl.col("imports_usd").sum().alias("imports_usd"),
-        pl.col("imports_usd").filter(unmatched).sum().alias("unmatched_imports_usd"),
-        *[
-            (pl.col(c).fill_null(0) * pl.col("imports_usd")).sum().alias(c)
-            for c in ["total_rate", *RATE_COLUMNS, "rate_refundable"]
-        ],
-    ]
-    parts = [j.group_by(group).agg(aggs)]
+def _aggregate(
+    cols: dict[str, np.ndarray],
+    imports: np.ndarray,
+    gidx: np.ndarray,
+    labels: pl.DataFrame,
+    n_groups: int,
+    day: dt.date,
+    with_all: bool,
+    w: pl.DataFrame,
+    all_group: list[str],
+) -> pl.DataFrame:
+    """Import-weighted sums per group (np.bincount), then rates over all imports of the group."""
+    unmatched = np.isnan(cols["total_rate"])
+    sums = {"imports_usd": np.bincount(gidx, weights=imports, minlength=n_groups)}
+    sums["unmatched_imports_usd"] = np.bincount(
+        gidx, weights=np.where(unmatched, imports, 0.0), minlength=n_groups
+    )
+    for c in ["total_rate", *RATE_COLUMNS, "rate_refundable"]:
+        sums[c] = np.bincount(gidx, weights=np.nan_to_num(cols[c]) * imports, minlength=n_groups)
+    g = pl.concat([labels, pl.DataFrame(sums)], how="horizontal")
     if with_all:
-        all_group = [g for g in group if g != "partner"]
-        tot = j.group_by(all_group).agg(aggs) if all_group else j.select(aggs)
-        parts.append(tot.with_columns(pl.lit("ALL").alias("partner")))
-    g = pl.concat(parts, how="diagonal_relaxed")
+        tot = (
+            g.group_by(all_group).agg(pl.exclude(labels.columns).sum())
+            if all_group
+            else g.select(pl.exclude(labels.columns).sum())
+        )
+        g = pl.concat([g, tot.with_columns(pl.lit("ALL").alias("partner"))], how="diagonal_relaxed")
     denom = pl.col("imports_usd")
+    group = labels.columns
     return g.select(
+        pl.lit(day).alias("date"),
         *group,
         "imports_usd",
         "unmatched_imports_usd",
@@ -180,7 +223,7 @@ def _aggregate(w: pl.DataFrame, rates: pl.DataFrame, group: list[str], with_all:
         ((pl.col("total_rate") - pl.col("rate_mfn")) / denom).alias("etr_additional"),
         *[(pl.col(c) / denom).alias(ETR_COLUMNS[c]) for c in RATE_COLUMNS],
         (pl.col("rate_refundable") / denom).alias("etr_refundable"),
-        (pl.col("total_rate")).alias("duty_usd_per_year"),
+        pl.col("total_rate").alias("duty_usd_per_year"),
     )
 
 

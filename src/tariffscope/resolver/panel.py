@@ -23,13 +23,18 @@ from tariffscope.resolver.shares import with_default_shares
 PANEL_COLUMNS = ["hts10", "origin", "date", "total_rate", *RATE_COLUMNS, "rate_refundable"]
 
 
-def country_classes(cat: Catalogue, on: dt.date, as_of: dt.date | None = None) -> pl.DataFrame:
-    """Map every country (ISO2) to a representative treated alike by every rule in force on ``on``."""
+def country_classes(cat: Catalogue, on: dt.date | None, as_of: dt.date | None = None) -> pl.DataFrame:
+    """Map every country (ISO2) to a representative treated alike by every rule in force on ``on``
+    (or by every rule of the catalogue, whatever its dates, when ``on`` is None)."""
     iso = countries_frame()["iso2"].unique().sort().to_list()
     eng = Engine(cat, as_of)
     cols = [np.isin(np.array(iso, dtype=object), list(cat.countries(["COLUMN2"])))]
     for ref in cat.rules:
-        if rule_rate_on(ref.rule, on, as_of) is None and not any(s.from_ > on for s in ref.rule.steps):
+        if (
+            on is not None
+            and rule_rate_on(ref.rule, on, as_of) is None
+            and not any(s.from_ > on for s in ref.rule.steps)
+        ):
             continue
         cols.append(eng._country_mask(ref.rule, iso))
     sig = np.packbits(np.stack(cols, axis=1), axis=1)
@@ -96,25 +101,58 @@ def revision_dates() -> list[dt.date]:
     return sorted({d for d in revs[col].to_list() if d is not None and HORIZON[0] <= d <= HORIZON[1]})
 
 
+def _panel_file(args: tuple[dt.date, dt.date | None, str]) -> str:
+    """Worker: the panel of one date, written to a Parquet file (returns its path)."""
+    on, as_of, path = args
+    panel_on(on, as_of).write_parquet(path, compression="zstd")
+    return path
+
+
 def write_panel_all_revisions(
-    out: Path, as_of: dt.date | None = None, progress: Callable[[int, int, dt.date], None] | None = None
+    out: Path,
+    as_of: dt.date | None = None,
+    progress: Callable[[int, int, dt.date], None] | None = None,
+    workers: int | None = None,
 ) -> int:
-    """Write the panel of every revision date to one Parquet file, one revision at a time."""
+    """Write the panel of every revision date to one Parquet file.
+
+    Dates are computed in parallel worker processes (spawned, one per core by default), each
+    writing its own file; the files are then streamed into ``out`` in date order, one at a time,
+    so memory stays at about one panel per worker.
+    """
+    import os
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     import pyarrow.parquet as pq
 
     dates = revision_dates()
-    writer = None
+    n_workers = max(1, min(workers or (os.cpu_count() or 1), len(dates)))
     total = 0
-    try:
-        for i, d in enumerate(dates):
-            tbl = panel_on(d, as_of).to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(out, tbl.schema, compression="zstd")
-            writer.write_table(tbl)
-            total += tbl.num_rows
+    with tempfile.TemporaryDirectory(prefix="tariffscope-panel-") as tmp:
+        jobs = [(d, as_of, str(Path(tmp) / f"{i:03d}.parquet")) for i, d in enumerate(dates)]
+        if n_workers == 1:
+            paths = [_panel_file(j) for j in jobs]
             if progress:
-                progress(i + 1, len(dates), d)
-    finally:
-        if writer is not None:
-            writer.close()
+                for i, d in enumerate(dates):
+                    progress(i + 1, len(dates), d)
+        else:
+            with ProcessPoolExecutor(max_workers=n_workers, mp_context=get_context("spawn")) as ex:
+                paths = []
+                for i, path in enumerate(ex.map(_panel_file, jobs)):
+                    paths.append(path)
+                    if progress:
+                        progress(i + 1, len(dates), dates[i])
+        writer = None
+        try:
+            for path in paths:
+                tbl = pq.read_table(path)
+                if writer is None:
+                    writer = pq.ParquetWriter(out, tbl.schema, compression="zstd")
+                writer.write_table(tbl)
+                total += tbl.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
     return total
