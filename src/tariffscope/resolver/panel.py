@@ -101,58 +101,58 @@ def revision_dates() -> list[dt.date]:
     return sorted({d for d in revs[col].to_list() if d is not None and HORIZON[0] <= d <= HORIZON[1]})
 
 
-def _panel_file(args: tuple[dt.date, dt.date | None, str]) -> str:
-    """Worker: the panel of one date, written to a Parquet file (returns its path)."""
-    on, as_of, path = args
-    panel_on(on, as_of).write_parquet(path, compression="zstd")
-    return path
-
-
 def write_panel_all_revisions(
     out: Path,
     as_of: dt.date | None = None,
     progress: Callable[[int, int, dt.date], None] | None = None,
-    workers: int | None = None,
 ) -> int:
-    """Write the panel of every revision date to one Parquet file.
+    """Write the panel of every revision date to one Parquet file, one revision at a time.
 
-    Dates are computed in parallel worker processes (spawned, one per core by default), each
-    writing its own file; the files are then streamed into ``out`` in date order, one at a time,
-    so memory stays at about one panel per worker.
+    The keys are every line of any revision x the country classes of the whole catalogue; rates
+    move from one revision date to the next through :class:`~tariffscope.resolver.series.RateSeries`,
+    which re-runs the engine only on the keys a change can reach. Each date's panel is expanded to all
+    countries (lines not in force that day are left out) and appended to the file.
     """
-    import os
-    import tempfile
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     import pyarrow.parquet as pq
 
+    from tariffscope.resolver.series import RateSeries
+    from tariffscope.schedule import Schedule
+
+    cat = default_catalogue()
     dates = revision_dates()
-    n_workers = max(1, min(workers or (os.cpu_count() or 1), len(dates)))
+    lines = Schedule.load().lines["hts10"].unique().sort()
+    classes = country_classes(cat, None, as_of).sort("origin")
+    rep_names = classes["rep"].unique(maintain_order=True).to_list()
+    rep_pos = {r: i for i, r in enumerate(rep_names)}
+    rep_of = np.array([rep_pos[r] for r in classes["rep"].to_list()], dtype=np.int64)
+    n_lines, n_reps, n_ctry = lines.len(), len(rep_names), classes.height
+    keys = pl.DataFrame(
+        {"hts10": np.repeat(lines.to_numpy(), n_reps), "origin": np.tile(np.array(rep_names), n_lines)}
+    )
+    grid = (np.arange(n_lines, dtype=np.int64)[:, None] * n_reps + rep_of[None, :]).ravel()
+    # repeated strings as dictionary (categorical) columns: cheap to build, compact in Parquet
+    hts = pl.Series("hts10", np.repeat(lines.to_numpy(), n_ctry)).cast(pl.Categorical)
+    origin = pl.Series("origin", np.tile(classes["origin"].to_numpy(), n_lines)).cast(pl.Categorical)
+    writer = None
     total = 0
-    with tempfile.TemporaryDirectory(prefix="tariffscope-panel-") as tmp:
-        jobs = [(d, as_of, str(Path(tmp) / f"{i:03d}.parquet")) for i, d in enumerate(dates)]
-        if n_workers == 1:
-            paths = [_panel_file(j) for j in jobs]
+    try:
+        sched = Schedule.load()
+        for i, (day, rates) in enumerate(RateSeries(cat, as_of).run(keys, dates)):
+            in_force = lines.is_in(sched.on(day)["hts10"].implode()).to_numpy()
+            keep = np.repeat(in_force, n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[grid])
+            panel = (
+                rates[grid[keep]]
+                .with_columns(hts.filter(keep), origin.filter(keep), pl.lit(day).alias("date"))
+                .select(PANEL_COLUMNS)
+            )
+            tbl = panel.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(out, tbl.schema, compression="lz4")
+            writer.write_table(tbl)
+            total += tbl.num_rows
             if progress:
-                for i, d in enumerate(dates):
-                    progress(i + 1, len(dates), d)
-        else:
-            with ProcessPoolExecutor(max_workers=n_workers, mp_context=get_context("spawn")) as ex:
-                paths = []
-                for i, path in enumerate(ex.map(_panel_file, jobs)):
-                    paths.append(path)
-                    if progress:
-                        progress(i + 1, len(dates), dates[i])
-        writer = None
-        try:
-            for path in paths:
-                tbl = pq.read_table(path)
-                if writer is None:
-                    writer = pq.ParquetWriter(out, tbl.schema, compression="zstd")
-                writer.write_table(tbl)
-                total += tbl.num_rows
-        finally:
-            if writer is not None:
-                writer.close()
+                progress(i + 1, len(dates), day)
+    finally:
+        if writer is not None:
+            writer.close()
     return total
