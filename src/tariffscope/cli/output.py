@@ -31,11 +31,11 @@ def pct(x: float | None, digits: int = 2) -> str:
 def usd(x: float | None) -> str:
     if x is None:
         return "—"
-    a = abs(x)
+    sign, a = ("-" if x < 0 else ""), abs(x)
     for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= div:
-            return f"${x / div:,.2f}{suf}"
-    return f"${x:,.2f}"
+            return f"{sign}${a / div:,.2f}{suf}"
+    return f"{sign}${a:,.2f}"
 
 
 def fail(exc: Exception) -> typer.Exit:
