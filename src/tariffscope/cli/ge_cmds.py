@@ -117,8 +117,9 @@ def _run_scenario(name: str) -> Any:
             "tariff scenarios are not available yet (tariffscope.scenarios.etr_by_partner is missing); "
             "use a CONFIG or --example instead"
         ) from exc
-    base = hook("baseline")
-    target = hook(name)
+    on = scen.scenario_date(name)
+    base = hook("baseline", on)
+    target = hook(name, on)
     return us_tariff_counterfactual(base, target, name=name)
 
 

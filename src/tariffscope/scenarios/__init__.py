@@ -5,11 +5,13 @@ Public API:
 * :func:`load_scenario`, :func:`build_catalogue`, :func:`shipped_scenarios`: read and apply scenario files;
 * :func:`evaluate` / :class:`ScenarioResult`, :func:`compare`: duties, ETR and PE effects against current law;
 * :func:`pe_effects`: the exact SMART solve over all HTS10 x partner lines, with the exact class reduction;
-* :func:`evaluate_package` / :class:`PackageResult`: a package's US side and partner side, with its timeline.
+* :func:`evaluate_package` / :class:`PackageResult`: a package's US side and partner side, with its timeline;
+* :func:`etr_by_partner`: a scenario's US effective tariff rate per partner (the GE model's input).
 
 See ``docs/scenarios.md``.
 """
 
+from tariffscope.scenarios.etr import etr_by_partner, scenario_date
 from tariffscope.scenarios.evaluate import ScenarioResult, compare, evaluate, pe_effects
 from tariffscope.scenarios.overlay import (
     Scenario,
@@ -28,12 +30,14 @@ __all__ = [
     "ScenarioResult",
     "build_catalogue",
     "compare",
+    "etr_by_partner",
     "evaluate",
     "evaluate_package",
     "load_scenario",
     "parse_scenario",
     "pe_effects",
     "scenario_catalogue",
+    "scenario_date",
     "shipped_packages",
     "shipped_scenarios",
 ]
