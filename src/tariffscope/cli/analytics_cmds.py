@@ -12,7 +12,17 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from tariffscope.cli.output import Format, console, emit_frame, emit_json, err_console, fail, pct, usd
+from tariffscope.cli.output import (
+    Format,
+    console,
+    date_option,
+    emit_frame,
+    emit_json,
+    err_console,
+    fail,
+    pct,
+    usd,
+)
 from tariffscope.errors import TariffscopeError
 
 ViewOpt = Annotated[
@@ -27,17 +37,8 @@ DbOpt = Annotated[
 YearOpt = Annotated[int, typer.Option("--year", help="import weights year")]
 
 
-def _date(s: str | None, name: str) -> dt.date | None:
-    if s is None:
-        return None
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint=name) from None
-
-
 def _need(s: str | None, name: str) -> dt.date:
-    d = _date(s, name)
+    d = date_option(s, name)
     if d is None:
         raise typer.BadParameter("required", param_hint=name)
     return d
@@ -127,7 +128,7 @@ def etr(
                 partners=ps,
                 by="sector" if by == "sector" else "partner",
                 view=_view(view),
-                as_of=_date(as_of, "--as-of"),
+                as_of=date_option(as_of, "--as-of"),
                 daily=daily or fmt == "table",
                 progress=cb,
             )
@@ -176,7 +177,9 @@ def exposure(
     d = _need(date, "--date")
     w = _run(lambda: _weights(db, year))
     e = _run(
-        lambda: run(partner, d, sector, weights=w, view=_view(view), as_of=_date(as_of, "--as-of"), top=top)
+        lambda: run(
+            partner, d, sector, weights=w, view=_view(view), as_of=date_option(as_of, "--as-of"), top=top
+        )
     )
     if fmt == "json":
         emit_json(e)
@@ -248,7 +251,14 @@ def diff(
     w = _run(lambda: _weights(db, year))
     r = _run(
         lambda: run(
-            partner, a, b, sector=sector, weights=w, view=_view(view), as_of=_date(as_of, "--as-of"), top=top
+            partner,
+            a,
+            b,
+            sector=sector,
+            weights=w,
+            view=_view(view),
+            as_of=date_option(as_of, "--as-of"),
+            top=top,
         )
     )
     if fmt == "json":
@@ -388,7 +398,7 @@ def rank(
             d,
             weights=w,
             view=_view(view),
-            as_of=_date(as_of, "--as-of"),
+            as_of=date_option(as_of, "--as-of"),
             min_imports_usd=min_imports,
             reference=ref,
         )
@@ -447,8 +457,8 @@ def report(
     with console.status("building the report"):
         r = _run(
             lambda: build_report(
-                partner, d, out, since=_date(since, "--since"), start=_need(date_from, "--from"), weights=w, view=_view(view),
-                as_of=_date(as_of, "--as-of"), chart_dir=chart_dir, compare=compare, embed=embed,
+                partner, d, out, since=date_option(since, "--since"), start=_need(date_from, "--from"), weights=w, view=_view(view),
+                as_of=date_option(as_of, "--as-of"), chart_dir=chart_dir, compare=compare, embed=embed,
             )
         )  # fmt: skip
     err_console.print(f"wrote {r['out']} ({r['bytes'] / 1024:,.0f} KiB); ETR {pct(r['etr'])}")

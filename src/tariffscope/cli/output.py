@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,16 @@ from tariffscope.errors import TariffscopeError
 Format = Literal["table", "json", "csv"]
 console = Console()
 err_console = Console(stderr=True)
+
+
+def date_option(s: str | None, name: str) -> dt.date | None:
+    """A YYYY-MM-DD command-line option as a date (None stays None); a bad value names the option."""
+    if s is None:
+        return None
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint=name) from None
 
 
 def pct(x: float | None, digits: int = 2) -> str:

@@ -10,7 +10,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from tariffscope.cli.output import Format, console, emit_frame, emit_json, err_console, fail, pct
+from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, fail, pct
 from tariffscope.errors import TariffscopeError
 
 BATCH_COLUMNS = [
@@ -27,15 +27,6 @@ BATCH_COLUMNS = [
     "duty_usd",
     "status",
 ]
-
-
-def _date(s: str | None, name: str) -> dt.date | None:
-    if s is None:
-        return None
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint=name) from None
 
 
 def rate(
@@ -73,7 +64,7 @@ def rate(
     """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
     from tariffscope.resolver.api import resolve_frame, resolve_one
 
-    as_of_d = _date(as_of, "--as-of")
+    as_of_d = date_option(as_of, "--as-of")
     if batch is not None:
         _batch(batch, out, as_of_d, resolve_frame)
         return
@@ -184,9 +175,9 @@ def timeline(
     from tariffscope.resolver.timeline import product_timeline
 
     try:
-        start, end = _date(date_from, "--from"), _date(date_to, "--to")
+        start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
         assert start is not None and end is not None
-        df = product_timeline(hts, origin, start, end, as_of=_date(as_of, "--as-of"))
+        df = product_timeline(hts, origin, start, end, as_of=date_option(as_of, "--as-of"))
     except TariffscopeError as exc:
         raise fail(exc) from None
     emit_frame(df, fmt, title=f"{hts} from {origin}", percent_cols=("total_rate", "change"))
@@ -213,11 +204,11 @@ def panel(
                 def tick(i: int, n: int, d: dt.date) -> None:
                     bar.update(task, completed=i, total=n, description=f"revision of {d}")
 
-                n_rows = write_panel_all_revisions(out, as_of=_date(as_of, "--as-of"), progress=tick)
+                n_rows = write_panel_all_revisions(out, as_of=date_option(as_of, "--as-of"), progress=tick)
         else:
             if date is None:
                 raise TariffscopeError("give --date or --all-revisions")
-            df = panel_on(_date(date, "--date"), as_of=_date(as_of, "--as-of"))  # type: ignore[arg-type]
+            df = panel_on(date_option(date, "--date"), as_of=date_option(as_of, "--as-of"))  # type: ignore[arg-type]
             df.write_parquet(out, compression="zstd")
             n_rows = df.height
     except TariffscopeError as exc:
