@@ -84,6 +84,7 @@ def test_internal_error_hides_the_trace(client: TestClient, monkeypatch: pytest.
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(sv, "rate", boom)
+    monkeypatch.setattr(sv, "rate_json_cached", lambda key: None)
     r = client.get("/api/rate", params={"hts": CAR, "origin": "JP", "date": "2025-10-01"})
     assert r.status_code == 500
     assert "secret" not in r.text and "Traceback" not in r.text

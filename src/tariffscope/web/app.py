@@ -18,6 +18,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tariffscope import __version__
@@ -62,8 +63,8 @@ def _api() -> APIRouter:
         return {"version": __version__, "engine": parts}
 
     # --- rates -----------------------------------------------------------------------------------
-    @api.get("/rate", tags=["rates"])
-    def rate(
+    @api.get("/rate", tags=["rates"], response_model=dict[str, Any])
+    async def rate(
         hts: Annotated[str, HTS_Q],
         origin: Annotated[str, ORIGIN_Q],
         date: Annotated[str, DATE_Q],
@@ -74,12 +75,14 @@ def _api() -> APIRouter:
         us_content: Annotated[float | None, Query(ge=0, le=1)] = None,
         claim: Annotated[str | None, Query(max_length=10, description="usmca")] = None,
         as_of: Annotated[str | None, OPT_DATE_Q] = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The duty on one entry line: the JSON of ``tariffscope rate --format json`` (plus ``hts``,
         ``rates`` by authority, and each component's ``statutory_rate`` and ``title``)."""
-        return sv.rate(
-            hts, origin, date, value, quantity, metal_share, copper_share, us_content, claim, as_of
-        )
+        key = (hts, origin, date, value, quantity, metal_share, copper_share, us_content, claim, as_of)
+        body = sv.rate_json_cached(key)
+        if body is None:  # the engine runs in a worker thread: the event loop keeps serving
+            body = await run_in_threadpool(sv.rate_json, *key)
+        return Response(body, media_type="application/json")
 
     @api.post("/rate/batch", tags=["rates"])
     async def rate_batch(
@@ -89,7 +92,7 @@ def _api() -> APIRouter:
     ) -> Response:
         """Resolve a CSV of entry lines (at most 20,000 rows, 4 MB); each row gets rates and a status."""
         data = await file.read(sv.BATCH_MAX_BYTES + 1)
-        table = sv.rate_batch(data, as_of)
+        table = await run_in_threadpool(sv.rate_batch, data, as_of)
         if format == "csv":
             return _table(table, "csv", "rates")
         n_bad = table.filter(pl.col("status") != "ok").height
@@ -261,6 +264,22 @@ def _api() -> APIRouter:
     return api
 
 
+class BodyLimit:
+    """Pure ASGI guard: refuse a request whose declared body is over ``limit`` bytes (413, names the field)."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            size = dict(scope["headers"]).get(b"content-length")
+            if size is not None and (not size.isdigit() or int(size) > self.limit):
+                msg = f"file: request body over the limit of {sv.BATCH_MAX_BYTES:,} bytes"
+                await JSONResponse({"detail": msg, "field": "file"}, status_code=413)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def _analytics_table(module: str, fn: str, fmt: Fmt, *args: Any, **kwargs: Any) -> Response:
     res = sv.call_analytics(module, fn, *args, **kwargs)
     if isinstance(res, pl.DataFrame):
@@ -278,19 +297,7 @@ def create_app(*, warm: bool = False) -> FastAPI:
     )
     app.state.max_upload = sv.BATCH_MAX_BYTES
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Response:
-        size = request.headers.get("content-length")
-        if size is not None and (not size.isdigit() or int(size) > sv.BATCH_MAX_BYTES + 64 * 1024):
-            return JSONResponse(
-                {
-                    "detail": f"file: request body over the limit of {sv.BATCH_MAX_BYTES:,} bytes",
-                    "field": "file",
-                },
-                status_code=413,
-            )
-        response: Response = await call_next(request)
-        return response
+    app.add_middleware(BodyLimit, limit=sv.BATCH_MAX_BYTES + 64 * 1024)
 
     @app.exception_handler(sv.InputError)
     async def input_error(_: Request, exc: sv.InputError) -> JSONResponse:

@@ -12,7 +12,10 @@ import contextlib
 import datetime as dt
 import functools
 import importlib
+import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
@@ -175,7 +178,7 @@ def _engine_error(exc: TariffscopeError) -> InputError:
     return InputError(field, msg if msg.startswith(field) else f"{field}: {msg}")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def rate(
     hts: str,
     origin: str,
@@ -221,6 +224,31 @@ def rate(
         for c, full in zip(out["components"], result["components"], strict=True)
     ]
     return out
+
+
+_RATE_JSON: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_RATE_JSON_MAX = 20_000
+_RATE_LOCK = threading.Lock()
+
+
+def rate_json_cached(key: tuple[Any, ...]) -> bytes | None:
+    """The serialized answer of an earlier identical lookup (LRU, no engine call, no thread hop)."""
+    with _RATE_LOCK:
+        body = _RATE_JSON.get(key)
+        if body is not None:
+            _RATE_JSON.move_to_end(key)
+        return body
+
+
+def rate_json(*key: Any) -> bytes:
+    """:func:`rate` serialized once; identical lookups are answered from memory afterwards (the
+    catalogue and schedule are fixed for the life of the process, so the answer cannot change)."""
+    body = json.dumps(rate(*key), separators=(",", ":")).encode()
+    with _RATE_LOCK:
+        _RATE_JSON[tuple(key)] = body
+        if len(_RATE_JSON) > _RATE_JSON_MAX:
+            _RATE_JSON.popitem(last=False)
+    return body
 
 
 BATCH_MAX_ROWS = 20_000
