@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import polars as pl
 
 from tariffscope.catalogue.loader import default_catalogue
@@ -45,11 +46,58 @@ def _lines8() -> pl.DataFrame:
     )
 
 
+@functools.cache
+def _dense() -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
+    """Schedule boundaries, the code universe, and the line in force per (interval, code) (-1: none).
+
+    A dense matrix of line indexes (tens of intervals x ~20,000 codes) turns the lookup of a large
+    batch into two array gathers.
+    """
+    lines = Schedule.load().lines
+    bounds = np.array(sorted(set(lines["valid_from"].to_list())), dtype="datetime64[D]")
+    universe = lines["hts10"].unique().sort()
+    code_of = lines.select("hts10").join(
+        universe.to_frame().with_row_index("c"), on="hts10", maintain_order="left"
+    )["c"]
+    start = np.searchsorted(bounds, lines["valid_from"].to_numpy().astype("datetime64[D]"))
+    vt = lines["valid_to"].to_numpy().astype("datetime64[D]")
+    end = np.where(np.isnat(vt), bounds.size, np.searchsorted(bounds, vt))
+    matrix = np.full((bounds.size, universe.len()), -1, dtype=np.int64)
+    span = end - start
+    li = np.repeat(np.arange(lines.height), span)
+    rows = np.repeat(start, span) + (np.arange(li.size) - np.repeat(np.cumsum(span) - span, span))
+    matrix[rows, np.repeat(code_of.to_numpy(), span)] = li
+    return bounds, universe.to_frame().with_row_index("c"), matrix
+
+
+def _dense_lookup(ok: pl.DataFrame) -> pl.DataFrame:
+    """The line in force for each row by exact code, from the dense matrix (null where none)."""
+    bounds, universe, matrix = _dense()
+    c = ok.select("hts10").join(universe, on="hts10", how="left", maintain_order="left")["c"]
+    r = np.searchsorted(bounds, ok["date"].to_numpy().astype("datetime64[D]"), side="right") - 1
+    has = c.is_not_null().to_numpy() & (r >= 0)
+    li = np.full(ok.height, -1, dtype=np.int64)
+    li[has] = matrix[r[has], c.to_numpy()[has].astype(np.int64)]
+    idx = pl.Series("li", li).replace(-1, None)
+    data = Schedule.load().lines.select(["hts10", *LINE_COLUMNS]).gather(idx)
+    return data.rename({"hts10": "line_hts10"}).with_columns(pl.lit("exact").alias("resolution"))
+
+
 def _lookup(ok: pl.DataFrame) -> pl.DataFrame:
     """Join each row to its line in force (exact code, then the concordance, then the 8-digit line)."""
-    found = Schedule.load().resolve_codes(ok["hts10"], ok["date"], columns=BASE_COLUMNS)
-    found = found.select(pl.col("hts10").alias("line_hts10"), "resolution", *LINE_COLUMNS)
+    found = _dense_lookup(ok).select("line_hts10", "resolution", *LINE_COLUMNS)
     df = pl.concat([ok, found], how="horizontal")
+    todo = df.filter(pl.col("mfn_ave").is_null())
+    if todo.height:
+        slow = Schedule.load().resolve_codes(todo["hts10"], todo["date"], columns=BASE_COLUMNS)
+        slow = pl.concat(
+            [
+                todo.drop(["line_hts10", "resolution", *LINE_COLUMNS]),
+                slow.select(pl.col("hts10").alias("line_hts10"), "resolution", *LINE_COLUMNS),
+            ],
+            how="horizontal",
+        )
+        df = pl.concat([df.filter(pl.col("mfn_ave").is_not_null()), slow], how="vertical_relaxed")
     miss = df.filter(pl.col("mfn_ave").is_null())
     if miss.height == 0:
         return df

@@ -64,7 +64,13 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
     raw_hts = df["hts10"].cast(pl.String).str.strip_chars()
     digits = raw_hts.str.replace_all(r"[.\s\-]", "")
     hts_ok = digits.str.contains(r"^(\d{8}|\d{10})$").fill_null(False)
-    iso2, _cerr = normalize_countries(df["origin"])
+    # normalise each distinct origin once, then map (a batch has few distinct origins)
+    raw_origin = df["origin"].cast(pl.String)
+    uniq = raw_origin.unique()
+    iso_u, _ = normalize_countries(uniq)
+    iso2 = raw_origin.to_frame("o").join(
+        pl.DataFrame({"o": uniq, "iso2": iso_u}), on="o", how="left", nulls_equal=True, maintain_order="left"
+    )["iso2"]
     df = df.with_columns(
         pl.Series("hts10", digits).str.pad_end(10, "0"),
         pl.Series("hts_input", raw_hts),
