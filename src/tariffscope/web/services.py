@@ -198,8 +198,16 @@ def rate(
     a = parse_date(as_of, "as_of", required=False)
     code = parse_hts(hts)
     iso = parse_country(origin)
-    if claim not in (None, "usmca"):
-        raise InputError("claim", f"claim: {claim!r} is not a known preference (use 'usmca')")
+    if claim:
+        from tariffscope.resolver.inputs import known_claims
+
+        known = known_claims()
+        unknown = [c for c in claim.replace(" ", "").lower().split(",") if c not in known]
+        if unknown:
+            raise InputError(
+                "claim",
+                f"claim: {', '.join(unknown)} is not a known claim or declaration ({', '.join(sorted(known - {''}))})",
+            )
     resolve_one = engine_function("resolver.api", "resolve_one")
     try:
         result = resolve_one(
