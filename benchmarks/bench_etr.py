@@ -47,7 +47,6 @@ def main(argv: list[str] | None = None) -> int:
     import pstats
     import resource
     import time
-    import tracemalloc
 
     import polars as pl
 
@@ -79,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"window: {start} .. {end} ({args.days} days), {len(breaks)} change points, view {args.view}")
     rss0 = rss_mib()
 
-    tracemalloc.start()
+    # no tracemalloc around the timed run: it slows every allocation several-fold; RSS is the memory figure
     prof = cProfile.Profile() if args.profile else None
     t0 = time.perf_counter()
     if prof:
@@ -88,16 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     if prof:
         prof.disable()
     wall = time.perf_counter() - t0
-    _, py_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
     rss1 = rss_mib()
     print(
         f"etr_series: {s.height:,} rows ({s['partner'].n_unique()} partners incl. ALL x {s['date'].n_unique()} days) "
         f"in {wall:.2f} s = {wall / len(breaks):.3f} s per change point; target < 10 s: {'met' if wall < 10 else 'NOT met'}"
     )
     print(
-        f"peak memory: process RSS {rss1:,.0f} MiB (before the run {rss0:,.0f} MiB); "
-        f"Python heap peak {py_peak / 2**20:,.0f} MiB (NumPy included, Polars' Rust buffers not)"
+        f"peak memory: process RSS {rss1:,.0f} MiB (before the run {rss0:,.0f} MiB)"
     )
     allrow = s.filter((pl.col("partner") == "ALL") & (pl.col("date") == dt.date(2025, 10, 15)))
     if allrow.height:
