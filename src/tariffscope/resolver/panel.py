@@ -113,6 +113,8 @@ def write_panel_all_revisions(
     which re-runs the engine only on the keys a change can reach. Each date's panel is expanded to all
     countries (lines not in force that day are left out) and appended to the file.
     """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     import pyarrow.parquet as pq
 
     from tariffscope.resolver.series import RateSeries
@@ -133,26 +135,41 @@ def write_panel_all_revisions(
     # repeated strings as dictionary (categorical) columns: cheap to build, compact in Parquet
     hts = pl.Series("hts10", np.repeat(lines.to_numpy(), n_ctry)).cast(pl.Categorical)
     origin = pl.Series("origin", np.tile(classes["origin"].to_numpy(), n_lines)).cast(pl.Categorical)
-    writer = None
+    writer: pq.ParquetWriter | None = None
     total = 0
-    try:
-        sched = Schedule.load()
-        for i, (day, rates) in enumerate(RateSeries(cat, as_of).run(keys, dates)):
-            in_force = lines.is_in(sched.on(day)["hts10"].implode()).to_numpy()
-            keep = np.repeat(in_force, n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[grid])
-            panel = (
-                rates[grid[keep]]
-                .with_columns(hts.filter(keep), origin.filter(keep), pl.lit(day).alias("date"))
-                .select(PANEL_COLUMNS)
-            )
-            tbl = panel.to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(out, tbl.schema, compression="lz4")
-            writer.write_table(tbl)
-            total += tbl.num_rows
-            if progress:
-                progress(i + 1, len(dates), day)
-    finally:
-        if writer is not None:
-            writer.close()
+    pending: Future[None] | None = None
+    # one background thread writes revision i while the engine computes revision i + 1 (Arrow's
+    # writer releases the GIL); at most one panel waits, so memory stays at about two panels
+    with ThreadPoolExecutor(max_workers=1) as io:
+        try:
+            sched = Schedule.load()
+            for i, (day, rates) in enumerate(RateSeries(cat, as_of).run(keys, dates)):
+                in_force = lines.is_in(sched.on(day)["hts10"].implode()).to_numpy()
+                keep = np.repeat(in_force, n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[grid])
+                tbl = (
+                    rates[grid[keep]]
+                    .with_columns(hts.filter(keep), origin.filter(keep), pl.lit(day).alias("date"))
+                    .select(PANEL_COLUMNS)
+                    .to_arrow()
+                )
+                if writer is None:
+                    # dictionary pages and statistics only where they help readers (codes, date)
+                    writer = pq.ParquetWriter(
+                        out,
+                        tbl.schema,
+                        compression="lz4",
+                        use_dictionary=["hts10", "origin"],
+                        write_statistics=["hts10", "origin", "date"],
+                    )
+                if pending is not None:
+                    pending.result()
+                pending = io.submit(writer.write_table, tbl)
+                total += tbl.num_rows
+                if progress:
+                    progress(i + 1, len(dates), day)
+            if pending is not None:
+                pending.result()
+        finally:
+            if writer is not None:
+                writer.close()
     return total
