@@ -71,7 +71,7 @@ def read_yaml(path: Path, text: str | None = None, nodes: bool = True) -> tuple[
     """Parse a YAML file safely; return the data and (if ``nodes``) its node tree, for line numbers."""
     text = path.read_text(encoding="utf-8") if text is None else text
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
         node = yaml.compose(text, Loader=_Base) if nodes else None
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{path}: invalid YAML: {exc}") from exc
