@@ -31,6 +31,8 @@ ENGINE_INPUTS = (
     "us_content",
 )
 OUTPUT_RATES = ["total_rate", *RATE_COLUMNS]
+NOTES_UP_TO = 50_000
+"""Batches up to this size carry a human note on each line's base rate (larger ones skip the text)."""
 
 
 @dataclass
@@ -60,13 +62,14 @@ def resolve_frame(
 ) -> Resolution:
     """Resolve every row of ``rows`` (see :func:`tariffscope.resolver.inputs.prepare` for columns)."""
     cat = catalogue or default_catalogue()
-    df = with_default_shares(attach_base_rates(prepare(rows)))
+    df = with_default_shares(attach_base_rates(prepare(rows), notes=explain or rows.height <= NOTES_UP_TO))
     for col in ENGINE_INPUTS:
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String if col == "claim" else pl.Float64).alias(col))
     if "loading_date" in df.columns and df["loading_date"].dtype != pl.Date:
         df = df.with_columns(pl.col("loading_date").cast(pl.Date))
-    ok = df.filter(pl.col("status") == "ok")
+    all_ok = bool((df["status"] == "ok").all())
+    ok = df if all_ok else df.filter(pl.col("status") == "ok")
     if ok.height == 0:
         out = df.with_columns(
             [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
@@ -116,12 +119,11 @@ def resolve_frame(
         ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
     else:
         ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
-    bad = df.filter(pl.col("status") != "ok")
-    out = (
-        ok.drop("_k")
-        if bad.height == 0
-        else pl.concat([ok.drop("_k"), bad], how="diagonal_relaxed").sort("row")
-    )
+    out = ok.drop("_k")
+    if not all_ok:
+        out = pl.concat([out, df.filter(pl.col("status") != "ok")], how="diagonal_relaxed")
+    if not out["row"].is_sorted():
+        out = out.sort("row")
     key_of_row = np.full(df.height, -1)
     key_of_row[ok["row"].to_numpy()] = kidx
     return Resolution(out, res, key_of_row)

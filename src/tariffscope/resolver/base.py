@@ -84,52 +84,61 @@ def _dense_lookup(ok: pl.DataFrame) -> pl.DataFrame:
 
 
 def _lookup(ok: pl.DataFrame) -> pl.DataFrame:
-    """Join each row to its line in force (exact code, then the concordance, then the 8-digit line)."""
+    """Join each row to its line in force (exact code, then the concordance, then the 8-digit line).
+
+    Rows keep their order: the few rows the dense index cannot answer are resolved apart and
+    written back in place.
+    """
     found = _dense_lookup(ok).select("line_hts10", "resolution", *LINE_COLUMNS)
-    df = pl.concat([ok, found], how="horizontal")
+    df = pl.concat([ok, found], how="horizontal").with_row_index("_i")
     todo = df.filter(pl.col("mfn_ave").is_null())
     if todo.height:
         slow = Schedule.load().resolve_codes(todo["hts10"], todo["date"], columns=BASE_COLUMNS)
-        slow = pl.concat(
+        fixed = pl.concat(
             [
-                todo.drop(["line_hts10", "resolution", *LINE_COLUMNS]),
+                todo.select("_i"),
                 slow.select(pl.col("hts10").alias("line_hts10"), "resolution", *LINE_COLUMNS),
             ],
             how="horizontal",
         )
-        df = pl.concat([df.filter(pl.col("mfn_ave").is_not_null()), slow], how="vertical_relaxed")
-    miss = df.filter(pl.col("mfn_ave").is_null())
-    if miss.height == 0:
-        return df
-    via8 = (
-        miss.drop([*LINE_COLUMNS, "line_hts10", "resolution"])
-        .with_columns(pl.col("hts10").str.slice(0, 8).alias("hts8"))
-        .sort("date")
-        .join_asof(
-            _lines8(),
-            left_on="date",
-            right_on="valid_from",
-            by="hts8",
-            strategy="backward",
-            check_sortedness=False,
-        )
-        .with_columns(
-            pl.when(pl.col("valid_to").is_null() | (pl.col("date") < pl.col("valid_to")))
-            .then(pl.col("mfn_ave"))
-            .otherwise(None)
-            .alias("mfn_ave"),
-            pl.lit("tariff line (8-digit)").alias("resolution"),
-            pl.col("hts10").alias("line_hts10"),
-        )
-        .drop(["hts8", "valid_from", "valid_to"])
-    )
-    return pl.concat([df.filter(pl.col("mfn_ave").is_not_null()), via8], how="diagonal_relaxed")
+        miss = fixed.filter(pl.col("mfn_ave").is_null())
+        if miss.height:
+            via8 = (
+                todo.select("_i", "hts10", "date")
+                .join(miss.select("_i"), on="_i")
+                .with_columns(pl.col("hts10").str.slice(0, 8).alias("hts8"))
+                .sort("date")
+                .join_asof(
+                    _lines8(),
+                    left_on="date",
+                    right_on="valid_from",
+                    by="hts8",
+                    strategy="backward",
+                    check_sortedness=False,
+                )
+                .with_columns(
+                    pl.when(pl.col("valid_to").is_null() | (pl.col("date") < pl.col("valid_to")))
+                    .then(pl.col("mfn_ave"))
+                    .otherwise(None)
+                    .alias("mfn_ave"),
+                    pl.lit("tariff line (8-digit)").alias("resolution"),
+                    pl.col("hts10").alias("line_hts10"),
+                )
+                .select("_i", "line_hts10", "resolution", *LINE_COLUMNS)
+            )
+            fixed = pl.concat([fixed.filter(pl.col("mfn_ave").is_not_null()), via8], how="vertical_relaxed")
+        df = df.update(fixed.filter(pl.col("mfn_ave").is_not_null()), on="_i", how="left")
+    return df.drop("_i")
 
 
-def attach_base_rates(df: pl.DataFrame) -> pl.DataFrame:
-    """Add ``base_rate``, ``base_note``, ``description`` and ``mfn_text`` to validated rows."""
-    ok = df.filter(pl.col("status") == "ok")
-    bad = df.filter(pl.col("status") != "ok")
+def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
+    """Add ``base_rate``, ``base_note`` (when ``notes``) and the line's texts to validated rows.
+
+    Rows come back in any order (the caller restores the input order once).
+    """
+    all_ok = bool((df["status"] == "ok").all())
+    ok = df if all_ok else df.filter(pl.col("status") == "ok")
+    bad = df.head(0) if all_ok else df.filter(pl.col("status") != "ok")
     found = _lookup(ok)
     col2 = default_catalogue().countries(["COLUMN2"])
     has_q = "quantity" in found.columns and "value" in found.columns
@@ -174,7 +183,9 @@ def attach_base_rates(df: pl.DataFrame) -> pl.DataFrame:
             )
         )
         .otherwise(pl.format("column 1 general rate {}", pl.col("general_text")))
-        .alias("base_note"),
+        .alias("base_note")
+        if notes
+        else pl.lit(None, dtype=pl.String).alias("base_note"),
     ).with_columns(
         pl.when(pl.col("base_rate").is_null())
         .then(
@@ -200,5 +211,8 @@ def attach_base_rates(df: pl.DataFrame) -> pl.DataFrame:
             "col2_ave",
         )
     ]
-    out = pl.concat([found.select(keep), bad], how="diagonal_relaxed")
-    return out if bad.height == 0 and out["row"].is_sorted() else out.sort("row")
+    return (
+        found.select(keep)
+        if bad.height == 0
+        else pl.concat([found.select(keep), bad], how="diagonal_relaxed")
+    )

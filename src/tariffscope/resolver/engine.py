@@ -145,22 +145,21 @@ class Engine:
             if col not in rows.columns:
                 rows = rows.with_columns(pl.lit(None, dtype=dtype).alias(col))
         n = rows.height
-        code_cat = (
-            rows["hts10"].cast(pl.String).cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
-        )
-        codes_u, code_idx = np.unique(code_cat, return_inverse=True)
-        first = np.zeros(codes_u.size, dtype=np.int64)
-        first[code_idx[::-1]] = np.arange(n)[::-1]
-        codes = CodeSet(rows["hts10"].cast(pl.String)[first])
-        origin_vals = rows["origin"].cast(pl.String).to_numpy().astype(str)
-        origin_list, origin_idx = np.unique(origin_vals, return_inverse=True)
-        by_code = _Index(code_idx, codes_u.size)
+        # dense indexes of codes and origins: ranks follow the sorted distinct values
+        hts = rows["hts10"].cast(pl.String)
+        codes = CodeSet(hts.unique().sort())
+        code_idx = (hts.rank("dense") - 1).to_numpy().astype(np.int64)
+        org = rows["origin"].cast(pl.String)
+        origin_list = np.array(org.unique().sort().to_list())
+        origin_idx = (org.rank("dense") - 1).to_numpy().astype(np.int64)
+        by_code = _Index(code_idx, codes.ints.size)
         by_origin = _Index(origin_idx, origin_list.size)
         days = rows["date"].to_numpy().astype("datetime64[D]")
         dmin, dmax = days.min(), days.max()
         base = rows["base_rate"].fill_null(0.0).to_numpy().astype(np.float64)
         loading = rows["loading_date"].to_numpy().astype("datetime64[D]")
-        claim = rows["claim"].fill_null("").to_numpy().astype(str)
+        declared = rows["claim"].fill_null("")
+        claim = declared.to_numpy().astype(str) if (declared != "").any() else np.full(n, "", dtype="<U1")
         shares = self._shares(rows)
 
         totals = {c: np.zeros(n) for c in RATE_COLUMNS}
@@ -181,7 +180,7 @@ class Engine:
             masks = product_masks(self.cat, rule.products, codes)
             if not masks:
                 continue
-            any_code = np.zeros(codes_u.size, dtype=bool)
+            any_code = np.zeros(codes.ints.size, dtype=bool)
             for m in masks:
                 any_code |= m.codes
             ckeys, okeys = np.nonzero(any_code)[0], np.nonzero(ctry)[0]
