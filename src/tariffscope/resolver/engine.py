@@ -156,6 +156,8 @@ class Engine:
         by_origin = _Index(origin_idx, origin_list.size)
         days = rows["date"].to_numpy().astype("datetime64[D]")
         dmin, dmax = days.min(), days.max()
+        date_order = np.argsort(days, kind="stable")
+        sorted_days = days[date_order]
         base = rows["base_rate"].fill_null(0.0).to_numpy().astype(np.float64)
         loading = rows["loading_date"].to_numpy().astype("datetime64[D]")
         declared = rows["claim"].fill_null("")
@@ -184,7 +186,17 @@ class Engine:
             for m in masks:
                 any_code |= m.codes
             ckeys, okeys = np.nonzero(any_code)[0], np.nonzero(ctry)[0]
-            if by_code.size(ckeys) <= by_origin.size(okeys):
+            spans = _in_force_spans(steps, sorted_days)
+            n_code, n_origin = by_code.size(ckeys), by_origin.size(okeys)
+            n_date = sum(b - a for a, b in spans)
+            if n_date < min(n_code, n_origin):
+                cand = (
+                    np.sort(np.concatenate([date_order[a:b] for a, b in spans]))
+                    if spans
+                    else np.empty(0, np.int64)
+                )
+                cand = cand[ctry[origin_idx[cand]] & any_code[code_idx[cand]]]
+            elif n_code <= n_origin:
                 cand = by_code.rows(ckeys)
                 cand = cand[ctry[origin_idx[cand]]]
             else:
@@ -338,6 +350,26 @@ def _declared(claims: np.ndarray, name: str) -> np.ndarray:
     if claims.size == 0:
         return np.zeros(0, dtype=bool)
     return np.char.find(np.char.add(np.char.add(",", claims), ","), f",{name},") >= 0
+
+
+def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int, int]]:
+    """Ranges of date-sorted rows in which a rule has a rate (null steps end it)."""
+    spans: list[tuple[int, int]] = []
+    for i, st in enumerate(steps):
+        if st.rate is None:
+            continue
+        a = int(np.searchsorted(sorted_days, np.datetime64(st.from_, "D"), side="left"))
+        b = (
+            int(np.searchsorted(sorted_days, np.datetime64(steps[i + 1].from_, "D"), side="left"))
+            if i + 1 < len(steps)
+            else sorted_days.size
+        )
+        if b > a:
+            if spans and spans[-1][1] == a:
+                spans[-1] = (spans[-1][0], b)
+            else:
+                spans.append((a, b))
+    return spans
 
 
 def _steps_overlap(steps: list[Any], dmin: np.datetime64, dmax: np.datetime64) -> bool:
