@@ -1,0 +1,50 @@
+"""Batch pricing: parallel chunks, deduplication and in-place fixes give the same answers as one pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tariffscope.resolver import api
+from tariffscope.schedule import Schedule
+
+
+def _batch(n: int, seed: int) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    lines = Schedule.load().on(dt.date(2025, 9, 16))["hts10"].to_numpy()
+    return pl.DataFrame(
+        {
+            "hts10": rng.choice(lines, n),
+            "origin": rng.choice(np.array(["JP", "CN", "DE", "MX", "CA", "BR", "RU"]), n),
+            "date": (np.datetime64("2025-01-01") + rng.integers(0, 700, n)).astype("datetime64[D]"),
+            "value": rng.uniform(100, 1e5, n),
+        }
+    )
+
+
+def test_parallel_chunks_equal_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = _batch(6_000, 1)
+    one = api.resolve_frame(batch).table
+    monkeypatch.setattr(api, "PARALLEL_FROM", 1_000)
+    par = api.resolve_frame(batch).table
+    assert one["status"].to_list() == par["status"].to_list()
+    for c in ("total_rate", "rate_s232", "rate_ieepa_reciprocal", "duty_usd"):
+        assert np.array_equal(np.nan_to_num(one[c].to_numpy()), np.nan_to_num(par[c].to_numpy()))
+
+
+def test_rows_keep_their_order_with_retired_and_8_digit_codes() -> None:
+    batch = pl.DataFrame(
+        {
+            "hts10": ["8703.23.01.60", "6912.00.48", "0000000000", "8703.23.01.60"],
+            "origin": ["JP", "JP", "JP", "DE"],
+            "date": ["2025-05-02", "2025-08-20", "2025-05-02", "2025-05-02"],
+        }
+    )
+    t = api.resolve_frame(batch).table
+    assert t["row"].to_list() == [0, 1, 2, 3]
+    assert t["total_rate"][0] == pytest.approx(0.275) and t["total_rate"][1] == pytest.approx(0.15)
+    assert t["status"][2].startswith("error: hts10")
+    assert t["total_rate"][3] == pytest.approx(0.275)
