@@ -48,3 +48,26 @@ def test_rows_keep_their_order_with_retired_and_8_digit_codes() -> None:
     assert t["total_rate"][0] == pytest.approx(0.275) and t["total_rate"][1] == pytest.approx(0.15)
     assert t["status"][2].startswith("error: hts10")
     assert t["total_rate"][3] == pytest.approx(0.275)
+
+
+def test_large_batch_path_without_notes_gives_the_same_rates(monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = pl.concat(
+        [
+            _batch(3_000, 2).drop("value"),
+            pl.DataFrame(
+                {
+                    "hts10": ["6912.00.48", "0901110045"],
+                    "origin": ["JP", "BR"],
+                    "date": [dt.date(2025, 8, 20)] * 2,
+                }
+            ),
+        ],
+        how="vertical_relaxed",
+    )
+    with_notes = api.resolve_frame(batch).table
+    monkeypatch.setattr(api, "NOTES_UP_TO", 10)
+    lean = api.resolve_frame(batch).table
+    assert lean["base_note"].null_count() == lean.height
+    assert np.array_equal(
+        np.nan_to_num(with_notes["total_rate"].to_numpy()), np.nan_to_num(lean["total_rate"].to_numpy())
+    )

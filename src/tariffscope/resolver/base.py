@@ -31,6 +31,8 @@ BASE_COLUMNS = (
     "special_programs",
 )
 LINE_COLUMNS = [c for c in BASE_COLUMNS if c not in ("hts10", "valid_from", "valid_to")]
+RATE_ONLY = ["mfn_ave", "mfn_ad_valorem", "mfn_specific_usd", "col2_ave", "special_programs"]
+"""What a large batch needs of its lines (the texts are for explanations)."""
 
 
 @functools.cache
@@ -70,7 +72,7 @@ def _dense() -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
     return bounds, universe.to_frame().with_row_index("c"), matrix
 
 
-def _dense_lookup(ok: pl.DataFrame) -> pl.DataFrame:
+def _dense_lookup(ok: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """The line in force for each row by exact code, from the dense matrix (null where none)."""
     bounds, universe, matrix = _dense()
     c = ok.select("hts10").join(universe, on="hts10", how="left", maintain_order="left")["c"]
@@ -79,17 +81,18 @@ def _dense_lookup(ok: pl.DataFrame) -> pl.DataFrame:
     li = np.full(ok.height, -1, dtype=np.int64)
     li[has] = matrix[r[has], c.to_numpy()[has].astype(np.int64)]
     idx = pl.Series("li", li).replace(-1, None)
-    data = Schedule.load().lines.select(["hts10", *LINE_COLUMNS]).gather(idx)
+    data = Schedule.load().lines.select(["hts10", *columns]).gather(idx)
     return data.rename({"hts10": "line_hts10"}).with_columns(pl.lit("exact").alias("resolution"))
 
 
-def _lookup(ok: pl.DataFrame) -> pl.DataFrame:
+def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
     """Join each row to its line in force (exact code, then the concordance, then the 8-digit line).
 
     Rows keep their order: the few rows the dense index cannot answer are resolved apart and
     written back in place.
     """
-    found = _dense_lookup(ok).select("line_hts10", "resolution", *LINE_COLUMNS)
+    cols = LINE_COLUMNS if texts else RATE_ONLY
+    found = _dense_lookup(ok, cols).select("line_hts10", "resolution", *cols)
     df = pl.concat([ok, found], how="horizontal").with_row_index("_i")
     todo = df.filter(pl.col("mfn_ave").is_null())
     if todo.height:
@@ -97,7 +100,7 @@ def _lookup(ok: pl.DataFrame) -> pl.DataFrame:
         fixed = pl.concat(
             [
                 todo.select("_i"),
-                slow.select(pl.col("hts10").alias("line_hts10"), "resolution", *LINE_COLUMNS),
+                slow.select(pl.col("hts10").alias("line_hts10"), "resolution", *cols),
             ],
             how="horizontal",
         )
@@ -124,7 +127,7 @@ def _lookup(ok: pl.DataFrame) -> pl.DataFrame:
                     pl.lit("tariff line (8-digit)").alias("resolution"),
                     pl.col("hts10").alias("line_hts10"),
                 )
-                .select("_i", "line_hts10", "resolution", *LINE_COLUMNS)
+                .select("_i", "line_hts10", "resolution", *cols)
             )
             fixed = pl.concat([fixed.filter(pl.col("mfn_ave").is_not_null()), via8], how="vertical_relaxed")
         df = df.update(fixed.filter(pl.col("mfn_ave").is_not_null()), on="_i", how="left")
@@ -139,7 +142,7 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
     all_ok = bool((df["status"] == "ok").all())
     ok = df if all_ok else df.filter(pl.col("status") == "ok")
     bad = df.head(0) if all_ok else df.filter(pl.col("status") != "ok")
-    found = _lookup(ok)
+    found = _lookup(ok, texts=notes)
     col2 = default_catalogue().countries(["COLUMN2"])
     has_q = "quantity" in found.columns and "value" in found.columns
     specific = pl.col("mfn_specific_usd").fill_null(0.0)
