@@ -30,17 +30,33 @@ BASE_COLUMNS = (
     "col2_ave",
     "special_programs",
 )
-LINE_COLUMNS = [c for c in BASE_COLUMNS if c not in ("hts10", "valid_from", "valid_to")]
-RATE_ONLY = ["mfn_ave", "mfn_ad_valorem", "mfn_specific_usd", "col2_ave", "special_programs"]
+LINE_COLUMNS = [
+    *(c for c in BASE_COLUMNS if c not in ("hts10", "valid_from", "valid_to", "special_programs")),
+    "usmca_free",
+]
+RATE_ONLY = ["mfn_ave", "mfn_ad_valorem", "mfn_specific_usd", "col2_ave", "usmca_free"]
 """What a large batch needs of its lines (the texts are for explanations)."""
+
+
+def _usmca_free(lines: pl.DataFrame) -> pl.DataFrame:
+    """Add ``usmca_free``: the line lists USMCA (special program S) among its Free special rates."""
+    return lines.with_columns(
+        pl.col("special_programs").list.contains("S").fill_null(False).alias("usmca_free")
+    )
+
+
+@functools.cache
+def _lines() -> pl.DataFrame:
+    """The schedule's lines with the flags the base rate needs (built once)."""
+    return _usmca_free(Schedule.load().lines)
 
 
 @functools.cache
 def _lines8() -> pl.DataFrame:
     """One line per 8-digit tariff line and interval: statistical suffixes share its rate."""
     return (
-        Schedule.load()
-        .lines.select(list(BASE_COLUMNS))
+        _lines()
+        .select([*BASE_COLUMNS, "usmca_free"])
         .with_columns(pl.col("hts10").str.slice(0, 8).alias("hts8"))
         .unique(subset=["hts8", "valid_from"], keep="first")
         .drop("hts10")
@@ -81,7 +97,7 @@ def _dense_lookup(ok: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     li = np.full(ok.height, -1, dtype=np.int64)
     li[has] = matrix[r[has], c.to_numpy()[has].astype(np.int64)]
     idx = pl.Series("li", li).replace(-1, None)
-    data = Schedule.load().lines.select(["hts10", *columns]).gather(idx)
+    data = _lines().select(["hts10", *columns]).gather(idx)
     return data.rename({"hts10": "line_hts10"}).with_columns(pl.lit("exact").alias("resolution"))
 
 
@@ -96,7 +112,7 @@ def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
     df = pl.concat([ok, found], how="horizontal").with_row_index("_i")
     todo = df.filter(pl.col("mfn_ave").is_null())
     if todo.height:
-        slow = Schedule.load().resolve_codes(todo["hts10"], todo["date"], columns=BASE_COLUMNS)
+        slow = _usmca_free(Schedule.load().resolve_codes(todo["hts10"], todo["date"], columns=BASE_COLUMNS))
         fixed = pl.concat(
             [
                 todo.select("_i"),
@@ -130,7 +146,13 @@ def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
                 .select("_i", "line_hts10", "resolution", *cols)
             )
             fixed = pl.concat([fixed.filter(pl.col("mfn_ave").is_not_null()), via8], how="vertical_relaxed")
-        df = df.update(fixed.filter(pl.col("mfn_ave").is_not_null()), on="_i", how="left")
+        # write the fixed rows back in place: one gather over [all rows; fixed rows]
+        fixed = fixed.filter(pl.col("mfn_ave").is_not_null())
+        line_cols = ["line_hts10", "resolution", *cols]
+        stacked = pl.concat([df.select(line_cols), fixed.select(line_cols)], how="vertical_relaxed")
+        src = np.arange(df.height, dtype=np.int64)
+        src[fixed["_i"].to_numpy()] = df.height + np.arange(fixed.height, dtype=np.int64)
+        df = pl.concat([df.drop(line_cols), stacked[src]], how="horizontal")
     return df.drop("_i")
 
 
@@ -153,7 +175,7 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
     )
     use_exact = (specific > 0) & exact_mfn.is_not_null() & (pl.col("value") > 0) if has_q else pl.lit(False)
     claimed_s = (
-        pl.col("claim").str.contains(r"(^|,)usmca(,|$)") & pl.col("special_programs").list.contains("S")
+        pl.col("claim").str.contains(r"(^|,)usmca(,|$)") & pl.col("usmca_free")
         if "claim" in found.columns
         else pl.lit(False)
     )
@@ -210,7 +232,7 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
             "valid_to",
             "mfn_ad_valorem",
             "mfn_specific_usd",
-            "special_programs",
+            "usmca_free",
             "col2_ave",
         )
     ]

@@ -130,7 +130,7 @@ class RateSeries:
         found = _lookup(q).sort("row")
         mfn = found["mfn_ave"].to_numpy().astype(float)[code_idx]
         col2 = found["col2_ave"].to_numpy().astype(float)[code_idx]
-        has_s = found["special_programs"].list.contains("S").fill_null(False).to_numpy()[code_idx]
+        has_s = found["usmca_free"].fill_null(False).to_numpy()[code_idx]
         base = np.where(is_col2, col2, mfn)
         return np.where(claimed_s & has_s & ~np.isnan(base), 0.0, base)
 
