@@ -106,7 +106,9 @@ class _Index:
     """Rows grouped by a key (CSR): the rows of any set of keys without scanning the table."""
 
     def __init__(self, key_idx: np.ndarray, n_keys: int) -> None:
-        self.order = np.argsort(key_idx, kind="stable")
+        # a stable sort of small integers is a radix sort in NumPy: linear time
+        small = key_idx.astype(np.int16) if n_keys < 2**15 else key_idx
+        self.order = np.argsort(small, kind="stable")
         counts = np.bincount(key_idx, minlength=n_keys)
         self.starts = np.concatenate([[0], np.cumsum(counts)])
         self.counts = counts
@@ -145,18 +147,20 @@ class Engine:
             if col not in rows.columns:
                 rows = rows.with_columns(pl.lit(None, dtype=dtype).alias(col))
         n = rows.height
-        # dense indexes of codes and origins: ranks follow the sorted distinct values
+        # dense indexes of codes and origins (hashing to categorical ids, then small integer sorts)
         hts = rows["hts10"].cast(pl.String)
-        codes = CodeSet(hts.unique().sort())
-        code_idx = (hts.rank("dense") - 1).to_numpy().astype(np.int64)
+        code_idx, first = _dense_ids(hts)
+        codes = CodeSet(hts.gather(first))
         org = rows["origin"].cast(pl.String)
-        origin_list = np.array(org.unique().sort().to_list())
-        origin_idx = (org.rank("dense") - 1).to_numpy().astype(np.int64)
+        origin_idx, ofirst = _dense_ids(org)
+        origin_list = np.array(org.gather(ofirst).to_list())
         by_code = _Index(code_idx, codes.ints.size)
         by_origin = _Index(origin_idx, origin_list.size)
         days = rows["date"].to_numpy().astype("datetime64[D]")
         dmin, dmax = days.min(), days.max()
-        date_order = np.argsort(days, kind="stable")
+        span = int((dmax - dmin).astype(int))
+        offsets = (days - dmin).astype(np.int16) if span < 2**15 else days
+        date_order = np.argsort(offsets, kind="stable")
         sorted_days = days[date_order]
         base = rows["base_rate"].fill_null(0.0).to_numpy().astype(np.float64)
         loading = rows["loading_date"].to_numpy().astype("datetime64[D]")
@@ -350,6 +354,15 @@ def _declared(claims: np.ndarray, name: str) -> np.ndarray:
     if claims.size == 0:
         return np.zeros(0, dtype=bool)
     return np.char.find(np.char.add(np.char.add(",", claims), ","), f",{name},") >= 0
+
+
+def _dense_ids(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ids of a string column (0..k-1) and the first row of each distinct value."""
+    cats = values.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    uniq, ids = np.unique(cats, return_inverse=True)
+    first = np.zeros(uniq.size, dtype=np.int64)
+    first[ids[::-1]] = np.arange(ids.size, dtype=np.int64)[::-1]
+    return ids.astype(np.int64), first
 
 
 def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int, int]]:
