@@ -77,50 +77,33 @@ def resolve_frame(
         )
         return Resolution(out, None, None)
 
-    # Lines the law treats alike (same code, origin, base, inputs, and dates between the same change points)
-    days = ok["date"].to_numpy().astype("datetime64[D]")
-    loading = ok["loading_date"].to_numpy().astype("datetime64[D]")
-    ok = ok.with_columns(
-        pl.Series("_di", np.searchsorted(change_dates(cat), days, side="right")),
-        pl.Series(
-            "_li",
-            np.where(np.isnat(loading), -1, np.searchsorted(cat.loading_cutoffs, loading, side="right")),
-        ),
-    )
-    keycols = [
-        "hts10",
-        "origin",
-        "_di",
-        "_li",
-        "base_rate",
-        "claim",
-        "metal_share",
-        "steel_share",
-        "aluminum_share",
-        "copper_share",
-        "us_content",
-    ]
-    if _worth_deduplicating(ok, keycols):
-        keys = ok.select([*keycols, "date", "loading_date"]).unique(
-            subset=keycols, keep="first", maintain_order=True
+    # Lines the law treats alike (same code, origin, base, inputs, and dates between the same change
+    # points) are evaluated once, when they repeat enough for that to pay
+    ok_keys = _with_interval_keys(ok, cat)
+    if _worth_deduplicating(ok_keys, KEY_COLUMNS):
+        keys = ok_keys.select([*KEY_COLUMNS, "date", "loading_date"]).unique(
+            subset=KEY_COLUMNS, keep="first", maintain_order=True
         )
         keys = keys.with_row_index("_k")
-        ok = ok.join(
-            keys.select(["_k", *keycols]), on=keycols, how="left", nulls_equal=True, maintain_order="left"
-        )
+        kidx = ok_keys.join(
+            keys.select(["_k", *KEY_COLUMNS]),
+            on=KEY_COLUMNS,
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )["_k"].to_numpy()
+        res = _run_engine(Engine(cat, as_of), keys.drop("_k"), explain)
+        rates = res.frame()[kidx]
     else:
-        keys = ok.select([*keycols, "date", "loading_date"]).with_row_index("_k")
-        ok = ok.with_columns(pl.Series("_k", np.arange(ok.height, dtype=np.uint32)))
-    res = _run_engine(Engine(cat, as_of), keys.drop("_k"), explain)
-    kidx = ok["_k"].to_numpy()
-    rates = res.frame()
-    gathered = rates[kidx]
-    ok = pl.concat([ok.drop(["_di", "_li"]), gathered], how="horizontal")
+        kidx = np.arange(ok.height)
+        res = _run_engine(Engine(cat, as_of), ok.select([*ENGINE_COLUMNS, "date"]), explain)
+        rates = res.frame()
+    ok = pl.concat([ok, rates], how="horizontal")
     if "value" in ok.columns:
         ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
     else:
         ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
-    out = ok.drop("_k")
+    out = ok
     if not all_ok:
         out = pl.concat([out, df.filter(pl.col("status") != "ok")], how="diagonal_relaxed")
     if not out["row"].is_sorted():
@@ -128,6 +111,39 @@ def resolve_frame(
     key_of_row = np.full(df.height, -1)
     key_of_row[ok["row"].to_numpy()] = kidx
     return Resolution(out, res, key_of_row)
+
+
+KEY_COLUMNS = [
+    "hts10",
+    "origin",
+    "_di",
+    "_li",
+    "base_rate",
+    "claim",
+    "metal_share",
+    "steel_share",
+    "aluminum_share",
+    "copper_share",
+    "us_content",
+]
+"""What makes two lines alike for the engine (``_di``/``_li``: intervals between change dates)."""
+ENGINE_COLUMNS = [c for c in KEY_COLUMNS if not c.startswith("_")] + ["loading_date"]
+
+
+def _with_interval_keys(ok: pl.DataFrame, cat: Catalogue) -> pl.DataFrame:
+    """Add ``_di`` (interval of the entry date between change dates) and ``_li`` (loading-date cut-off)."""
+    days = ok["date"].to_numpy().astype("datetime64[D]")
+    loading = ok["loading_date"].to_numpy().astype("datetime64[D]")
+    return ok.select(
+        *[c for c in KEY_COLUMNS if not c.startswith("_")],
+        "date",
+        "loading_date",
+        pl.Series("_di", np.searchsorted(change_dates(cat), days, side="right")),
+        pl.Series(
+            "_li",
+            np.where(np.isnat(loading), -1, np.searchsorted(cat.loading_cutoffs, loading, side="right")),
+        ),
+    )
 
 
 PARALLEL_FROM = 200_000
