@@ -81,10 +81,13 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
     for col in DATE_INPUTS:
         if col in df.columns and df[col].dtype != pl.Date:
             df = df.with_columns(pl.col(col).alias(f"{col}_input"), _to_date(col))
-    floats = [c for c in FLOAT_INPUTS if c in df.columns]
+    # text columns (CSV) are parsed and checked; numeric columns are taken as they are
+    floats = [c for c in FLOAT_INPUTS if c in df.columns and not df[c].dtype.is_numeric()]
     for col in floats:
         raw = pl.col(col).cast(pl.String).str.strip_chars()
         df = df.with_columns(raw.alias(f"_{col}_raw"), raw.cast(pl.Float64, strict=False).alias(col))
+    for col in (c for c in FLOAT_INPUTS if c in df.columns and df[c].dtype.is_numeric()):
+        df = df.with_columns(pl.col(col).cast(pl.Float64))
     if "metal_share" in df.columns:
         # one declared metal share: the content the steel, aluminium or metal rules charge
         df = df.with_columns(
