@@ -161,6 +161,8 @@ class Engine:
         span = int((dmax - dmin).astype(int))
         offsets = (days - dmin).astype(np.int16) if span < 2**15 else days
         date_order = np.argsort(offsets, kind="stable")
+        change = self.cat.change_dates  # every step date of every rule is one of these
+        interval = np.searchsorted(change, days, side="right")
         sorted_days = days[date_order]
         base = rows["base_rate"].fill_null(0.0).to_numpy().astype(np.float64)
         loading = rows["loading_date"].to_numpy().astype("datetime64[D]")
@@ -210,9 +212,11 @@ class Engine:
                 continue
             d = days[cand]
             step_from = np.array([np.datetime64(s.from_, "D") for s in steps])
-            step_rate = np.array([np.nan if s.rate is None else s.rate for s in steps])
-            sidx = np.searchsorted(step_from, d, side="right") - 1
-            rate = np.where(sidx >= 0, step_rate[np.clip(sidx, 0, None)], np.nan)
+            step_rate = np.append(np.array([np.nan if s.rate is None else s.rate for s in steps]), np.nan)
+            # the step in force on each interval between change dates, then one gather per row
+            step_of_interval = np.concatenate([[-1], np.searchsorted(step_from, change, side="right") - 1])
+            sidx = step_of_interval[interval[cand]]
+            rate = step_rate[sidx]  # index -1 reads the trailing NaN: no step yet
             keep = ~np.isnan(rate) & row_product_mask(masks, code_idx[cand], d)
             for prog, how in rule.claims.items():
                 if how == "only":  # the rule exists only for goods so claimed or declared
