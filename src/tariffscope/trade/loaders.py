@@ -330,18 +330,23 @@ def load_imdb(path: Path) -> LoadResult:
     issues.append(number_issues(df, "con_val_mo", "_vflag", "con_val_mo"))
     res = finish(df, source=label, fmt="imdb", issues=issues, country_field="cty_code")
     # One HTS10 × country × month is split over districts and rate provisions: sum them.
+    res.frame = _sum_lines(res.frame)
+    return res
+
+
+def _sum_lines(frame: pl.DataFrame) -> pl.DataFrame:
+    """Sum the rows of one line × partner × period (split by district or rate provision in the source)."""
     keys = ["hts10", "level", "partner", "period", "freq", "measure"]
-    res.frame = (
-        res.frame.group_by(keys, maintain_order=True)
+    return (
+        frame.group_by(keys, maintain_order=True)
         .agg(
             pl.col("value_usd").sum(),
             pl.col("quantity").sum(),
             pl.col("unit").first(),
             pl.col("usmca_value").first(),
         )
-        .select(res.frame.columns)
+        .select(frame.columns)
     )
-    return res
 
 
 # --------------------------------------------------------------------------------------------------
@@ -513,20 +518,9 @@ def load_usatradeonline(path: Path) -> LoadResult:
     df = df.with_columns(exprs)
     issues = [number_issues(df, value_col, "_vflag", value_col.strip())]
     res = finish(df, source=str(path), fmt="usatradeonline", issues=issues, country_field="Country")
-    keys = ["hts10", "level", "partner", "period", "freq", "measure"]
-    res.frame = (
-        res.frame.group_by(keys, maintain_order=True)
-        .agg(
-            pl.col("value_usd").sum(),
-            pl.col("quantity").sum(),
-            pl.col("unit").first(),
-            pl.col("usmca_value").first(),
-        )
-        .with_columns(
-            pl.when(pl.lit(qty_col is None)).then(None).otherwise(pl.col("quantity")).alias("quantity")
-        )
-        .select(res.frame.columns)
-    )
+    res.frame = _sum_lines(res.frame)
+    if qty_col is None:
+        res.frame = res.frame.with_columns(pl.lit(None, dtype=res.frame["quantity"].dtype).alias("quantity"))
     return res
 
 
