@@ -329,3 +329,23 @@ def test_no_request_path_reaches_the_file_system(tmp_path: Path) -> None:
         lab.shipped_name(str(tmp_path / "x.yaml"))
     assert e.value.field == "scenario"
     assert io is not None
+
+
+def test_package_comparator_shows_both_sides_of_two_packages(client: TestClient) -> None:
+    listed = {p["id"] for p in client.get("/api/packages").json()}
+    assert {"japan-2025", "japan-2025-no-auto-relief"} <= listed
+    r = client.get("/api/packages/compare", params={"ids": "japan-2025,japan-2025-no-auto-relief"})
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    us = {x["package"]: x for x in rows if x["side"] == "US market"}
+    assert {x["side"] for x in rows} == {"US market", "JP market"}
+    # against the July letter, car relief is worth more Japanese exports than the deal without it
+    assert (
+        us["japan-2025"]["partner_exports_change_usd"]
+        > us["japan-2025-no-auto-relief"]["partner_exports_change_usd"]
+        > 0
+    )
+    csv = client.get(
+        "/api/packages/compare", params={"ids": "japan-2025,japan-2025-no-auto-relief", "format": "csv"}
+    )
+    assert csv.status_code == 200 and csv.text.startswith("package,")
