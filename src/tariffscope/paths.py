@@ -37,7 +37,7 @@ def shared_data() -> Path:
     env = os.environ.get("TARIFFSCOPE_SHARED")
     if env:
         return Path(env)
-    candidates = [Path.cwd() / ".." / "shared" / "data", PACKAGE_DIR.parents[2] / ".." / "shared" / "data"]
+    candidates = [Path.cwd() / ".." / "shared" / "data", PACKAGE_DIR.parents[1] / ".." / "shared" / "data"]
     for c in candidates:
         if c.is_dir():
             return c.resolve()
