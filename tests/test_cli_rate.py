@@ -51,6 +51,8 @@ def test_errors_name_what_is_wrong() -> None:
     assert r.exit_code != 0 and "XX" in r.output
     r = runner.invoke(app, ["rate", "8703.23.01.60", "--origin", "JP", "--date", "2024-12-31"])
     assert r.exit_code != 0 and "horizon" in r.output
+    r = runner.invoke(app, ["rate", "9403.60.80.10", "--origin", "VN", "--date", "2026-03-01", "--claim", "usmca"])
+    assert r.exit_code != 0 and "Canada or Mexico" in r.output
 
 
 def test_batch_keeps_going_and_reports_bad_rows(tmp_path: Path) -> None:

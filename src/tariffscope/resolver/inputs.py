@@ -137,11 +137,23 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
             .list.eval(pl.element().str.strip_chars().is_in(known).not_())
             .list.any()
         )
-        status = status.when(unknown).then(
-            pl.format(
-                "error: claim: {} is not a known claim or declaration ({})",
-                pl.col("claim"),
-                pl.lit(", ".join(known)),
+        status = (
+            status.when(unknown)
+            .then(
+                pl.format(
+                    "error: claim: {} is not a known claim or declaration ({})",
+                    pl.col("claim"),
+                    pl.lit(", ".join(known)),
+                )
+            )
+            .when(
+                pl.col("claim").str.contains(r"(^|,)\s*usmca\s*(,|$)") & ~pl.col("origin").is_in(["CA", "MX"])
+            )
+            .then(
+                pl.format(
+                    "error: claim: usmca is for goods of Canada or Mexico (general note 11), not {}",
+                    pl.col("origin"),
+                )
             )
         )
     df = df.with_columns(status.otherwise(pl.lit("ok")).alias("status"))
