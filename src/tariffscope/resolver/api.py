@@ -107,7 +107,10 @@ def resolve_frame(
     if not all_ok:
         out = pl.concat([out, df.filter(pl.col("status") != "ok")], how="diagonal_relaxed")
     if not out["row"].is_sorted():
-        out = out.sort("row")
+        # back to input order: row numbers are a permutation of 0..n-1, so invert it and gather once
+        order = np.empty(out.height, dtype=np.int64)
+        order[out["row"].to_numpy()] = np.arange(out.height)
+        out = out[order]
     key_of_row = np.full(df.height, -1)
     key_of_row[ok["row"].to_numpy()] = kidx
     return Resolution(out, res, key_of_row)
