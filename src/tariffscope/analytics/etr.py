@@ -31,7 +31,6 @@ from tariffscope.resolver.series import RateSeries
 
 View = Literal["statutory", "adjusted"]
 ETR_COLUMNS = {c: "etr_" + c.removeprefix("rate_") for c in RATE_COLUMNS}
-AUTHORITY_NAMES = [c.removeprefix("rate_") for c in RATE_COLUMNS]
 
 
 def regime_breaks(start: dt.date, end: dt.date, cat: Catalogue | None = None) -> list[dt.date]:

@@ -7,6 +7,7 @@ rest are resolved.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import polars as pl
 
@@ -38,14 +39,15 @@ def _to_date(col: str) -> pl.Expr:
     )
 
 
-def known_claims() -> set[str]:
-    """Claims and declarations some rule of the catalogue reacts to (plus ``usmca``)."""
+@functools.cache
+def known_claims() -> frozenset[str]:
+    """Claims and declarations some rule of the shipped catalogue reacts to (plus ``usmca``); computed once."""
     from tariffscope.catalogue.loader import default_catalogue
 
     names = {"usmca", ""}
     for ref in default_catalogue().rules:
         names.update(ref.rule.claims)
-    return names
+    return frozenset(names)
 
 
 def prepare(rows: pl.DataFrame) -> pl.DataFrame:
