@@ -9,6 +9,7 @@ from tariffscope.cli import (
     data_cmds,
     ge_cmds,
     measures_cmds,
+    pe_cmds,
     rate_cmds,
     scenario_cmds,
     serve_cmds,
@@ -36,7 +37,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for module in (rate_cmds, measures_cmds, data_cmds, analytics_cmds, scenario_cmds, ge_cmds, serve_cmds):
+for module in (rate_cmds, measures_cmds, data_cmds, analytics_cmds, scenario_cmds, pe_cmds, ge_cmds, serve_cmds):
     module.register(app)
 
 

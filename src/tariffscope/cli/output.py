@@ -33,7 +33,7 @@ def date_option(s: str | None, name: str) -> dt.date | None:
 
 def pct(x: float | None, digits: int = 2) -> str:
     """A decimal rate for people: 0.275 -> '27.5%'."""
-    if x is None:
+    if x is None or x != x:  # None or NaN
         return "—"
     s = f"{100 * x:.{digits}f}".rstrip("0").rstrip(".")
     return f"{s}%"
