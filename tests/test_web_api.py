@@ -338,7 +338,15 @@ def test_package_comparator_shows_both_sides_of_two_packages(client: TestClient)
     assert r.status_code == 200, r.text
     rows = r.json()["rows"]
     us = {x["package"]: x for x in rows if x["side"] == "US market"}
-    assert {x["side"] for x in rows} == {"US market", "JP market"}
+    assert {x["side"] for x in rows} == {"US market", "JP market", "both markets, one world (GSIM)"}
+    world = {x["package"]: x for x in rows if "GSIM" in x["side"]}
+    # in one world market the deal raises the price Japanese exporters get, less so without the car relief
+    assert (
+        world["japan-2025"]["partner_world_price_change"]
+        > world["japan-2025-no-auto-relief"]["partner_world_price_change"]
+        > 0
+    )
+    assert all(set(x) >= set(rows[0]) for x in rows)  # every row carries the table's columns
     # against the July letter, car relief is worth more Japanese exports than the deal without it
     assert (
         us["japan-2025"]["partner_exports_change_usd"]

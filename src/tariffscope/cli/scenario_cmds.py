@@ -383,13 +383,24 @@ def scenario_package(
     date: DateOpt = None,
     fmt: FormatOpt = "table",
     db: DbOpt = None,
+    export_supply: Annotated[
+        float | None,
+        typer.Option(
+            help="GSIM export-supply elasticity for the one-world-market view (default: the package's)"
+        ),
+    ] = None,
 ) -> None:
-    """Evaluate a negotiation package for both sides, by sector and in total, with its timeline."""
+    """Evaluate a negotiation package for both sides, by sector and in total, with its timeline.
+
+    Then both sides in one world market (GSIM): world prices, sales diverted to third markets, welfare by region.
+    """
     from tariffscope.scenarios.package import evaluate_package
 
     f = _choice(fmt, ("table", "json"), "--format")
+    if export_supply is not None and not export_supply > 0:
+        raise typer.BadParameter("must be > 0", param_hint="--export-supply")
     try:
-        res = evaluate_package(package, date=_date(date), weights=_weights(db))
+        res = evaluate_package(package, date=_date(date), weights=_weights(db), export_supply=export_supply)
     except TariffscopeError as exc:
         raise fail(exc) from None
     if f == "json":
@@ -480,7 +491,40 @@ def scenario_package(
                 "Partner side by product",
             )
         )
+    _world_tables(res)
     console.print(_timeline_table(res.timeline))
+
+
+def _world_tables(res: Any) -> None:
+    """The package's one-world-market (GSIM) view: regions, then the partner's sales by market."""
+    w = res.world
+    if w is None:
+        console.print(f"[yellow]One world market (GSIM): not solved: {res.world_error}[/]")
+        return
+    t = Table(
+        title=f"Both sides in one world market (GSIM, {w.result.model}; Ex = {w.ex}; {w.products} HS6 products)"
+    )
+    for c in ("region", "world price", "exports", "PS", "CS", "tariff revenue", "welfare"):
+        t.add_column(c, justify="left" if c == "region" else "right")
+    for r in w.regions.iter_rows(named=True):
+        t.add_row(
+            r["region"],
+            pct(r["export_price_change"], 3),
+            usd(r["exports1_usd"] - r["exports0_usd"]),
+            usd(r["producer_surplus_usd"]),
+            usd(r["consumer_surplus_usd"]),
+            usd(r["tariff_revenue_change_usd"]),
+            usd(r["welfare_change_usd"]),
+        )
+    console.print(t)
+    p = w.partner_summary()
+    console.print(
+        f"{w.partner} exporters: to the US {usd(p['exports_to_us_change_usd'])}, to third markets "
+        f"{usd(p['exports_to_third_markets_change_usd'])}; producer surplus {usd(p['producer_surplus_change_usd'])}"
+        f"/yr = {usd(p['producer_surplus_change_usd_per_hour'])}/hour. Third-market shares: "
+        + ", ".join(f"{k} {pct(v, 1)}" for k, v in w.third_market_share.items())
+        + f" ({w.share_source})."
+    )
 
 
 def register(app: typer.Typer) -> None:

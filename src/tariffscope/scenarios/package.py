@@ -8,6 +8,8 @@
   commitments and non-tariff measures as ad valorem equivalents, from a CSV of the partner's flows and
   changes, with :func:`tariffscope.models.pe.evaluate_partner_side` (one SMART market per product, US source vs
   the rest). Consumer prices are the CES price index of each product at fixed world prices.
+* **One world market** (GSIM, :mod:`tariffscope.scenarios.package_gsim`): both sides' changes cleared
+  together, so each exporter's world price moves with its sales in every market, including third markets.
 * **Timeline**: the package's deadlines, the scenarios' deadlines and the dates of their changes.
 """
 
@@ -29,6 +31,7 @@ from tariffscope.models.pe.partner import load_partner_csv
 from tariffscope.paths import PACKAGE_DATA
 from tariffscope.scenarios.evaluate import RatesFn, ScenarioResult, evaluate
 from tariffscope.scenarios.overlay import all_timeline, load_scenario, package_path, parse_package
+from tariffscope.scenarios.package_gsim import PackageGsim, evaluate_package_gsim
 from tariffscope.scenarios.schema import PackageSpec
 
 
@@ -53,6 +56,8 @@ class PackageResult:
     partner_lines: pl.DataFrame | None
     partner_totals: dict[str, float]
     timeline: list[dict[str, Any]]
+    world: PackageGsim | None = None
+    world_error: str | None = None
 
     @property
     def partner(self) -> str:
@@ -168,6 +173,7 @@ class PackageResult:
                 "by_product": _records(self.us.by_product(self.partner, top=25)),
             },
             "partner_side": partner,
+            "world_market": self.world.to_json() if self.world else {"error": self.world_error},
             "timeline": [{**t, "date": t["date"].isoformat()} for t in self.timeline],
         }
 
@@ -257,8 +263,12 @@ def evaluate_package(
     weights: pl.DataFrame | None = None,
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
+    export_supply: float | None = None,
 ) -> PackageResult:
-    """Evaluate both sides of a package (a shipped name or a YAML file)."""
+    """Evaluate both sides of a package (a shipped name or a YAML file), and both in one world market.
+
+    ``export_supply`` overrides the package's ``world_market.export_supply_elasticity`` (GSIM's ``Ex``).
+    """
     spec, path = parse_package(package_path(package))
     try:
         sc = load_scenario(spec.us_side.scenario, relative_to=path)
@@ -284,4 +294,17 @@ def evaluate_package(
                 seen.add((t["date"], t["label"]))
                 timeline.append(t)
     timeline.sort(key=lambda t: (t["date"], t["label"]))
-    return PackageResult(spec, path, on, us, lines, totals, timeline)
+    wm = spec.world_market
+    world, world_error = None, None
+    try:
+        world = evaluate_package_gsim(
+            us.lines,
+            lines,
+            spec.partner,
+            ex=export_supply if export_supply is not None else wm.export_supply_elasticity,
+            third_market_share=wm.third_market_share,
+            exact=wm.exact,
+        )
+    except (DataError, ValueError) as exc:  # nothing changes, or the solver refuses the inputs
+        world_error = str(exc)
+    return PackageResult(spec, path, on, us, lines, totals, timeline, world, world_error)

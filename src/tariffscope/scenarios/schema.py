@@ -143,6 +143,17 @@ class PartnerSide(Strict):
     sigma: float | None = Field(default=None, gt=0, description="override of the substitution elasticity")
 
 
+class WorldMarket(Strict):
+    """Settings of the package's one-world-market view (GSIM; :mod:`tariffscope.scenarios.package_gsim`)."""
+
+    export_supply_elasticity: float = Field(default=1.5, gt=0, description="Ex of every exporter (F&H: 1.5)")
+    third_market_share: dict[str, float] = Field(
+        default_factory=dict,
+        description="share of a region's exports sold outside the deal's two markets (US, partner code, ROW)",
+    )
+    exact: bool = Field(default=False, description="solve the nonlinear CES GSIM instead of the linear one")
+
+
 class PackageSpec(Strict):
     """A negotiation package: US-side measure changes bundled with partner-side concessions."""
 
@@ -154,6 +165,7 @@ class PackageSpec(Strict):
     us_side: UsSide
     partner_side: PartnerSide | None = None
     supply: Literal["infinite", "elastic"] = "infinite"
+    world_market: WorldMarket = Field(default_factory=WorldMarket)
     timeline: list[Deadline] = Field(default_factory=list)
     illustrative: bool = Field(default=False, description="true if any number is a placeholder, not data")
     sources: list[str] = Field(default_factory=list)

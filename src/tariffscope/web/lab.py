@@ -415,8 +415,10 @@ def _package(name: str) -> tuple[Any, Path]:
 @functools.lru_cache(maxsize=16)
 def package_rows(name: str) -> list[dict[str, Any]]:
     """Both sides of a package: the US side (scenario vs its alternative, SMART over US imports from the
-    partner) and the partner side (its concessions on US goods, :func:`evaluate_partner_side`)."""
+    partner), the partner side (its concessions on US goods, :func:`evaluate_partner_side`), and both in one
+    world market (GSIM, :func:`tariffscope.scenarios.package_gsim.evaluate_package_gsim`)."""
     from tariffscope.models.pe.partner import evaluate_partner_side, load_partner_csv
+    from tariffscope.scenarios.package_gsim import evaluate_package_gsim
 
     spec, path = _package(name)
     evaluate_fn = sv.engine_function("scenarios.evaluate", "evaluate")
@@ -431,6 +433,11 @@ def package_rows(name: str) -> list[dict[str, Any]]:
         "partner": spec.partner,
         "illustrative": spec.illustrative,
     }
+    gsim_keys = (
+        "partner_world_price_change",
+        "partner_surplus_change_usd_per_hour",
+        "third_markets_welfare_change_usd",
+    )
     out = [
         {
             **base,
@@ -445,14 +452,16 @@ def package_rows(name: str) -> list[dict[str, Any]]:
             "tariff_revenue_change_usd": row["tariff_revenue_change_usd"],
             "consumer_surplus_change_usd": -row["us_consumer_cost_usd"],
             "welfare_change_usd": row["us_welfare_change_usd"],
+            **dict.fromkeys(gsim_keys),
         }
     ]
+    partner_lines = None
     if spec.partner_side is not None:
         data = (path.parent / spec.partner_side.data).resolve()
         if path.parent.resolve() not in data.parents:
             raise sv.InputError("ids", f"ids: package {name}: its data file leaves the package folder")
         flows, changes = load_partner_csv(data)
-        _, tot = evaluate_partner_side(
+        partner_lines, tot = evaluate_partner_side(
             flows, changes, eta=spec.partner_side.eta, sigma=spec.partner_side.sigma
         )
         out.append(
@@ -469,6 +478,7 @@ def package_rows(name: str) -> list[dict[str, Any]]:
                 "tariff_revenue_change_usd": tot["partner_tariff_revenue_change_usd"],
                 "consumer_surplus_change_usd": tot["partner_cs_change_usd"],
                 "welfare_change_usd": None,
+                **dict.fromkeys(gsim_keys),
                 **{
                     k: v
                     for k, v in tot.items()
@@ -476,6 +486,42 @@ def package_rows(name: str) -> list[dict[str, Any]]:
                 },
             }
         )
+    wm = spec.world_market
+    try:
+        g = evaluate_package_gsim(
+            us.lines,
+            partner_lines,
+            spec.partner,
+            ex=wm.export_supply_elasticity,
+            third_market_share=wm.third_market_share,
+            exact=wm.exact,
+        )
+    except (TariffscopeError, ValueError):
+        return out  # nothing changes on either side: no world-market row
+    reg = {r["region"]: r for r in g.regions.iter_rows(named=True)}
+    us_r, p_r, row_r = reg.get("US", {}), reg[spec.partner], reg.get("ROW", {})
+    ps = g.partner_summary()
+    out.append(
+        {
+            **base,
+            "side": "both markets, one world (GSIM)",
+            "scenario": spec.us_side.scenario,
+            "against": spec.us_side.against,
+            "date": row["date"],
+            "etr": None,
+            "etr_against": None,
+            "partner_exports_change_usd": ps["exports_change_usd"],
+            "us_exports_change_usd": us_r.get("exports1_usd", 0.0) - us_r.get("exports0_usd", 0.0),
+            "tariff_revenue_change_usd": us_r.get("tariff_revenue_change_usd", 0.0)
+            + p_r["tariff_revenue_change_usd"],
+            "consumer_surplus_change_usd": us_r.get("consumer_surplus_usd", 0.0)
+            + p_r["consumer_surplus_usd"],
+            "welfare_change_usd": us_r.get("welfare_change_usd", 0.0) + p_r["welfare_change_usd"],
+            "partner_world_price_change": ps["world_price_change"],
+            "partner_surplus_change_usd_per_hour": ps["producer_surplus_change_usd_per_hour"],
+            "third_markets_welfare_change_usd": row_r.get("welfare_change_usd", 0.0),
+        }
+    )
     return out
 
 
