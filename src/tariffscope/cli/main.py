@@ -37,7 +37,16 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for module in (rate_cmds, measures_cmds, data_cmds, analytics_cmds, scenario_cmds, pe_cmds, ge_cmds, serve_cmds):
+for module in (
+    rate_cmds,
+    measures_cmds,
+    data_cmds,
+    analytics_cmds,
+    scenario_cmds,
+    pe_cmds,
+    ge_cmds,
+    serve_cmds,
+):
     module.register(app)
 
 
