@@ -50,6 +50,9 @@ def test_compare_json_rows(tmp_path: Path) -> None:
     assert [(r["scenario"], r["partner"]) for r in rows] == [("pause-lapses", "JP"), ("july-letter", "JP")]
     assert all(set(r) >= JSON_KEYS for r in rows)
     assert rows[0]["diversion"] and rows[0]["exports_change_usd"] < 0
+    assert rows[0]["exporter_revenue_change_usd_per_hour"] * 8760 == pytest.approx(
+        rows[0]["exports_change_usd"], rel=1e-6
+    )
 
 
 def test_run_with_date_and_lines(tmp_path: Path) -> None:

@@ -146,6 +146,7 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
         ("duty per year", "duty_usd_per_year", _bn),
         ("exports change", "exports_change_usd", _bn),
         ("exports change %", "exports_change_pct", pct),
+        ("exporters' revenue per hour", "exporter_revenue_change_usd_per_hour", _bn),
         ("US consumer cost", "us_consumer_cost_usd", _bn),
         ("tariff revenue change", "tariff_revenue_change_usd", _bn),
         ("welfare change (world)", "welfare_change_usd", _bn),

@@ -33,6 +33,7 @@ import polars as pl
 from tariffscope.catalogue.loader import Catalogue
 from tariffscope.errors import DataError
 from tariffscope.models.pe import run_pe
+from tariffscope.models.pe.smart import HOURS_PER_YEAR
 from tariffscope.paths import PACKAGE_DATA
 from tariffscope.scenarios.overlay import (
     CURRENT_LAW,
@@ -272,6 +273,8 @@ class ScenarioResult:
             "duty_change_usd_per_year": _r(duty1 - duty0),
             "exports_change_usd": _r(exp_change),
             "exports_change_pct": _ratio(exp_change, imports),
+            # the exporters' revenue at world prices moves with their sales: per year and per hour (8,760 h)
+            "exporter_revenue_change_usd_per_hour": _r(exp_change / HOURS_PER_YEAR),
             "diversion": diversion,
             "us_consumer_cost_usd": _r(-float(lines["cs_change_usd"].sum())),
             "tariff_revenue_change_usd": _r(lines["tariff_revenue_change_usd"].sum()),
