@@ -130,3 +130,19 @@ def test_slider_changes_the_lab_result(page: Any) -> None:
     _chart_ok(page, "#lab-partners")
     _shot(page, "lab")
     assert not page.js_errors, page.js_errors
+
+
+def test_package_comparator_shows_three_views_per_package(page: Any) -> None:
+    """Two shipped packages side by side: the US market, the partner's market, and both in one world (GSIM)."""
+    page.goto(page.base + "/#packages")
+    page.wait_for_selector("#pkg-list input[name='pkg']")
+    assert page.locator("#pkg-list input[name='pkg']:checked").count() >= 2
+    page.click("#pkg-form button[type='submit']")
+    page.wait_for_selector("#pkg-table tbody tr", timeout=240_000)
+    rows = page.locator("#pkg-table tbody tr")
+    assert rows.count() == 6
+    text = page.locator("#pkg-table").inner_text()
+    assert "US market" in text and "JP market" in text and "one world (GSIM)" in text
+    _chart_ok(page, "#pkg-chart")
+    _shot(page, "packages")
+    assert not page.js_errors, page.js_errors

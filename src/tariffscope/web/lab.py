@@ -477,7 +477,7 @@ def package_rows(name: str) -> list[dict[str, Any]]:
                 "us_exports_change_usd": tot["us_exports_change_usd"],
                 "tariff_revenue_change_usd": tot["partner_tariff_revenue_change_usd"],
                 "consumer_surplus_change_usd": tot["partner_cs_change_usd"],
-                "welfare_change_usd": None,
+                "welfare_change_usd": tot["partner_cs_change_usd"] + tot["partner_tariff_revenue_change_usd"],
                 **dict.fromkeys(gsim_keys),
                 **{
                     k: v
@@ -504,7 +504,7 @@ def package_rows(name: str) -> list[dict[str, Any]]:
     out.append(
         {
             **base,
-            "side": "both markets, one world (GSIM)",
+            "side": "one world (GSIM)",
             "scenario": spec.us_side.scenario,
             "against": spec.us_side.against,
             "date": row["date"],

@@ -319,7 +319,8 @@ async function doPackages(ev) {
     const r = await api(`/api/packages/compare?${new URLSearchParams({ ids: ids.join(",") })}`);
     out.innerHTML = '<div id="pkg-chart"></div><div id="pkg-table"></div>';
     const rows = r.rows || r;
-    const cols = Object.keys(rows[0] || {}).map((k) => ({ key: k, num: typeof rows[0][k] === "number", fmt: /usd/.test(k) ? usd : /rate|etr|pct|share/.test(k) ? pct : undefined }));
+    // the title is in the list above; the numbers need the width
+    const cols = Object.keys(rows[0] || {}).filter((k) => k !== "title").map((k) => ({ key: k, num: rows.some((x) => typeof x[k] === "number"), fmt: /usd/.test(k) ? usd : /rate|etr|pct|share|price_change/.test(k) ? pct : undefined }));
     table($("#pkg-table"), { title: "Side by side", name: "packages_" + ids.join("_"), rows, cols });
     const metric = cols.find((c) => /welfare/.test(c.key)) || cols.find((c) => c.num);
     if (metric) TSChart.bars($("#pkg-chart"), { title: metric.key, name: "packages_" + metric.key, items: rows.map((x) => ({ label: `${x.package || x.id || ""} ${x.side || ""}`.trim(), value: x[metric.key] || 0 })), valueFormat: metric.fmt || num });
