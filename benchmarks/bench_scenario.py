@@ -2,7 +2,8 @@
 
 Target: the PE part (:func:`tariffscope.scenarios.evaluate.pe_effects`, the exact SMART solve over every line)
 under 2 s on 2 cores. Also timed: loading the weights, resolving the rates under current law and under the
-scenario (the resolver), the partner's diversion solve, and the whole ``evaluate``. Peak memory: tracemalloc
+scenario (the resolver), the partner's diversion solve, the whole ``evaluate``, and the one-world-market GSIM
+view of the same lines (:mod:`tariffscope.scenarios.package_gsim`). Peak memory: tracemalloc
 (Python/NumPy allocations) and the process max RSS (includes Polars' native memory).
 
 Run: ``python benchmarks/bench_scenario.py [--scenario ieepa-struck-down] [--date 2026-03-02] [--repeat 3]``.
@@ -96,6 +97,14 @@ def main() -> None:
         f"  imports change ${eff['imports_change_usd'].sum() / 1e9:,.2f} bn; "
         f"diversion sum ${eff['trade_diversion_usd'].sum():,.2f}"
     )
+    from tariffscope.scenarios.package_gsim import evaluate_package_gsim
+
+    g = timed(
+        "GSIM one world market (US, JP, ROW per HS6)",
+        lambda: evaluate_package_gsim(flows, None, "JP"),
+        args.repeat,
+    )
+    print(f"  {g.products:,} HS6 products; JP world price {g.partner_summary()['world_price_change']:+.4%}")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
