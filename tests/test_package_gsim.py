@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 import pytest
@@ -120,6 +122,20 @@ def test_nothing_changes_is_a_clear_error_and_shares_are_checked() -> None:
         evaluate_package_gsim(_us_lines(0.10), None, "JP")
     with pytest.raises(DataError, match=r"\[0, 1\)"):
         evaluate_package_gsim(_us_lines(0.25), None, "JP", third_market_share={"JP": 1.0})
+    with pytest.raises(DataError, match="not among the regions"):
+        evaluate_package_gsim(_us_lines(0.25), None, "JP", third_market_share={"KR": 0.5})
+
+
+def test_package_yaml_checks_world_market_settings(tmp_path: Path) -> None:
+    """A bad share in the package file is refused at load time, naming the file, line and field."""
+    from tariffscope.errors import CatalogueError
+    from tariffscope.scenarios.overlay import PACKAGES_DIR, parse_package
+
+    text = (PACKAGES_DIR / "japan-2025.yaml").read_text()
+    bad = tmp_path / "p.yaml"
+    bad.write_text(text + "world_market:\n  third_market_share: {JP: 1.5}\n")
+    with pytest.raises(CatalogueError, match=r"p\.yaml:\d+: world_market\.third_market_share"):
+        parse_package(bad)
 
 
 def test_third_market_shares_from_wiod() -> None:

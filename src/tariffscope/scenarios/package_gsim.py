@@ -212,7 +212,10 @@ def evaluate_package_gsim(
         bad = {k: v for k, v in third_market_share.items() if not 0 <= v < 1}
         if bad:
             raise DataError(f"third_market_share: values must be in [0, 1): {bad}")
-        shares.update({k: float(v) for k, v in third_market_share.items() if k in shares})
+        unknown = sorted(set(third_market_share) - set(shares))
+        if unknown:
+            raise DataError(f"third_market_share: {unknown} not among the regions {sorted(shares)}")
+        shares.update({k: float(v) for k, v in third_market_share.items()})
         source += f"; overridden for {', '.join(sorted(third_market_share))}"
     flows = package_flows(us_lines, partner_lines, partner, shares)
     if flows.height == 0:

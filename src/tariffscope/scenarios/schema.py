@@ -153,6 +153,14 @@ class WorldMarket(Strict):
     )
     exact: bool = Field(default=False, description="solve the nonlinear CES GSIM instead of the linear one")
 
+    @field_validator("third_market_share")
+    @classmethod
+    def _shares_in_range(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: x for k, x in v.items() if not 0 <= x < 1}
+        if bad:
+            raise ValueError(f"shares must be in [0, 1): {bad}")
+        return v
+
 
 class PackageSpec(Strict):
     """A negotiation package: US-side measure changes bundled with partner-side concessions."""
