@@ -10,7 +10,7 @@ import pytest
 
 from tariffscope.errors import DataError
 from tariffscope.models.pe.elasticities import elasticities_for
-from tariffscope.models.pe.gsim import solve_gsim_linear
+from tariffscope.models.pe.gsim import solve_gsim_exact, solve_gsim_linear
 from tariffscope.scenarios.package import evaluate_package
 from tariffscope.scenarios.package_gsim import (
     HOURS_PER_YEAR,
@@ -89,8 +89,9 @@ def test_us_tariff_on_partner_diverts_its_sales_to_third_markets() -> None:
 
 
 def test_matches_the_array_solver_on_the_same_cube() -> None:
-    """The view is GSIM on the 3x3 cube it builds: same world prices as solving that cube directly."""
-    g = evaluate_package_gsim(_us_lines(0.25), None, "JP", third_market_share=SHARES, ex=2.0)
+    """The view is GSIM on the 3x3 cube it builds: same world prices as solving that cube directly (linear and exact)."""
+    g = evaluate_package_gsim(_us_lines(0.25), None, "JP", third_market_share=SHARES, ex=2.0, exact=False)
+    ge = evaluate_package_gsim(_us_lines(0.25), None, "JP", third_market_share=SHARES, ex=2.0)
     f = package_flows(_us_lines(0.25), None, "JP", SHARES)
     idx = {"JP": 0, "ROW": 1, "US": 2}
     M, T0, T1 = np.zeros((3, 3)), np.ones((3, 3)), np.ones((3, 3))
@@ -103,6 +104,9 @@ def test_matches_the_array_solver_on_the_same_cube() -> None:
     d = solve_gsim_linear(M, T0, T1, el["import_demand_elasticity"][0], es, 2.0)
     got = dict(zip(g.regions["region"], g.regions["export_price_change"], strict=True))
     np.testing.assert_allclose([got["JP"], got["ROW"]], d.world_price_change[0, :2], rtol=1e-10)
+    de = solve_gsim_exact(M, T0, T1, el["import_demand_elasticity"][0], es, 2.0)
+    got = dict(zip(ge.regions["region"], ge.regions["export_price_change"], strict=True))
+    np.testing.assert_allclose([got["JP"], got["ROW"]], de.world_price_change[0, :2], rtol=1e-9)
 
 
 def test_ntm_equivalent_moves_prices_but_raises_no_revenue() -> None:
@@ -143,6 +147,8 @@ def test_third_market_shares_from_wiod() -> None:
     assert set(s) == {"US", "JP", "ROW"}
     assert 0.75 < s["JP"] < 0.95  # most of Japan's exports go to markets other than the US
     assert s["US"] > s["JP"]  # the US sells a smaller share of its exports to Japan
+    vn = third_market_shares("US", "VN")  # Viet Nam is inside WIOD's rest of the world
+    assert vn["VN"] == vn["ROW"] and vn["US"] == pytest.approx(0.99)
 
 
 def test_package_json_has_the_world_market() -> None:

@@ -209,3 +209,22 @@ def test_gsim_table_rejects_duplicates_and_missing_columns() -> None:
     )
     with pytest.raises(DataError, match="more than once"):
         validate_flows(dup)
+
+
+def test_linear_gsim_warns_when_the_shock_is_too_large() -> None:
+    """A 150% tariff with Es = 10: the linear system predicts a negative flow and says so; the exact one does not."""
+    flows = pl.DataFrame(
+        {
+            "exporter": ["A", "C", "A", "C"],
+            "importer": ["B", "B", "A", "C"],
+            "flow_usd": [100.0, 100.0, 50.0, 50.0],
+            "t0": [0.0] * 4,
+            "t1": [1.5, 0.0, 0.0, 0.0],
+        }
+    ).with_columns(pl.all().cast(pl.Utf8))
+    table, _ = validate_flows(flows)
+    lin = run_gsim_table(table, es=10.0)
+    assert lin.warnings and "negative flow" in lin.warnings[0]
+    assert float(lin.flows["flow1_usd"].min()) < 0
+    ex = run_gsim_table(table, es=10.0, exact=True)
+    assert ex.warnings == [] and float(ex.flows["flow1_usd"].min()) >= 0

@@ -81,6 +81,8 @@ def gsim(
             percent_cols=("world price", "import price"),
             usd_cols=tuple(view.columns[2:4]) + tuple(view.columns[5:]),
         )
+    for msg in res.warnings:
+        err_console.print(f"[yellow]warning:[/] {msg}")
     for msg in res.skipped:
         err_console.print(f"[yellow]skipped:[/] {msg}")
     if res.skipped:

@@ -21,6 +21,8 @@ side's SMART view. An NTM's ad valorem equivalent moves prices but raises no rev
 recounted on the tariff part alone. Elasticities: ``Em`` the packaged import-demand elasticity, ``Es`` the US
 Armington sigma in the US market (as the US side) and ProTEE's in the others (as the partner side), ``Ex`` the
 export-supply elasticity (F&H's 1.5 by default: GSIM with infinite supply is just two SMART markets).
+Solved exactly (constant elasticities, CES shares) by default: deal-sized tariff changes with Armington
+elasticities near 20 are far outside the linear system's range (it can predict negative flows).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from tariffscope.paths import PACKAGE_DATA
 
 ROW = "ROW"
 HOURS_PER_YEAR = 365 * 24
+MAX_THIRD_MARKET_SHARE = 0.99
 
 
 @functools.cache
@@ -54,7 +57,8 @@ def third_market_shares(us: str, partner: str) -> dict[str, float]:
     """Share of each region's exports sold outside the deal's two markets (WIOD 2014, international flows).
 
     ``US``: outside the partner; the partner: outside the US; ``ROW``: every other economy's exports outside
-    both (an export-weighted pool). A partner missing from the table takes ROW's share.
+    both (an export-weighted pool). A partner missing from the table takes ROW's share; shares are capped at
+    ``MAX_THIRD_MARKET_SHARE``.
     """
     d = export_destinations()
     deal = [us, partner]
@@ -67,11 +71,14 @@ def third_market_shares(us: str, partner: str) -> dict[str, float]:
         return float(e.filter(~pl.col("importer").is_in(outside))["trade_musd"].sum()) / tot
 
     row = share(~pl.col("exporter").is_in(deal), deal) or 0.9
-    return {
+    out = {
         us: share(pl.col("exporter") == us, [partner]) or row,
         partner: share(pl.col("exporter") == partner, [us]) or row,
         ROW: row,
     }
+    # a partner inside WIOD's rest of the world has no row of its own: the US share would read 1 (no known
+    # sales to it), so absorption would be unbounded. Cap it: third markets take at most 99x known sales.
+    return {k: min(v, MAX_THIRD_MARKET_SHARE) for k, v in out.items()}
 
 
 @dataclass
@@ -203,7 +210,7 @@ def evaluate_package_gsim(
     *,
     ex: float = FH_EX,
     third_market_share: dict[str, float] | None = None,
-    exact: bool = False,
+    exact: bool = True,
 ) -> PackageGsim:
     """Solve the package's products in one GSIM (see the module docstring for regions, data and elasticities)."""
     shares = third_market_shares("US", partner)

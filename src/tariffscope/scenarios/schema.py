@@ -151,7 +151,9 @@ class WorldMarket(Strict):
         default_factory=dict,
         description="share of a region's exports sold outside the deal's two markets (US, partner code, ROW)",
     )
-    exact: bool = Field(default=False, description="solve the nonlinear CES GSIM instead of the linear one")
+    exact: bool = Field(
+        default=True, description="solve the nonlinear CES GSIM (default; false: F&H's linear system)"
+    )
 
     @field_validator("third_market_share")
     @classmethod

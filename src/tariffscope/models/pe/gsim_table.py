@@ -43,6 +43,7 @@ class GsimTableResult:
     model: str
     elasticities: dict[str, Any]
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +52,7 @@ class GsimTableResult:
             "regions": self.regions.to_dicts(),
             "flows": self.flows.to_dicts(),
             "skipped": self.skipped,
+            "warnings": self.warnings,
         }
 
 
@@ -153,6 +155,14 @@ def run_gsim_table(
     solve = solve_gsim_exact if exact else solve_gsim_linear
     sol = solve(M, T0, T1, EM, ES, EX)
     m1 = sol.imports1
+    if not exact and (m1 < -1e-9 * np.maximum(M, 1.0)).any():
+        k = int((m1 < -1e-9 * np.maximum(M, 1.0)).sum())
+        warnings_out = [
+            f"the linear GSIM predicts {k} negative flow(s): the change is too large for the linear system; "
+            "solve the exact model (--exact)"
+        ]
+    else:
+        warnings_out = []
     flow_tab = pl.DataFrame(
         {
             "product": [products[i] for i in p_ix],
@@ -198,6 +208,7 @@ def run_gsim_table(
         "exact (CES)" if exact else "linear (Francois & Hall 2003)",
         el,
         skipped or [],
+        warnings_out,
     )
 
 
