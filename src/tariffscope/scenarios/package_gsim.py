@@ -37,10 +37,10 @@ import polars as pl
 from tariffscope.errors import DataError
 from tariffscope.models.pe.elasticities import elasticities_for
 from tariffscope.models.pe.gsim_table import FH_EX, GsimTableResult, run_gsim_table
+from tariffscope.models.pe.smart import HOURS_PER_YEAR
 from tariffscope.paths import PACKAGE_DATA
 
 ROW = "ROW"
-HOURS_PER_YEAR = 365 * 24
 MAX_THIRD_MARKET_SHARE = 0.99
 
 
