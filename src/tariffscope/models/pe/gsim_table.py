@@ -102,11 +102,10 @@ def validate_flows(
     flags = casted.select(*[e.fill_null(True).alias(f"_bad_{i}") for i, (_, e, _) in enumerate(checks)])
     bad_any = np.zeros(df.height, dtype=bool)
     skipped: list[str] = []
-    raw = df.to_dicts()
     for i, (name, _, why) in enumerate(checks):
         b = flags[f"_bad_{i}"].to_numpy()
-        for r in np.flatnonzero(b & ~bad_any):
-            skipped.append(f"{source}: line {where[r]}: field {name}={raw[r].get(name)!r} {why}")
+        for r in np.flatnonzero(b & ~bad_any):  # bad rows only
+            skipped.append(f"{source}: line {where[r]}: field {name}={df[name][int(r)]!r} {why}")
         bad_any |= b
     keep = casted.filter(pl.Series(~bad_any))
     dup = keep.select("product", "exporter", "importer").is_duplicated()
@@ -163,15 +162,14 @@ def run_gsim_table(
         ]
     else:
         warnings_out = []
-    flow_tab = pl.DataFrame(
-        {
-            "product": [products[i] for i in p_ix],
-            "exporter": [regions[i] for i in r_ix],
-            "importer": [regions[i] for i in v_ix],
-            "flow0_usd": M[p_ix, r_ix, v_ix],
-            "flow1_usd": m1[p_ix, r_ix, v_ix],
-        }
-    ).with_columns((pl.col("flow1_usd") - pl.col("flow0_usd")).alias("change_usd"))
+    flow_tab = (
+        flows.select("product", "exporter", "importer")
+        .with_columns(
+            pl.Series("flow0_usd", M[p_ix, r_ix, v_ix]),
+            pl.Series("flow1_usd", m1[p_ix, r_ix, v_ix]),
+        )
+        .with_columns((pl.col("flow1_usd") - pl.col("flow0_usd")).alias("change_usd"))
+    )
     x0 = M.sum(axis=2)  # (P, N) exports at world prices
     imp0 = M.sum(axis=1)
     spend0 = (M * T0).sum(axis=1)
