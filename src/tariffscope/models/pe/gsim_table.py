@@ -154,14 +154,15 @@ def run_gsim_table(
     solve = solve_gsim_exact if exact else solve_gsim_linear
     sol = solve(M, T0, T1, EM, ES, EX)
     m1 = sol.imports1
-    if not exact and (m1 < -1e-9 * np.maximum(M, 1.0)).any():
-        k = int((m1 < -1e-9 * np.maximum(M, 1.0)).sum())
-        warnings_out = [
-            f"the linear GSIM predicts {k} negative flow(s): the change is too large for the linear system; "
+    neg = 0 if exact else int((m1 < -1e-9 * np.maximum(M, 1.0)).sum())
+    warnings_out = (
+        [
+            f"the linear GSIM predicts {neg} negative flow(s): the change is too large for the linear system; "
             "solve the exact model (--exact)"
         ]
-    else:
-        warnings_out = []
+        if neg
+        else []
+    )
     flow_tab = (
         flows.select("product", "exporter", "importer")
         .with_columns(
