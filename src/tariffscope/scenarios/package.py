@@ -294,17 +294,28 @@ def evaluate_package(
                 seen.add((t["date"], t["label"]))
                 timeline.append(t)
     timeline.sort(key=lambda t: (t["date"], t["label"]))
+    world, world_error = world_market(spec, us.lines, lines, export_supply=export_supply)
+    return PackageResult(spec, path, on, us, lines, totals, timeline, world, world_error)
+
+
+def world_market(
+    spec: PackageSpec,
+    us_lines: pl.DataFrame,
+    partner_lines: pl.DataFrame | None,
+    *,
+    export_supply: float | None = None,
+) -> tuple[PackageGsim | None, str | None]:
+    """The package's one-world-market view with its ``world_market`` settings, or why it was not solved."""
     wm = spec.world_market
-    world, world_error = None, None
     try:
         world = evaluate_package_gsim(
-            us.lines,
-            lines,
+            us_lines,
+            partner_lines,
             spec.partner,
             ex=export_supply if export_supply is not None else wm.export_supply_elasticity,
             third_market_share=wm.third_market_share,
             exact=wm.exact,
         )
     except (DataError, ValueError) as exc:  # nothing changes, or the solver refuses the inputs
-        world_error = str(exc)
-    return PackageResult(spec, path, on, us, lines, totals, timeline, world, world_error)
+        return None, str(exc)
+    return world, None

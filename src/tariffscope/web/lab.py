@@ -418,7 +418,7 @@ def package_rows(name: str) -> list[dict[str, Any]]:
     partner), the partner side (its concessions on US goods, :func:`evaluate_partner_side`), and both in one
     world market (GSIM, :func:`tariffscope.scenarios.package_gsim.evaluate_package_gsim`)."""
     from tariffscope.models.pe.partner import evaluate_partner_side, load_partner_csv
-    from tariffscope.scenarios.package_gsim import evaluate_package_gsim
+    from tariffscope.scenarios.package import world_market
 
     spec, path = _package(name)
     evaluate_fn = sv.engine_function("scenarios.evaluate", "evaluate")
@@ -486,17 +486,8 @@ def package_rows(name: str) -> list[dict[str, Any]]:
                 },
             }
         )
-    wm = spec.world_market
-    try:
-        g = evaluate_package_gsim(
-            us.lines,
-            partner_lines,
-            spec.partner,
-            ex=wm.export_supply_elasticity,
-            third_market_share=wm.third_market_share,
-            exact=wm.exact,
-        )
-    except (TariffscopeError, ValueError):
+    g, _ = world_market(spec, us.lines, partner_lines)
+    if g is None:
         return out  # nothing changes on either side: no world-market row
     reg = {r["region"]: r for r in g.regions.iter_rows(named=True)}
     us_r, p_r, row_r = reg.get("US", {}), reg[spec.partner], reg.get("ROW", {})
