@@ -12,6 +12,7 @@ from tariffscope.cli import (
     pe_cmds,
     rate_cmds,
     scenario_cmds,
+    security_cmds,
     serve_cmds,
 )
 
@@ -45,6 +46,7 @@ for module in (
     scenario_cmds,
     pe_cmds,
     ge_cmds,
+    security_cmds,
     serve_cmds,
 ):
     module.register(app)
