@@ -194,3 +194,58 @@ def test_cli_json_and_table(store: Path) -> None:
     assert res.exit_code == 0 and "8486.20.00.00" in res.output and "hts10_exact" in res.output
     bad = runner.invoke(app, ["security", "JP", "--db", str(store), "--level", "hs5"])
     assert bad.exit_code != 0 and "unknown level" in bad.output and "Traceback" not in bad.output
+
+
+def test_security_levers_by_hand(fixture_weights: pl.DataFrame, tmp_path: Path) -> None:
+    from tariffscope.scenarios.security_levers import apply_levers, lever_effects, parse_levers
+
+    levers = parse_levers(
+        [
+            {"kind": "shift", "product": "8486.20", "from": "NL", "to": "JP", "share": 0.5},
+            {"kind": "purchase", "product": "2846", "partner": "JPN", "usd": 200},
+            {"kind": "shift", "product": "8471.50.01.50", "from": "MX", "to": "KR", "share": 1.0},
+        ]
+    )
+    assert levers[1].partner == "JP"
+    eff = lever_effects(fixture_weights, levers, "JP")
+    sme, ree, comp = (x["after"] for x in eff["levers"])
+    assert eff["levers"][0]["before"]["partner_share"] == pytest.approx(0.6)
+    assert sme["partner_share"] == pytest.approx(0.75)  # JP 600 + 150 of 1,000
+    assert sme["supplier_hhi"] == pytest.approx(0.75**2 + 0.15**2 + 0.1**2)
+    assert ree["partner_share"] == pytest.approx(400 / 1200)  # the purchase adds to the total
+    assert ree["supplier_hhi"] == pytest.approx((400**2 + 700**2 + 100**2) / 1200**2)
+    assert comp["top_supplier"] == {"partner": "KR", "share": pytest.approx(0.6)}  # KR had no such line
+    assert eff["partner_exports_to_us_usd"] == {"before": 1350, "after": 1700, "change": 350}
+    after = apply_levers(fixture_weights, levers)
+    assert after["imports_usd"].sum() == pytest.approx(fixture_weights["imports_usd"].sum() + 200)
+    others = parse_levers([{"kind": "shift", "product": "8703", "from": "others", "to": "JP", "share": 0.5}])
+    cars = lever_effects(fixture_weights, others, "JP")["levers"][0]["after"]
+    assert cars["partner_share"] == pytest.approx(0.7)  # 400 + half of 600
+    from tariffscope.errors import CatalogueError
+
+    with pytest.raises(CatalogueError, match="lever 1: share"):
+        parse_levers([{"kind": "shift", "product": "8486", "from": "NL", "to": "JP", "share": 1.5}])
+    with pytest.raises(CatalogueError, match="needs partner and usd"):
+        parse_levers([{"kind": "purchase", "product": "8486"}])
+    with pytest.raises(CatalogueError, match="no US imports of 9999"):
+        apply_levers(
+            fixture_weights,
+            parse_levers([{"kind": "purchase", "product": "9999", "partner": "JP", "usd": 1}]),
+        )
+
+
+def test_package_levers_in_the_report(fixture_weights: pl.DataFrame) -> None:
+    from tariffscope.scenarios.overlay import package_path, parse_package
+
+    spec, _ = parse_package(package_path("japan-2025-security"))
+    assert spec.security and spec.illustrative
+    r = security_report("JP", D, weights=fixture_weights, package="japan-2025-security", min_usd=0)
+    sc = r["scenario"]
+    assert sc["package"] == "japan-2025-security"
+    buy = next(x for x in sc["levers"] if x["kind"] == "purchase")
+    assert buy["critical"] and buy["after"]["us_imports_usd"] == pytest.approx(1200 + 1e9)
+    assert sc["partner_exports_to_us_usd"]["change"] == pytest.approx(
+        1e9
+    )  # no 8507.60 from CN in the fixture
+    with pytest.raises(SecurityError, match="no security levers"):
+        security_report("JP", D, weights=fixture_weights, package="japan-2025", min_usd=0)

@@ -60,6 +60,22 @@ def _print(r: dict[str, Any]) -> None:
         v, unit = c["value"], c["unit"] or ""
         val = "—" if v is None else (pct(v, 1) if unit == "share of import value" else f"{v:,.1f} {unit}")
         console.print(f"  {c['side']}: {c['card']} = [bold]{val}[/], {c['as_of']}; [dim]{c['source']}[/]")
+    sc = r.get("scenario")
+    if sc:
+        console.print(
+            f"[bold]security levers of {sc['package']}[/] (weights {sc['weights_grain']}; {sc['note']})"
+        )
+        for lv in sc["levers"]:
+            b, a = lv["before"], lv["after"]
+            console.print(
+                f"  {lv['lever']}{' (critical)' if lv['critical'] else ''}: {r['partner']} share "
+                f"{pct(b['partner_share'], 1)} -> {pct(a['partner_share'], 1)}, HHI {b['supplier_hhi']:.3f} -> "
+                f"{a['supplier_hhi']:.3f}, top {a['top_supplier']['partner']} {pct(a['top_supplier']['share'], 1)}"
+            )
+        e = sc["partner_exports_to_us_usd"]
+        console.print(
+            f"  {r['partner']}'s exports to the US {usd(e['before'])} -> {usd(e['after'])} ({usd(e['change'])})"
+        )
 
 
 def security(
@@ -76,6 +92,9 @@ def security(
     ] = False,
     cards: Annotated[
         Path | None, typer.Option("--cards", help="leverage cards CSV/YAML replacing the shipped ones")
+    ] = None,
+    package: Annotated[
+        str | None, typer.Option("--package", help="package (name or file) whose security levers to apply")
     ] = None,
     db: Annotated[
         Path | None, typer.Option("--db", help="trade store (default: the user's, else shipped)")
@@ -108,6 +127,7 @@ def security(
             min_usd=min_usd,
             critical_only=critical_only,
             cards=cards,
+            package=package,
         )
     except TariffscopeError as e:
         raise fail(e) from None

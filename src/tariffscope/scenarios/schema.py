@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tariffscope.catalogue.schema import Measure
+from tariffscope.scenarios.security_levers import Lever
 
 SCENARIO_ID = r"^[a-z0-9][a-z0-9_\-]*$"
 ACTIONS = ("set", "end", "remove", "add")
@@ -177,6 +178,9 @@ class PackageSpec(Strict):
     supply: Literal["infinite", "elastic"] = "infinite"
     world_market: WorldMarket = Field(default_factory=WorldMarket)
     timeline: list[Deadline] = Field(default_factory=list)
+    security: list[Lever] = Field(
+        default_factory=list, description="sourcing shifts and purchases (security)"
+    )
     illustrative: bool = Field(default=False, description="true if any number is a placeholder, not data")
     sources: list[str] = Field(default_factory=list)
 
