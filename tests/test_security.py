@@ -249,3 +249,21 @@ def test_package_levers_in_the_report(fixture_weights: pl.DataFrame) -> None:
     )  # no 8507.60 from CN in the fixture
     with pytest.raises(SecurityError, match="no security levers"):
         security_report("JP", D, weights=fixture_weights, package="japan-2025", min_usd=0)
+
+
+def test_api_security_answers_the_cli_json_and_names_bad_fields() -> None:
+    from fastapi.testclient import TestClient
+
+    from tariffscope.web.app import create_app
+
+    c = TestClient(create_app(), raise_server_exceptions=False)
+    r = c.get("/api/security", params={"partner": "JPN", "date": "2026-01-01", "top": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["partner"] == "JP" and len(body["products"]) == 3 and body["level"] == "gtap"
+    assert any(x["card"] == "US Treasury securities held" for x in body["leverage"])
+    bad = c.get("/api/security", params={"partner": "XX", "date": "2026-01-01"})
+    assert bad.status_code == 422 and bad.json()["field"] == "partner"
+    bad = c.get("/api/security", params={"partner": "JP", "date": "2026-13-01"})
+    assert bad.status_code == 422 and bad.json()["field"] == "date"
+    assert c.get("/security").text.startswith("<!doctype html>")

@@ -47,6 +47,7 @@ Level = Literal["hts10", "hs8", "hs6", "hs4", "gtap"]
 LEVELS: tuple[str, ...] = ("hts10", "hs8", "hs6", "hs4", "gtap")
 DIGITS = {"hts10": 10, "hs8": 8, "hs6": 6, "hs4": 4}
 EXACT_MIN = 0.95  # share of the value of the partner's products that must rest on exact HTS10 rows
+CRITICAL_MIN = 0.5  # an aggregate product is critical when most of the partner's value in it is
 
 
 class SecurityError(TariffscopeError):
@@ -213,7 +214,7 @@ def us_dependence(
     pr = _product_rates(j, used, crit)
     out = dep.join(pr, on="code", how="left").with_columns(
         pl.col("critical_share").fill_null(0.0),
-        (pl.col("critical_share") > 0).fill_null(False).alias("critical"),
+        (pl.col("critical_share") >= CRITICAL_MIN).fill_null(False).alias("critical"),
     )
     return out, used, note
 
@@ -415,8 +416,9 @@ def security_report(
             "partner_share_of_us_imports": "partner's US imports of the product / all US imports of it",
             "supplier_hhi": "sum of squared supplier shares of US imports (0-1; >0.18 highly concentrated, "
             "2023 DOJ/FTC Merger Guidelines in points x 10,000)",
-            "critical": "a line of the product is on a law list (Section 232, Annex II) or the documented "
-            "list (EO 14017 reviews, USGS 2022 critical minerals): docs/security.md",
+            "critical": "the product's lines are on a law list (Section 232, Annex II) or the documented "
+            "list (EO 14017 reviews, USGS 2022 critical minerals): docs/security.md; for HS4/HS6/GTAP groups, "
+            "when at least half of the partner's value in the group is on such lines (critical_share)",
             "tariff_rate": "import-weighted statutory rate of the partner's lines on the date",
             "duty_usd_per_hour": f"duty per year / {HOURS_PER_YEAR:,.0f}",
         },

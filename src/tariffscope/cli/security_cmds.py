@@ -13,7 +13,8 @@ from tariffscope.errors import TariffscopeError
 
 
 def _short(desc: str, n: int = 34) -> str:
-    last = desc.split(": ")[-1] if desc else ""
+    segs = desc.split(": ") if desc else [""]
+    last = segs[-1] if len(segs[-1]) >= 12 or len(segs) < 2 else f"{segs[-2]}: {segs[-1]}"
     return last if len(last) <= n else last[: n - 1] + "…"
 
 
@@ -28,14 +29,18 @@ def _print(r: dict[str, Any]) -> None:
         f"({usd(s['critical_us_imports_from_partner_usd'])} on critical lines)"
     )
     t = Table(title=f"products (grain: {r['level']})")
-    for c in ("code", "description", "imports", "share", "HHI", "next", "crit", "rate"):
-        t.add_column(c, justify="right" if c in ("imports", "share", "HHI", "rate") else "left")
+    for c in ("code", "description", "imports", "share", "HHI", "next", "crit.", "rate"):
+        t.add_column(
+            c,
+            justify="right" if c in ("imports", "share", "HHI", "crit.", "rate") else "left",
+            no_wrap=c in ("code", "share", "rate"),
+        )
     for p in r["products"]:
         alts = " ".join(f"{a['partner']} {100 * a['share']:.0f}%" for a in p["top_alternatives"][:1])
         t.add_row(
-            p["code"], _short(p["description"], 20), usd(p["us_imports_from_partner_usd"]),
+            p["code"], _short(p["description"], 16), usd(p["us_imports_from_partner_usd"]),
             pct(p["partner_share_of_us_imports"], 1), f"{p['supplier_hhi']:.2f}", alts,
-            "yes" if p["critical"] else "", pct(p["tariff_rate"], 1),
+            pct(p["critical_share"], 1) if p["critical_share"] else "", pct(p["tariff_rate"], 1),
         )  # fmt: skip
     console.print(t)
     d = r["partner_dependence"]

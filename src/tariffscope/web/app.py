@@ -337,6 +337,9 @@ def create_app(*, warm: bool = False) -> FastAPI:
         return JSONResponse({"detail": "internal error (see the server log)", "field": None}, status_code=500)
 
     app.include_router(_api())
+    from tariffscope.web import security_routes
+
+    app.include_router(security_routes.router)
 
     @app.get("/feed.atom", tags=["measures"], response_class=Response)
     def feed(request: Request) -> Response:
