@@ -42,6 +42,7 @@ def _by_code(r: dict) -> dict:
 def test_shares_and_hhi_by_hand(fixture_weights: pl.DataFrame) -> None:
     r = security_report("JP", D, weights=fixture_weights, top=0, min_usd=0)
     assert r["level"] == "hts10" and r["weights_grain"] == "hts10_exact" and r["data_year"] == [2025]
+    assert r["supplier_universe"]["partners"] == 9 and "only 9 partners" in r["grain_note"]
     p = _by_code(r)
     assert set(p) == {"8486.20.00.00", "8486.40.00.10", "8703.23.01.90", "8471.50.01.50", "2846.90.20.05"}
     sme = p["8486.20.00.00"]  # JP 250+350 (two months), NL 300, KR 100
@@ -267,3 +268,11 @@ def test_api_security_answers_the_cli_json_and_names_bad_fields() -> None:
     bad = c.get("/api/security", params={"partner": "JP", "date": "2026-13-01"})
     assert bad.status_code == 422 and bad.json()["field"] == "date"
     assert c.get("/security").text.startswith("<!doctype html>")
+
+
+def test_partner_statistics_shipped_for_korea_and_germany(fixture_weights: pl.DataFrame) -> None:
+    kr = security_report("KR", D, weights=fixture_weights, min_usd=0)["partner_dependence"]
+    assert kr["us_share_of_partner_exports"]["value"] == pytest.approx(127.8 / 683.8)
+    assert "MOTIE" in kr["us_share_of_partner_exports"]["source"]
+    de = security_report("DE", D, weights=fixture_weights, min_usd=0)["partner_dependence"]
+    assert de["us_share_of_partner_exports"]["value"] == pytest.approx(0.099)  # stated by Destatis

@@ -47,6 +47,7 @@ Level = Literal["hts10", "hs8", "hs6", "hs4", "gtap"]
 LEVELS: tuple[str, ...] = ("hts10", "hs8", "hs6", "hs4", "gtap")
 DIGITS = {"hts10": 10, "hs8": 8, "hs6": 6, "hs4": 4}
 EXACT_MIN = 0.95  # share of the value of the partner's products that must rest on exact HTS10 rows
+FEW_PARTNERS = 50  # fewer suppliers in the weights than this: the universe is what the user loaded
 CRITICAL_MIN = 0.5  # an aggregate product is critical when most of the partner's value in it is
 
 
@@ -241,8 +242,9 @@ def _partner_dependence(partner: str, j: pl.DataFrame, weights: pl.DataFrame) ->
         total = (
             float(allg["exports_total"][0]) if allg.height and allg["exports_total"][0] is not None else None
         )
+        stated = allg["us_share_stated"][0] if allg.height else None
         out["us_share_of_partner_exports"] = {
-            "value": to_us_all / total if to_us_all and total else None,
+            "value": to_us_all / total if to_us_all and total else stated,
             "year": year,
             "source": allg["source"][0] if allg.height else None,
             "note": allg["note"][0] if allg.height else None,
@@ -356,6 +358,12 @@ def security_report(
     j = line_rates(pw, date, catalogue=catalogue)
     prod, used, note = us_dependence(p, date, w, level, catalogue=catalogue, rates=j)
     grain = grain_label(pw)
+    n_partners = int(w.filter(pl.col("imports_usd") > 0)["partner"].n_unique())
+    if n_partners < FEW_PARTNERS:
+        note += (
+            f"; the weights hold only {n_partners} partners, so shares are of their imports only "
+            "(load every partner's imports for US-wide shares)"
+        )
     tot_partner = float(pw["imports_usd"].sum())
     tot_us = float(w["imports_usd"].sum())
     big = prod.filter(pl.col("us_imports_from_partner_usd") >= min_usd)
@@ -408,6 +416,11 @@ def security_report(
         "weights_grain": grain,
         "grain_note": note,
         "data_year": years,
+        "supplier_universe": {
+            "partners": n_partners,
+            "us_imports_usd": tot_us,
+            "weights_grain": grain_label(w),
+        },
         "summary": summary,
         "products": products,
         "partner_dependence": _partner_dependence(p, j, w),

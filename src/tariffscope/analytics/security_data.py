@@ -42,6 +42,7 @@ SECTOR_PREFIXES = {
     "all goods": [""],
     "automobiles": ["8702", "8703", "8704"],
     "automobiles and parts": ["8702", "8703", "8704", "8708"],
+    "auto parts": ["8708"],
 }
 
 
@@ -170,7 +171,12 @@ def partner_exports() -> pl.DataFrame:
     """The cited table of partners' exports (``security_partner_exports.csv``)."""
     return pl.read_csv(
         PACKAGE_DATA / "security_partner_exports.csv",
-        schema_overrides={"exports_to_us": pl.Float64, "exports_total": pl.Float64, "year": pl.Int32},
+        schema_overrides={
+            "exports_to_us": pl.Float64,
+            "exports_total": pl.Float64,
+            "year": pl.Int32,
+            "us_share_stated": pl.Float64,
+        },
     )
 
 
