@@ -411,6 +411,7 @@ def security_report(
     out: dict[str, Any] = {
         "partner": p,
         "date": date.isoformat(),
+        "view": "statutory",
         "level": used,
         "level_requested": level,
         "weights_grain": grain,
