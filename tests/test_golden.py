@@ -67,4 +67,5 @@ def test_golden(case: dict[str, Any]) -> None:
     for k, v in want.items():
         assert owed[k] == pytest.approx(v, abs=1e-9), k
     assert result["total_rate"] == pytest.approx(expected["total"], abs=1e-9)
-    assert sum(c["rate"] for c in result["components"]) == pytest.approx(result["total_rate"], abs=1e-9)
+    assert result["base_status"] == expected.get("base_status", "rate")
+    assert sum(c["rate"] or 0 for c in result["components"]) == pytest.approx(result["total_rate"], abs=1e-9)

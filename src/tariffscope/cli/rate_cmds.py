@@ -25,6 +25,7 @@ BATCH_COLUMNS = [
     "rate_s338",
     "rate_other",
     "duty_usd",
+    "base_status",
     "status",
 ]
 
@@ -103,6 +104,8 @@ def _contract(r: dict[str, Any]) -> dict[str, Any]:
         "as_of": r["as_of"],
         "description": r["description"],
         "total_rate": r["total_rate"],
+        "base_status": r["base_status"],
+        "total_complete": r["total_complete"],
         "duty_usd": r["duty_usd"],
         "refundable_rate": r["refundable_rate"],
         "components": [{k: c.get(k) for k in keys} for c in r["components"]],
@@ -130,6 +133,8 @@ def _print_rate(r: dict[str, Any]) -> None:
         t.add_row(c["heading"] or "(base)", pct(c["rate"]), mark, text)
     console.print(t)
     line = f"[bold]Total: {pct(r['total_rate'])}[/]"
+    if not r["total_complete"]:
+        line += " [yellow]+ the MFN rate by reference (not a number, not included)[/]"
     if r["duty_usd"] is not None:
         line += f"   duty: ${r['duty_usd']:,.2f}"
     if r["refundable_rate"]:

@@ -17,7 +17,7 @@ import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, default_catalogue
 from tariffscope.errors import DateOutOfRange, TariffscopeError, UnknownCountry, UnknownHTS
-from tariffscope.resolver.base import attach_base_rates
+from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
 from tariffscope.resolver.inputs import prepare
 from tariffscope.resolver.shares import with_default_shares
@@ -99,6 +99,14 @@ def resolve_frame(
         res = _run_engine(Engine(cat, as_of), ok.select([*ENGINE_COLUMNS, "date"]), explain)
         rates = res.frame()
     ok = pl.concat([ok, rates], how="horizontal")
+    if "base_status" in ok.columns and (ok["base_status"] == BY_REFERENCE).any():
+        # the engine counts an unknown base as 0; the MFN part of these lines is not a number
+        ok = ok.with_columns(
+            pl.when(pl.col("base_status") == BY_REFERENCE)
+            .then(None)
+            .otherwise(pl.col("rate_mfn"))
+            .alias("rate_mfn")
+        )
     if "value" in ok.columns:
         ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
     else:
@@ -227,7 +235,12 @@ def resolve_one(
         )
         raise err(status.removeprefix("error: "))
     assert res.engine is not None and res.key_of_row is not None
-    comps = explain_row(res.engine, int(res.key_of_row[0]), float(rec["base_rate"]), rec["base_note"], as_of)
+    by_ref = rec.get("base_status") == BY_REFERENCE
+    base = 0.0 if by_ref else float(rec["base_rate"])
+    comps = explain_row(res.engine, int(res.key_of_row[0]), base, rec["base_note"], as_of)
+    if by_ref:
+        comps[0]["rate"] = None
+        comps[0]["by_reference"] = True
     for c in comps:
         c["rate"] = _round(c["rate"])
         if "statutory_rate" in c:
@@ -241,6 +254,8 @@ def resolve_one(
         "date": str(rec["date"]),
         "as_of": None if as_of is None else str(as_of),
         "total_rate": total,
+        "base_status": rec.get("base_status") or "rate",
+        "total_complete": not by_ref,
         "duty_usd": None if rec.get("duty_usd") is None else round(float(rec["duty_usd"]), 2),
         "refundable_rate": _round(rec["rate_refundable"]),
         "rates": {c: _round(rec[c]) for c in RATE_COLUMNS},

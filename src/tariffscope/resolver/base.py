@@ -5,6 +5,16 @@ intervals). Statistical suffixes inherit their 8-digit line's rate, so an 8-digi
 suffix unknown to a revision falls back to its 8-digit line. Specific and compound rates are exact
 when the line gives value and quantity, and an ad valorem equivalent at the documented unit value
 otherwise (``docs/schedule.md``) — never zero.
+
+Two kinds of lines carry no number in column 1 (``base_status``):
+
+- *by reference*: the General text names another rate ("The rate applicable to each garment in the
+  ensemble if separately entered", "See additional U.S. note 3", chapter 98 "duty upon the value of
+  the repairs"). The line exists and its chapter 99 duties are computed; its MFN part is not a number,
+  so ``base_rate`` is null, the MFN column is left out of ``total_rate`` and the trail says so.
+- *special program only* (chapter 98 subchapters XIX-XXIII: 9819 AGOA, 9820 CBTPA/Haiti, 9822,
+  9823 USMCA): no General rate at all; the line only exists for goods entered under the program of
+  its Special column. Such a row gets a status naming the program instead of a rate.
 """
 
 from __future__ import annotations
@@ -29,12 +39,18 @@ BASE_COLUMNS = (
     "mfn_specific_usd",
     "col2_ave",
     "special_programs",
+    "mfn_kind",
+    "special_text",
 )
 LINE_COLUMNS = [
     *(c for c in BASE_COLUMNS if c not in ("hts10", "valid_from", "valid_to", "special_programs")),
     "usmca_free",
 ]
-RATE_ONLY = ["mfn_ave", "mfn_ad_valorem", "mfn_specific_usd", "col2_ave", "usmca_free"]
+BY_REFERENCE = "by reference"
+"""``base_status`` of a line whose column 1 text names another rate: its MFN part is not summed."""
+SPECIAL_ONLY = "special program only"
+"""``base_status`` of a chapter 98 line that has no General rate (the row gets an error status)."""
+RATE_ONLY = ["mfn_ave", "mfn_ad_valorem", "mfn_specific_usd", "col2_ave", "usmca_free", "mfn_kind"]
 """What a large batch needs of its lines (the texts are for explanations)."""
 
 
@@ -110,7 +126,7 @@ def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
     cols = LINE_COLUMNS if texts else RATE_ONLY
     found = _dense_lookup(ok, cols).select("line_hts10", "resolution", *cols)
     df = pl.concat([ok, found], how="horizontal").with_row_index("_i")
-    todo = df.filter(pl.col("mfn_ave").is_null())
+    todo = df.filter(pl.col("mfn_kind").is_null())
     if todo.height:
         slow = _usmca_free(Schedule.load().resolve_codes(todo["hts10"], todo["date"], columns=BASE_COLUMNS))
         fixed = pl.concat(
@@ -120,7 +136,7 @@ def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
             ],
             how="horizontal",
         )
-        miss = fixed.filter(pl.col("mfn_ave").is_null())
+        miss = fixed.filter(pl.col("mfn_kind").is_null())
         if miss.height:
             via8 = (
                 todo.select("_i", "hts10", "date")
@@ -137,17 +153,17 @@ def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
                 )
                 .with_columns(
                     pl.when(pl.col("valid_to").is_null() | (pl.col("date") < pl.col("valid_to")))
-                    .then(pl.col("mfn_ave"))
+                    .then(pl.col("mfn_kind"))
                     .otherwise(None)
-                    .alias("mfn_ave"),
+                    .alias("mfn_kind"),
                     pl.lit("tariff line (8-digit)").alias("resolution"),
                     pl.col("hts10").alias("line_hts10"),
                 )
                 .select("_i", "line_hts10", "resolution", *cols)
             )
-            fixed = pl.concat([fixed.filter(pl.col("mfn_ave").is_not_null()), via8], how="vertical_relaxed")
+            fixed = pl.concat([fixed.filter(pl.col("mfn_kind").is_not_null()), via8], how="vertical_relaxed")
         # write the fixed rows back in place: one gather over [all rows; fixed rows]
-        fixed = fixed.filter(pl.col("mfn_ave").is_not_null())
+        fixed = fixed.filter(pl.col("mfn_kind").is_not_null())
         line_cols = ["line_hts10", "resolution", *cols]
         stacked = pl.concat([df.select(line_cols), fixed.select(line_cols)], how="vertical_relaxed")
         src = np.arange(df.height, dtype=np.int64)
@@ -211,8 +227,24 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
         .alias("base_note")
         if notes
         else pl.lit(None, dtype=pl.String).alias("base_note"),
-    ).with_columns(
-        pl.when(pl.col("base_rate").is_null())
+    )
+    found = found.with_columns(
+        pl.when(pl.col("mfn_kind").is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("mfn_kind").cast(pl.String) == "empty")
+        .then(pl.lit(SPECIAL_ONLY))
+        .when(pl.col("base_rate").is_null())
+        .then(pl.lit(BY_REFERENCE))
+        .otherwise(pl.lit("rate"))
+        .alias("base_status")
+    )
+    special = (
+        pl.col("special_text").fill_null("").str.strip_chars().replace("", "none printed")
+        if "special_text" in found.columns
+        else pl.lit("see the HTS")
+    )
+    found = found.with_columns(
+        pl.when(pl.col("base_status").is_null())
         .then(
             pl.format(
                 "error: hts10: {} is not a line of the HTS in force on {}",
@@ -220,9 +252,35 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
                 pl.col("date"),
             )
         )
+        .when(pl.col("base_status") == SPECIAL_ONLY)
+        .then(
+            pl.format(
+                "error: hts10: {} is a special-program line (Special column: {}; no column 1 rate): "
+                "it is not available to goods of {} entered at column 1; declare the chapter 1-97 "
+                "subheading, or the program's claim where the goods qualify",
+                pl.col("hts_input"),
+                special,
+                pl.col("origin"),
+            )
+        )
         .otherwise(pl.col("status"))
-        .alias("status")
+        .alias("status"),
     )
+    if notes:
+        found = found.with_columns(
+            pl.when(pl.col("base_status") == BY_REFERENCE)
+            .then(
+                pl.format(
+                    "column 1 general rate by reference: '{}' is not a number; the MFN part is the "
+                    "rate of the article(s) it names and is NOT included in total_rate",
+                    pl.when(pl.col("origin").is_in(list(col2)))
+                    .then(pl.col("other_text"))
+                    .otherwise(pl.col("general_text")),
+                )
+            )
+            .otherwise(pl.col("base_note"))
+            .alias("base_note")
+        )
     keep = [
         c
         for c in found.columns
@@ -234,6 +292,8 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
             "mfn_specific_usd",
             "usmca_free",
             "col2_ave",
+            "mfn_kind",
+            "special_text",
         )
     ]
     return (
