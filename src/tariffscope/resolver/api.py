@@ -20,6 +20,7 @@ from tariffscope.errors import DateOutOfRange, TariffscopeError, UnknownCountry,
 from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
 from tariffscope.resolver.inputs import prepare
+from tariffscope.resolver.landed import landed_block, landed_cost, validate
 from tariffscope.resolver.shares import with_default_shares
 
 ENGINE_INPUTS = (
@@ -63,7 +64,9 @@ def resolve_frame(
 ) -> Resolution:
     """Resolve every row of ``rows`` (see :func:`tariffscope.resolver.inputs.prepare` for columns)."""
     cat = catalogue or default_catalogue()
-    df = with_default_shares(attach_base_rates(prepare(rows), notes=explain or rows.height <= NOTES_UP_TO))
+    df = with_default_shares(
+        attach_base_rates(validate(prepare(rows)), notes=explain or rows.height <= NOTES_UP_TO)
+    )
     for col in ENGINE_INPUTS:
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String if col == "claim" else pl.Float64).alias(col))
@@ -108,7 +111,7 @@ def resolve_frame(
             .alias("rate_mfn")
         )
     if "value" in ok.columns:
-        ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
+        ok = landed_cost(ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd")))
     else:
         ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
     out = ok
@@ -207,6 +210,9 @@ def resolve_one(
     us_content: float | None = None,
     claim: str | None = None,
     loading_date: dt.date | str | None = None,
+    shipment: str | None = None,
+    transport: str | None = None,
+    postal_method: str | None = None,
     as_of: dt.date | None = None,
     catalogue: Catalogue | None = None,
 ) -> dict[str, Any]:
@@ -223,6 +229,9 @@ def resolve_one(
         "us_content": us_content,
         "claim": claim,
         "loading_date": None if loading_date is None else str(loading_date),
+        "shipment": shipment,
+        "transport": transport,
+        "postal_method": postal_method,
     }
     row.update({k: [v] for k, v in optional.items() if v is not None})
     res = resolve_frame(pl.DataFrame(row), as_of=as_of, catalogue=catalogue, explain=True)
@@ -259,5 +268,6 @@ def resolve_one(
         "duty_usd": None if rec.get("duty_usd") is None else round(float(rec["duty_usd"]), 2),
         "refundable_rate": _round(rec["rate_refundable"]),
         "rates": {c: _round(rec[c]) for c in RATE_COLUMNS},
+        "landed_cost": landed_block(rec),
         "components": comps,
     }

@@ -1,0 +1,307 @@
+"""What a shipment pays: the end of de minimis, the postal duties, and the user fees (landed cost).
+
+Beside the statutory rate of a line (``total_rate``, unchanged), a shipment with a customs value
+gets: the duty it owes as shipped (``duty_owed_usd``: nothing under de minimis, the postal duty by
+mail, else the statutory duty), the merchandise processing fee (``mpf_usd``), the harbor maintenance
+fee (``hmf_usd``) and ``landed_cost_usd`` = value + duty owed + fees. Fees are never in ``total_rate``.
+
+Inputs (per row, all optional): ``shipment`` = formal | informal | express | postal (default: formal
+above the $2,500 informal-entry limit of 19 CFR 143.21(a), informal at or below it); ``transport`` =
+vessel | air | land | mail (default: mail for postal, air for express, vessel otherwise: the
+conservative choice, since the harbor maintenance fee is charged only on cargo unloaded from a vessel);
+``postal_method`` = ad_valorem | specific (default ad_valorem: the one method that lasts after the
+first six months under EO 14324, and the one tied to the value); ``quantity`` counts postal items.
+
+The law, dated (every figure below is cited where it is used):
+
+- De minimis (19 U.S.C. 1321(a)(2)(C)): a shipment valued at or under $800, not entered formally, is
+  admitted free. Suspended for products of China and Hong Kong from 2025-05-02 (EO 14256 sec. 2, as
+  amended by EO 14259 and EO 14266; 90 FR 17608) and for all countries from 2025-08-29 (EO 14324
+  sec. 2; CBP notice 90 FR 42418; HTS note 2(y) to subchapter III of chapter 99), continued after the
+  IEEPA ruling (note 2(y), 2026 rev. 6). Donations and informational materials stay eligible (note
+  2(y)); they are not detected here.
+- Postal items at or under $800 once de minimis is suspended owe a postal duty *in lieu of* the other
+  duties (EO 14256 sec. 2(c), EO 14324 sec. 3): China/Hong Kong 120% or $100 per item from
+  2025-05-02 (EO 14266 sec. 3), 54% or $100 from 2025-05-14 (EO 14298 sec. 3; the $200 step of
+  2025-06-01 was cancelled); every country from 2025-08-29 the effective IEEPA rate on the value, or
+  per item $80 (IEEPA rate under 16%), $160 (16-25%), $200 (over 25%) for six months (to 2026-02-27);
+  from 2026-02-24 the Section 122 rate on the value of each item (note 2(y); Proc. 11012) until it
+  expires (2026-07-23).
+- Merchandise processing fee (19 U.S.C. 58c(a)(9)-(10); 19 CFR 24.23(b)): formal entries 0.3464% of
+  value within a minimum and maximum adjusted each fiscal year; informal entries a flat fee; express
+  consignments a fee per waybill. USMCA-originating goods claimed as such are exempt (19 CFR
+  24.23(c)(3), NAFTA exemption continued for USMCA). De minimis and postal releases pay none here
+  (a de minimis release is free of duty and tax, 19 CFR 10.151, so no harbor fee either).
+  The $800 counts all articles one person imports on one day (19 CFR 10.151); give the shipment's value.
+- Harbor maintenance fee (26 U.S.C. 4461; 19 CFR 24.24): 0.125% of the value of cargo unloaded from a
+  commercial vessel at a US port.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+SHIPMENTS = ("formal", "informal", "express", "postal")
+TRANSPORTS = ("vessel", "air", "land", "mail")
+POSTAL_METHODS = ("ad_valorem", "specific")
+LANDED_INPUTS = ("shipment", "transport", "postal_method")
+LANDED_COLUMNS = [
+    "shipment",
+    "transport",
+    "de_minimis",
+    "duty_owed_usd",
+    "mpf_usd",
+    "hmf_usd",
+    "fees_usd",
+    "landed_cost_usd",
+]
+
+DE_MINIMIS_USD = 800.0
+"""19 U.S.C. 1321(a)(2)(C), as amended by the Trade Facilitation and Trade Enforcement Act of 2015."""
+INFORMAL_LIMIT_USD = 2500.0
+"""19 CFR 143.21(a): the most an informal entry may be valued at."""
+CHINA_HK_END = dt.date(2025, 5, 2)
+"""De minimis unavailable for products of China and Hong Kong (EO 14256 sec. 2(a))."""
+ALL_END = dt.date(2025, 8, 29)
+"""De minimis suspended for all countries (EO 14324 sec. 2; 90 FR 42418)."""
+IEEPA_END = dt.date(2026, 2, 24)
+"""IEEPA duties no longer collected (EO 14389; CSMS 67834313): the postal duty becomes the S122 rate."""
+SPECIFIC_END = dt.date(2026, 2, 28)
+"""EO 14324 sec. 3(b): the per-item option is available for six months from 2025-08-29."""
+S122_END = dt.date(2026, 7, 24)
+"""Section 122 expires at the close of 2026-07-23 (19 U.S.C. 2132); note 2(y) postal rate ceases."""
+
+HMF_RATE = 0.00125
+"""26 U.S.C. 4461(c); 19 CFR 24.24(a)."""
+MPF_RATE = 0.003464
+"""19 CFR 24.23(b)(1)(i)(A); 19 U.S.C. 58c(a)(9)(A) as amended by Pub. L. 112-40 (2011)."""
+
+
+@dataclass(frozen=True)
+class FeeYear:
+    """Customs user fees of one fiscal year (October 1 to September 30)."""
+
+    start: dt.date
+    mpf_min: float
+    mpf_max: float
+    informal: float  # class code 311a, automated, not prepared by CBP
+    express: float  # express consignment carrier / hub facility fee, per waybill
+    cite: str
+
+
+FEE_YEARS = (
+    FeeYear(dt.date(2024, 10, 1), 32.71, 634.62, 2.62, 1.31, "FY2025: 89 FR 59126 (2024-07-22)"),
+    FeeYear(
+        dt.date(2025, 10, 1), 33.58, 651.50, 2.69, 1.34, "FY2026: CBP Dec. 25-10; 90 FR 34665 (2025-07-23)"
+    ),
+)
+"""From the FAST Act inflation notices (19 CFR 24.22-24.23, Appendix B). FY2027 (from 2026-10-01)
+is not published in the sources: the FY2026 amounts are used and the trail says so."""
+
+
+def _fee_year(col: str, attr: str) -> pl.Expr:
+    """The fee ``attr`` of the fiscal year of each row's date."""
+    expr: pl.Expr = pl.lit(getattr(FEE_YEARS[0], attr))
+    for fy in FEE_YEARS[1:]:
+        expr = pl.when(pl.col(col) >= fy.start).then(pl.lit(getattr(fy, attr))).otherwise(expr)
+    return expr
+
+
+def validate(df: pl.DataFrame) -> pl.DataFrame:
+    """Normalise ``shipment``/``transport``/``postal_method`` (lower case) and mark bad rows' status."""
+    present = [c for c in LANDED_INPUTS if c in df.columns]
+    if not present:
+        return df
+    allowed = {"shipment": SHIPMENTS, "transport": TRANSPORTS, "postal_method": POSTAL_METHODS}
+    df = df.with_columns(
+        pl.col(c).cast(pl.String).str.strip_chars().str.to_lowercase().replace("", None).alias(c)
+        for c in present
+    )
+    status: Any = pl.when(pl.col("status") != "ok").then(pl.col("status"))
+    for c in present:
+        status = status.when(pl.col(c).is_not_null() & ~pl.col(c).is_in(list(allowed[c]))).then(
+            pl.format(f"error: {c}: '{{}}' is not one of {', '.join(allowed[c])}", pl.col(c))
+        )
+    if "shipment" in present and "value" in df.columns:
+        status = status.when(
+            (pl.col("shipment") == "informal") & (pl.col("value") > INFORMAL_LIMIT_USD)
+        ).then(
+            pl.format(
+                "error: shipment: informal entry is limited to $2,500 (19 CFR 143.21(a)); value is {}",
+                pl.col("value"),
+            )
+        )
+    if "shipment" in present and "value" not in df.columns:
+        status = status.when(pl.col("shipment").is_not_null()).then(
+            pl.lit("error: value: a shipment type needs the customs value (--value)")
+        )
+    return df.with_columns(status.otherwise(pl.col("status")).alias("status"))
+
+
+def landed_cost(df: pl.DataFrame) -> pl.DataFrame:
+    """Add the shipment columns (:data:`LANDED_COLUMNS`) to resolved rows that have a ``value``.
+
+    Vectorised: every rule is a column expression over the whole table.
+    """
+    for c in LANDED_INPUTS:
+        if c not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+    if "claim" not in df.columns:
+        df = df.with_columns(pl.lit(None, dtype=pl.String).alias("claim"))
+    value, date, origin = pl.col("value"), pl.col("date"), pl.col("origin")
+    shipment = (
+        pl.when(pl.col("shipment").is_not_null())
+        .then(pl.col("shipment"))
+        .when(value > INFORMAL_LIMIT_USD)
+        .then(pl.lit("formal"))
+        .otherwise(pl.lit("informal"))
+    )
+    df = df.with_columns(shipment.alias("shipment"))
+    ship = pl.col("shipment")
+    transport = (
+        pl.when(pl.col("transport").is_not_null())
+        .then(pl.col("transport"))
+        .when(ship == "postal")
+        .then(pl.lit("mail"))
+        .when(ship == "express")
+        .then(pl.lit("air"))
+        .otherwise(pl.lit("vessel"))
+    )
+    china = origin.is_in(["CN", "HK"])
+    suspended = (date >= ALL_END) | (china & (date >= CHINA_HK_END))
+    low = (value <= DE_MINIMIS_USD) & (ship != "formal")
+    free = low & ~suspended
+    postal = (ship == "postal") & (value <= DE_MINIMIS_USD) & suspended & (date < S122_END)
+
+    ieepa = pl.col("rate_ieepa_reciprocal").fill_null(0.0) + pl.col("rate_ieepa_fentanyl").fill_null(0.0)
+    china_postal_era = china & (date < ALL_END)
+    postal_rate = (
+        pl.when(china_postal_era & (date < dt.date(2025, 5, 14)))
+        .then(pl.lit(1.20))
+        .when(china_postal_era)
+        .then(pl.lit(0.54))
+        .when(date < IEEPA_END)
+        .then(ieepa)
+        .otherwise(pl.col("rate_s122").fill_null(0.0))
+    )
+    per_item = (
+        pl.when(china_postal_era)
+        .then(pl.lit(100.0))
+        .when(ieepa < 0.16)
+        .then(pl.lit(80.0))
+        .when(ieepa <= 0.25)
+        .then(pl.lit(160.0))
+        .otherwise(pl.lit(200.0))
+    )
+    items = pl.col("quantity").fill_null(1.0) if "quantity" in df.columns else pl.lit(1.0)
+    specific_ok = china_postal_era | (date < SPECIFIC_END) & (date < IEEPA_END)
+    use_specific = (pl.col("postal_method") == "specific").fill_null(False) & specific_ok
+    postal_duty = pl.when(use_specific).then(per_item * items).otherwise(postal_rate * value)
+    statutory = pl.col("total_rate") * value
+    duty = pl.when(free).then(pl.lit(0.0)).when(postal).then(postal_duty).otherwise(statutory)
+
+    def pct(e: pl.Expr) -> pl.Expr:
+        return (e * 100).round(4).cast(pl.String) + pl.lit("%")
+
+    de_minimis = (
+        pl.when(free)
+        .then(pl.lit("free: de minimis, value at or under $800 (19 USC 1321(a)(2)(C))"))
+        .when(postal & use_specific)
+        .then(
+            pl.format(
+                "postal duty per item: ${} x {} item(s) in lieu of other duties ({})",
+                per_item.cast(pl.Int64),
+                items.round(0).cast(pl.Int64),
+                pl.when(china_postal_era)
+                .then(pl.lit("EO 14256 sec. 2(c)(ii) as amended by EO 14266, EO 14298"))
+                .otherwise(pl.lit("EO 14324 sec. 3(b); 90 FR 42418")),
+            )
+        )
+        .when(postal)
+        .then(
+            pl.format(
+                "postal duty {} of value in lieu of other duties ({})",
+                pct(postal_rate),
+                pl.when(china_postal_era)
+                .then(pl.lit("EO 14256 sec. 2(c)(i) as amended by EO 14266, EO 14298"))
+                .when(date < IEEPA_END)
+                .then(pl.lit("EO 14324 sec. 3(a): the IEEPA rate of the line; 90 FR 42418"))
+                .otherwise(pl.lit("HTS note 2(y): the Section 122 rate; Proc. 11012")),
+            )
+        )
+        .when(low & suspended)
+        .then(
+            pl.when(china & (date < ALL_END))
+            .then(pl.lit("de minimis suspended for China/Hong Kong from 2025-05-02 (EO 14256 sec. 2(a))"))
+            .otherwise(
+                pl.lit("de minimis suspended for all countries from 2025-08-29 (EO 14324 sec. 2; note 2(y))")
+            )
+            + pl.when((ship == "postal") & (date >= S122_END))
+            .then(pl.lit("; the postal rate of note 2(y) ended with Section 122: all duties assumed owed"))
+            .otherwise(pl.lit(": all duties owed"))
+        )
+        .when(ship == "formal")
+        .then(pl.lit("not claimed: formal entry"))
+        .otherwise(pl.lit("not available: value over $800"))
+    )
+    usmca = pl.col("claim").fill_null("").str.contains(r"(^|,)usmca(,|$)") & origin.is_in(["CA", "MX"])
+    mpf = (
+        pl.when(free | postal | usmca)
+        .then(pl.lit(0.0))
+        .when(ship == "formal")
+        .then((value * MPF_RATE).clip(_fee_year("date", "mpf_min"), _fee_year("date", "mpf_max")))
+        .when(ship == "express")
+        .then(_fee_year("date", "express"))
+        .otherwise(_fee_year("date", "informal"))
+    )
+    hmf = pl.when(~free & (pl.col("transport") == "vessel")).then(value * HMF_RATE).otherwise(pl.lit(0.0))
+    out = (
+        df.with_columns(transport.alias("transport"))
+        .with_columns(
+            de_minimis.alias("de_minimis"),
+            duty.round(2).alias("duty_owed_usd"),
+            mpf.round(2).alias("mpf_usd"),
+            hmf.round(2).alias("hmf_usd"),
+        )
+        .with_columns((pl.col("mpf_usd") + pl.col("hmf_usd")).round(2).alias("fees_usd"))
+        .with_columns(
+            (value + pl.col("duty_owed_usd") + pl.col("fees_usd")).round(2).alias("landed_cost_usd")
+        )
+    )
+    return out
+
+
+def landed_block(rec: dict[str, object]) -> dict[str, object] | None:
+    """The ``landed_cost`` block of one resolved row for the ``rate`` JSON (None without a value)."""
+    if rec.get("landed_cost_usd") is None:
+        return None
+    date = rec["date"]
+    fy = max((f for f in FEE_YEARS if isinstance(date, dt.date) and date >= f.start), key=lambda f: f.start)
+    notes = [
+        "fees are reported beside the duty and are not part of total_rate",
+        f"MPF/express/informal fees of {fy.cite}",
+    ]
+    if isinstance(date, dt.date) and date >= dt.date(2026, 10, 1):
+        notes.append("FY2027 fees not published in the sources: FY2026 amounts used")
+    if rec.get("shipment") == "postal":
+        notes.append("the dutiable mail fee (19 CFR 24.22) is not included")
+    return {
+        "shipment": rec["shipment"],
+        "transport": rec["transport"],
+        "value_usd": rec["value"],
+        "de_minimis": rec["de_minimis"],
+        "duty_owed_usd": rec["duty_owed_usd"],
+        "fees": {
+            "mpf_usd": rec["mpf_usd"],
+            "hmf_usd": rec["hmf_usd"],
+            "total_usd": rec["fees_usd"],
+            "mpf_cite": "19 U.S.C. 58c(a)(9)-(10); 19 CFR 24.23(b); USMCA originating goods exempt, 24.23(c)(3)",
+            "hmf_cite": "26 U.S.C. 4461; 19 CFR 24.24 (vessel cargo only)",
+        },
+        "landed_cost_usd": rec["landed_cost_usd"],
+        "notes": notes,
+    }
