@@ -52,6 +52,8 @@ def test_batch_landed_columns_follow_the_dates() -> None:
     assert t["mpf_usd"][6] == 0.0  # USMCA originating: exempt (19 CFR 24.23(c)(3))
     assert duty[7] == pytest.approx(20.0)  # S122 10% of $200; the per-item option has lapsed
     assert t["hmf_usd"][5] == pytest.approx(3.75) and t["hmf_usd"][2] == 0.0
+    assert t["postal_rate"][3] == pytest.approx(1.2) and t["postal_method"][3] == "ad_valorem"
+    assert t["postal_method"][7] == "ad_valorem"  # asked for specific after it lapsed
     lc = t["landed_cost_usd"] - t["value"] - t["duty_owed_usd"] - t["fees_usd"]
     assert lc.abs().max() < 0.011
     assert (
@@ -98,7 +100,7 @@ def test_cli_rate_json_and_table(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, [*args, "--postal-method", "specific", "--quantity", "2", "-f", "json"])
     assert out.exit_code == 0, out.output
     lc = json.loads(out.output)["landed_cost"]
-    assert lc["duty_owed_usd"] == pytest.approx(320.0) and "$160 x 2 item(s)" in lc["de_minimis"]
+    assert lc["duty_owed_usd"] == pytest.approx(320.0) and "$160 x 2 item(s)" in lc["notes"][0]
     table = CliRunner().invoke(app, args)
     assert table.exit_code == 0 and "landed $600.00" in table.output  # 20% of $500 + $500
     bad = CliRunner().invoke(app, [*args[:-2], "--shipment", "boat"])

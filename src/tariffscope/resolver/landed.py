@@ -53,12 +53,36 @@ LANDED_COLUMNS = [
     "shipment",
     "transport",
     "de_minimis",
+    "postal_method",
+    "postal_rate",
+    "postal_per_item_usd",
     "duty_owed_usd",
     "mpf_usd",
     "hmf_usd",
     "fees_usd",
     "landed_cost_usd",
 ]
+
+REASONS = (
+    "free: de minimis, shipment at or under $800 (19 USC 1321(a)(2)(C); 19 CFR 10.151)",
+    "postal duty in lieu of other duties: China/Hong Kong 120% (54% from 2025-05-14) of value or $100 "
+    "per item (EO 14256 sec. 2(c) as amended by EO 14266 sec. 3 and EO 14298 sec. 3)",
+    "postal duty in lieu of other duties: the IEEPA rate of the line on the value, or $80/$160/$200 "
+    "per item by IEEPA band (EO 14324 sec. 3; 90 FR 42418)",
+    "postal duty in lieu of other duties: the Section 122 rate on each item's value (HTS ch. 99 note "
+    "2(y); Proc. 11012)",
+    "de minimis suspended for China/Hong Kong from 2025-05-02 (EO 14256 sec. 2(a)): all duties owed",
+    "de minimis suspended for all countries from 2025-08-29 (EO 14324 sec. 2; note 2(y)): all duties owed",
+    "de minimis suspended (note 2(y)); its postal rate ended with Section 122 on 2026-07-23: all "
+    "duties assumed owed (uncertain)",
+    "not claimed: formal entry",
+    "not available: shipment valued over $800",
+)
+"""What happened to de minimis, per row (``de_minimis`` column), with the citation."""
+SHIPMENT_T = pl.Enum(SHIPMENTS)
+TRANSPORT_T = pl.Enum(TRANSPORTS)
+POSTAL_T = pl.Enum(POSTAL_METHODS)
+REASON_T = pl.Enum(REASONS)
 
 DE_MINIMIS_USD = 800.0
 """19 U.S.C. 1321(a)(2)(C), as amended by the Trade Facilitation and Trade Enforcement Act of 2015."""
@@ -153,32 +177,43 @@ def landed_cost(df: pl.DataFrame) -> pl.DataFrame:
     if "claim" not in df.columns:
         df = df.with_columns(pl.lit(None, dtype=pl.String).alias("claim"))
     value, date, origin = pl.col("value"), pl.col("date"), pl.col("origin")
-    shipment = (
-        pl.when(pl.col("shipment").is_not_null())
-        .then(pl.col("shipment"))
-        .when(value > INFORMAL_LIMIT_USD)
-        .then(pl.lit("formal"))
-        .otherwise(pl.lit("informal"))
+    # small enumerations, not per-row strings: a million rows stay cheap
+    # defaults as small integer codes, then enumerations: no per-row strings over a million rows
+    by_value = pl.when(value > INFORMAL_LIMIT_USD).then(0).otherwise(1)
+    df = df.with_columns(
+        pl.col("shipment")
+        .cast(SHIPMENT_T)
+        .fill_null(by_value.replace_strict([0, 1], ["formal", "informal"], return_dtype=SHIPMENT_T))
+        .alias("shipment"),
+        origin.is_in(["CN", "HK"]).alias("_china"),
     )
-    df = df.with_columns(shipment.alias("shipment"))
     ship = pl.col("shipment")
+    by_ship = pl.when(ship == "postal").then(3).when(ship == "express").then(1).otherwise(0)
     transport = (
-        pl.when(pl.col("transport").is_not_null())
-        .then(pl.col("transport"))
-        .when(ship == "postal")
-        .then(pl.lit("mail"))
-        .when(ship == "express")
-        .then(pl.lit("air"))
-        .otherwise(pl.lit("vessel"))
+        pl.col("transport")
+        .cast(TRANSPORT_T)
+        .fill_null(by_ship.replace_strict([0, 1, 3], ["vessel", "air", "mail"], return_dtype=TRANSPORT_T))
     )
-    china = origin.is_in(["CN", "HK"])
-    suspended = (date >= ALL_END) | (china & (date >= CHINA_HK_END))
-    low = (value <= DE_MINIMIS_USD) & (ship != "formal")
-    free = low & ~suspended
-    postal = (ship == "postal") & (value <= DE_MINIMIS_USD) & suspended & (date < S122_END)
-
-    ieepa = pl.col("rate_ieepa_reciprocal").fill_null(0.0) + pl.col("rate_ieepa_fentanyl").fill_null(0.0)
-    china_postal_era = china & (date < ALL_END)
+    china = pl.col("_china")
+    df = df.with_columns(
+        ((date >= ALL_END) | (china & (date >= CHINA_HK_END))).alias("_susp"),
+        ((value <= DE_MINIMIS_USD) & (ship != "formal")).alias("_low"),
+        (china & (date < ALL_END)).alias("_cera"),
+        (pl.col("rate_ieepa_reciprocal").fill_null(0.0) + pl.col("rate_ieepa_fentanyl").fill_null(0.0)).alias(
+            "_ieepa"
+        ),
+    )
+    suspended, low, china_postal_era, ieepa = (
+        pl.col("_susp"),
+        pl.col("_low"),
+        pl.col("_cera"),
+        pl.col("_ieepa"),
+    )
+    df = df.with_columns(
+        (low & ~suspended).alias("_free"),
+        ((ship == "postal") & low & suspended & (date < S122_END)).alias("_postal"),
+    )
+    free, postal = pl.col("_free"), pl.col("_postal")
     postal_rate = (
         pl.when(china_postal_era & (date < dt.date(2025, 5, 14)))
         .then(pl.lit(1.20))
@@ -198,55 +233,29 @@ def landed_cost(df: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit(200.0))
     )
     items = pl.col("quantity").fill_null(1.0) if "quantity" in df.columns else pl.lit(1.0)
-    specific_ok = china_postal_era | (date < SPECIFIC_END) & (date < IEEPA_END)
+    specific_ok = china_postal_era | ((date < SPECIFIC_END) & (date < IEEPA_END))
     use_specific = (pl.col("postal_method") == "specific").fill_null(False) & specific_ok
     postal_duty = pl.when(use_specific).then(per_item * items).otherwise(postal_rate * value)
     statutory = pl.col("total_rate") * value
     duty = pl.when(free).then(pl.lit(0.0)).when(postal).then(postal_duty).otherwise(statutory)
-
-    def pct(e: pl.Expr) -> pl.Expr:
-        return (e * 100).round(4).cast(pl.String) + pl.lit("%")
-
-    de_minimis = (
+    reason = (
         pl.when(free)
-        .then(pl.lit("free: de minimis, value at or under $800 (19 USC 1321(a)(2)(C))"))
-        .when(postal & use_specific)
-        .then(
-            pl.format(
-                "postal duty per item: ${} x {} item(s) in lieu of other duties ({})",
-                per_item.cast(pl.Int64),
-                items.round(0).cast(pl.Int64),
-                pl.when(china_postal_era)
-                .then(pl.lit("EO 14256 sec. 2(c)(ii) as amended by EO 14266, EO 14298"))
-                .otherwise(pl.lit("EO 14324 sec. 3(b); 90 FR 42418")),
-            )
-        )
+        .then(0)
+        .when(postal & china_postal_era)
+        .then(1)
+        .when(postal & (date < IEEPA_END))
+        .then(2)
         .when(postal)
-        .then(
-            pl.format(
-                "postal duty {} of value in lieu of other duties ({})",
-                pct(postal_rate),
-                pl.when(china_postal_era)
-                .then(pl.lit("EO 14256 sec. 2(c)(i) as amended by EO 14266, EO 14298"))
-                .when(date < IEEPA_END)
-                .then(pl.lit("EO 14324 sec. 3(a): the IEEPA rate of the line; 90 FR 42418"))
-                .otherwise(pl.lit("HTS note 2(y): the Section 122 rate; Proc. 11012")),
-            )
-        )
+        .then(3)
+        .when(low & suspended & (ship == "postal") & (date >= S122_END))
+        .then(6)
+        .when(low & suspended & china & (date < ALL_END))
+        .then(4)
         .when(low & suspended)
-        .then(
-            pl.when(china & (date < ALL_END))
-            .then(pl.lit("de minimis suspended for China/Hong Kong from 2025-05-02 (EO 14256 sec. 2(a))"))
-            .otherwise(
-                pl.lit("de minimis suspended for all countries from 2025-08-29 (EO 14324 sec. 2; note 2(y))")
-            )
-            + pl.when((ship == "postal") & (date >= S122_END))
-            .then(pl.lit("; the postal rate of note 2(y) ended with Section 122: all duties assumed owed"))
-            .otherwise(pl.lit(": all duties owed"))
-        )
+        .then(5)
         .when(ship == "formal")
-        .then(pl.lit("not claimed: formal entry"))
-        .otherwise(pl.lit("not available: value over $800"))
+        .then(7)
+        .otherwise(8)
     )
     usmca = pl.col("claim").fill_null("").str.contains(r"(^|,)usmca(,|$)") & origin.is_in(["CA", "MX"])
     mpf = (
@@ -262,7 +271,15 @@ def landed_cost(df: pl.DataFrame) -> pl.DataFrame:
     out = (
         df.with_columns(transport.alias("transport"))
         .with_columns(
-            de_minimis.alias("de_minimis"),
+            reason.replace_strict(list(range(len(REASONS))), list(REASONS), return_dtype=REASON_T).alias(
+                "de_minimis"
+            ),
+            pl.when(postal)
+            .then(pl.when(use_specific).then(pl.lit("specific")).otherwise(pl.lit("ad_valorem")))
+            .cast(POSTAL_T)
+            .alias("postal_method"),
+            pl.when(postal & ~use_specific).then(postal_rate).alias("postal_rate"),
+            pl.when(postal & use_specific).then(per_item).alias("postal_per_item_usd"),
             duty.round(2).alias("duty_owed_usd"),
             mpf.round(2).alias("mpf_usd"),
             hmf.round(2).alias("hmf_usd"),
@@ -272,7 +289,7 @@ def landed_cost(df: pl.DataFrame) -> pl.DataFrame:
             (value + pl.col("duty_owed_usd") + pl.col("fees_usd")).round(2).alias("landed_cost_usd")
         )
     )
-    return out
+    return out.drop("_china", "_susp", "_low", "_cera", "_ieepa", "_free", "_postal")
 
 
 def landed_block(rec: dict[str, object]) -> dict[str, object] | None:
@@ -289,11 +306,17 @@ def landed_block(rec: dict[str, object]) -> dict[str, object] | None:
         notes.append("FY2027 fees not published in the sources: FY2026 amounts used")
     if rec.get("shipment") == "postal":
         notes.append("the dutiable mail fee (19 CFR 24.22) is not included")
+    if rec.get("postal_per_item_usd") is not None:
+        items = rec.get("quantity") or 1.0
+        notes.insert(0, f"postal duty: ${rec['postal_per_item_usd']:.0f} x {items:.0f} item(s)")
+    elif rec.get("postal_rate") is not None:
+        notes.insert(0, f"postal duty: {100 * float(rec['postal_rate']):.4g}% of value")  # type: ignore[arg-type]
     return {
         "shipment": rec["shipment"],
         "transport": rec["transport"],
         "value_usd": rec["value"],
         "de_minimis": rec["de_minimis"],
+        "postal_method": rec["postal_method"],
         "duty_owed_usd": rec["duty_owed_usd"],
         "fees": {
             "mpf_usd": rec["mpf_usd"],
