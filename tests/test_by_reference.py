@@ -77,3 +77,10 @@ def test_panel_keeps_by_reference_lines_and_drops_special_only() -> None:
     assert ens["rate_mfn"][0] is None and ens["total_rate"][0] == pytest.approx(0.1)
     assert p.filter(pl.col("hts10").str.starts_with("9823")).height == 0
     assert p.filter(pl.col("base_status") == "rate").height > 15_000
+
+
+def test_floor_rule_on_a_by_reference_line_says_it_assumed_mfn_zero() -> None:
+    r = resolve_one(ENSEMBLE, "JP", dt.date(2025, 9, 1))
+    floor = [c for c in r["components"] if c["heading"] == "9903.02.73"]
+    assert floor and floor[0]["rate"] == pytest.approx(0.15)
+    assert "computed as if it were 0" in floor[0]["reason"]

@@ -250,6 +250,12 @@ def resolve_one(
     if by_ref:
         comps[0]["rate"] = None
         comps[0]["by_reference"] = True
+        for c in comps[1:]:
+            if c["applied"] and c["reason"].startswith("applies: max(MFN"):
+                c["reason"] += (
+                    "; the MFN is by reference (unknown), so this is computed as if it were 0:"
+                    " the all-in owed is max(referenced MFN, floor)"
+                )
     for c in comps:
         c["rate"] = _round(c["rate"])
         if "statutory_rate" in c:
