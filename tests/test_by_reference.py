@@ -40,6 +40,16 @@ def test_ensemble_owes_chapter_99_duties_and_flags_its_mfn() -> None:
 def test_special_program_line_says_so() -> None:
     with pytest.raises(UnknownHTS, match=r"special-program line \(Special column: \$1\.509/kg \(S\+\)"):
         resolve_one(USMCA_CHEESE, "DE", dt.date(2025, 6, 1))
+    with pytest.raises(UnknownHTS, match="partners: CA, MX"):
+        resolve_one(USMCA_CHEESE, "DE", dt.date(2025, 6, 1))
+    with pytest.raises(UnknownHTS, match="beneficiaries tariffscope does not resolve"):
+        resolve_one("9819110300", "KE", dt.date(2025, 6, 1))  # AGOA: many beneficiaries
+
+
+def test_usmca_program_line_from_mexico_claims_usmca() -> None:
+    r = resolve_one("9823010100", "MX", dt.date(2025, 6, 1))  # Free (S+)
+    assert r["base_status"] == "special program" and r["total_rate"] == 0
+    assert "special program rate Free (S+)" in r["components"][0]["reason"]
 
 
 def test_special_program_lines_keep_their_own_special_text() -> None:
@@ -50,13 +60,25 @@ def test_special_program_lines_keep_their_own_special_text() -> None:
 def test_batch_reports_base_status_per_row() -> None:
     rows = pl.DataFrame(
         {
-            "hts10": [ENSEMBLE, USMCA_CHEESE, "6912004810", "0000000000"],
-            "origin": ["JP", "MX", "JP", "JP"],
-            "date": ["2025-06-01"] * 4,
+            "hts10": [ENSEMBLE, USMCA_CHEESE, "6912004810", "0000000000", USMCA_CHEESE, USMCA_CHEESE],
+            "origin": ["JP", "JP", "JP", "JP", "MX", "MX"],
+            "date": ["2025-06-01"] * 6,
+            "value": ["1000", "1000", "1000", "1000", "1000", "1000"],
+            "quantity": ["", "", "", "", "100", ""],
         }
     )
     t = resolve_frame(rows).table
-    assert t["base_status"].to_list() == ["by reference", "special program only", "rate", None]
+    assert t["base_status"].to_list() == [
+        "by reference",
+        "special program only",
+        "rate",
+        None,
+        "special program",
+        "special program only",
+    ]
+    # a USMCA partner owes the Special rate, exact with the quantity: $1.509/kg x 100 kg / $1,000
+    assert t["status"][4] == "ok" and t["rate_mfn"][4] == pytest.approx(0.1509)
+    assert t["status"][5].startswith("error: quantity")
     assert t["status"][0] == "ok" and t["status"][2] == "ok"
     assert "special-program line" in t["status"][1]
     assert "not a line of the HTS" in t["status"][3]

@@ -49,6 +49,29 @@ LINE_COLUMNS = [
 BY_REFERENCE = "by reference"
 """``base_status`` of a line whose column 1 text names another rate: its MFN part is not summed."""
 SPECIAL_ONLY = "special program only"
+SPECIAL_PROGRAM = "special program"
+"""``base_status`` of a special-program line entered by an origin its program covers: its Special rate."""
+PROGRAM_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "S": ("CA", "MX"),
+    "S+": ("CA", "MX"),
+    "AU": ("AU",),
+    "BH": ("BH",),
+    "CL": ("CL",),
+    "CO": ("CO",),
+    "IL": ("IL",),
+    "JO": ("JO",),
+    "KR": ("KR",),
+    "MA": ("MA",),
+    "OM": ("OM",),
+    "P": ("CR", "DO", "SV", "GT", "HN", "NI"),
+    "P+": ("CR", "DO", "SV", "GT", "HN", "NI"),
+    "PA": ("PA",),
+    "PE": ("PE",),
+    "SG": ("SG",),
+}
+"""Partners of the single-agreement programs of general note 3(c)(i) (USMCA: general note 11;
+CAFTA-DR: general note 29). Multi-country preference programs (AGOA, CBTPA, Haiti) are not
+resolved: their lines answer with the special-program status."""
 """``base_status`` of a chapter 98 line that has no General rate (the row gets an error status)."""
 RATE_ONLY = ["mfn_ave", "mfn_ad_valorem", "mfn_specific_usd", "col2_ave", "usmca_free", "mfn_kind"]
 """What a large batch needs of its lines (the texts are for explanations)."""
@@ -172,6 +195,102 @@ def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
     return df.drop("_i")
 
 
+def _special_program_base(found: pl.DataFrame, notes: bool) -> pl.DataFrame:
+    """Base rate of special-program-only lines entered by an origin their program covers.
+
+    The Special column's rate applies (entering under the line is the program claim; a USMCA line
+    also claims USMCA for the chapter 99 rules); a specific part needs value and quantity. Sets
+    ``_sp_eligible``; runs only on the few such rows.
+    """
+    from tariffscope.schedule.ratetext import parse_rate, special_programs
+
+    is_so = pl.col("mfn_kind").cast(pl.String) == "empty"
+    found = found.with_columns(
+        pl.lit(False).alias("_sp_eligible"), pl.lit(None, dtype=pl.String).alias("_sp_partners")
+    )
+    if not found.select(is_so.any()).item():
+        return found
+    found = found.with_row_index("_sp_i")
+    sub = found.filter(is_so)
+    texts = _lookup(sub.select("hts10", "date"), texts=True)["special_text"].fill_null("")
+    rates = []
+    for t in texts.unique().to_list():
+        r = parse_rate(t.split("(")[0].strip() or None)
+        progs = special_programs(t)
+        ctry = sorted({c for p in progs for c in PROGRAM_COUNTRIES.get(p, ())})
+        ok = bool(ctry) and r.kind in ("free", "ad_valorem", "specific", "compound")
+        rates.append(
+            {
+                "_sp_text": t,
+                "_sp_ctry": ctry if ok else [],
+                "_sp_av": r.ad_valorem,
+                "_sp_usd": sum(p.usd_per_unit for p in r.specific),
+                "_sp_usmca": any(p.startswith("S") for p in progs),
+            }
+        )
+    table = pl.DataFrame(rates, schema_overrides={"_sp_ctry": pl.List(pl.String)})
+    sub = sub.select("_sp_i", "origin", *(c for c in ("value", "quantity") if c in sub.columns)).with_columns(
+        texts.alias("_sp_text")
+    )
+    sub = sub.join(table, on="_sp_text", how="left", maintain_order="left")
+    eligible = pl.col("_sp_ctry").list.contains(pl.col("origin"))
+    if "value" in sub.columns and "quantity" in sub.columns:
+        exact = pl.col("_sp_av") + pl.col("_sp_usd") * pl.col("quantity") / pl.col("value")
+        exact = pl.when(pl.col("value") > 0).then(exact)
+    else:
+        exact = pl.lit(None, dtype=pl.Float64)
+    sub = sub.select(
+        "_sp_i",
+        eligible.alias("_sp_eligible"),
+        pl.col("_sp_ctry").list.join(", ").alias("_sp_partners"),
+        pl.when(eligible & (pl.col("_sp_usd") == 0))
+        .then(pl.col("_sp_av"))
+        .when(eligible)
+        .then(exact)
+        .alias("_sp_base"),
+        (eligible & pl.col("_sp_usmca")).alias("_sp_usmca"),
+        pl.col("_sp_text"),
+    )
+    found = found.drop("_sp_eligible", "_sp_partners").join(
+        sub, on="_sp_i", how="left", maintain_order="left"
+    )
+    found = found.with_columns(
+        pl.col("_sp_eligible").fill_null(False),
+        pl.when(pl.col("_sp_base").is_not_null())
+        .then(pl.col("_sp_base"))
+        .otherwise(pl.col("base_rate"))
+        .alias("base_rate"),
+    )
+    if "claim" in found.columns:
+        found = found.with_columns(
+            pl.when(pl.col("_sp_usmca") & ~pl.col("claim").fill_null("").str.contains(r"(^|,)usmca(,|$)"))
+            .then(
+                pl.concat_str(
+                    [pl.col("claim").fill_null(""), pl.lit("usmca")], separator=","
+                ).str.strip_chars(",")
+            )
+            .otherwise(pl.col("claim"))
+            .alias("claim")
+        )
+    else:
+        found = found.with_columns(pl.when(pl.col("_sp_usmca")).then(pl.lit("usmca")).alias("claim"))
+    if notes:
+        found = found.with_columns(
+            pl.when(pl.col("_sp_base").is_not_null())
+            .then(
+                pl.format(
+                    "special program rate {} (the line exists only for goods entered under the program "
+                    "of its Special column; origin {} is a partner)",
+                    pl.col("_sp_text"),
+                    pl.col("origin"),
+                )
+            )
+            .otherwise(pl.col("base_note"))
+            .alias("base_note")
+        )
+    return found.drop("_sp_i", "_sp_base", "_sp_usmca", "_sp_text")
+
+
 def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
     """Add ``base_rate``, ``base_note`` (when ``notes``) and the line's texts to validated rows.
 
@@ -228,9 +347,12 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
         if notes
         else pl.lit(None, dtype=pl.String).alias("base_note"),
     )
+    found = _special_program_base(found, notes)
     found = found.with_columns(
         pl.when(pl.col("mfn_kind").is_null())
         .then(pl.lit(None, dtype=pl.String))
+        .when((pl.col("mfn_kind").cast(pl.String) == "empty") & pl.col("base_rate").is_not_null())
+        .then(pl.lit(SPECIAL_PROGRAM))
         .when(pl.col("mfn_kind").cast(pl.String) == "empty")
         .then(pl.lit(SPECIAL_ONLY))
         .when(pl.col("base_rate").is_null())
@@ -252,15 +374,38 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
                 pl.col("date"),
             )
         )
+        .when((pl.col("base_status") == SPECIAL_ONLY) & pl.col("_sp_eligible"))
+        .then(
+            pl.format(
+                "error: quantity: {} is open to goods of {} under its program, at the specific rate {}: "
+                "give the value and the quantity",
+                pl.col("hts_input"),
+                pl.col("origin"),
+                special,
+            )
+        )
         .when(pl.col("base_status") == SPECIAL_ONLY)
         .then(
             pl.format(
-                "error: hts10: {} is a special-program line (Special column: {}; no column 1 rate): "
-                "it is not available to goods of {} entered at column 1; declare the chapter 1-97 "
-                "subheading, or the program's claim where the goods qualify",
+                "error: hts10: {} is a special-program line (Special column: {}; no column 1 rate): {}",
                 pl.col("hts_input"),
                 special,
-                pl.col("origin"),
+                pl.when(pl.col("_sp_partners").fill_null("") != "")
+                .then(
+                    pl.format(
+                        "it is not available to goods of {} (the program's partners: {}); declare the "
+                        "chapter 1-97 subheading",
+                        pl.col("origin"),
+                        pl.col("_sp_partners"),
+                    )
+                )
+                .otherwise(
+                    pl.lit(
+                        "it is open only to goods entered under its program (see the subchapter's U.S. "
+                        "notes), whose beneficiaries tariffscope does not resolve: not priced; declare "
+                        "the chapter 1-97 subheading to price the goods at column 1"
+                    )
+                ),
             )
         )
         .otherwise(pl.col("status"))
@@ -271,8 +416,11 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
             pl.when(pl.col("base_status") == BY_REFERENCE)
             .then(
                 pl.format(
-                    "column 1 general rate by reference: '{}' is not a number; the MFN part is the "
+                    "{} by reference: '{}' is not a number; the MFN part is the "
                     "rate of the article(s) it names and is NOT included in total_rate",
+                    pl.when(pl.col("origin").is_in(list(col2)))
+                    .then(pl.lit("column 2 rate (general note 3(b))"))
+                    .otherwise(pl.lit("column 1 general rate")),
                     pl.when(pl.col("origin").is_in(list(col2)))
                     .then(pl.col("other_text"))
                     .otherwise(pl.col("general_text")),
@@ -294,6 +442,8 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
             "col2_ave",
             "mfn_kind",
             "special_text",
+            "_sp_eligible",
+            "_sp_partners",
         )
     ]
     return (
