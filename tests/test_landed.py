@@ -123,3 +123,13 @@ def test_cli_batch_writes_landed_columns(tmp_path: Path) -> None:
         "base_status",
     ):
         assert c in got.columns
+
+
+def test_rows_without_value_have_no_shipment_outcome() -> None:
+    rows = pl.DataFrame(
+        {"hts10": [TABLEWARE] * 3, "origin": ["JP"] * 3, "date": ["2025-06-01"] * 3, "value": ["500", "", ""]}
+    ).with_columns(pl.Series("shipment", ["", "", "postal"]))
+    t = resolve_frame(rows).table
+    assert t["duty_owed_usd"][0] == 0.0 and t["de_minimis"][0].startswith("free")
+    assert t["status"][1] == "ok" and t["duty_owed_usd"][1] is None and t["de_minimis"][1] is None
+    assert t["status"][2].startswith("error: value")

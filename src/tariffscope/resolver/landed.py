@@ -159,8 +159,9 @@ def validate(df: pl.DataFrame) -> pl.DataFrame:
                 pl.col("value"),
             )
         )
-    if "shipment" in present and "value" not in df.columns:
-        status = status.when(pl.col("shipment").is_not_null()).then(
+    if "shipment" in present:
+        no_value = pl.col("value").is_null() if "value" in df.columns else pl.lit(True)
+        status = status.when(pl.col("shipment").is_not_null() & no_value).then(
             pl.lit("error: value: a shipment type needs the customs value (--value)")
         )
     return df.with_columns(status.otherwise(pl.col("status")).alias("status"))
@@ -289,7 +290,10 @@ def landed_cost(df: pl.DataFrame) -> pl.DataFrame:
             (value + pl.col("duty_owed_usd") + pl.col("fees_usd")).round(2).alias("landed_cost_usd")
         )
     )
-    return out.drop("_china", "_susp", "_low", "_cera", "_ieepa", "_free", "_postal")
+    # a row without a value has no shipment outcome (the statutory rate is still given)
+    return out.drop("_china", "_susp", "_low", "_cera", "_ieepa", "_free", "_postal").with_columns(
+        pl.when(value.is_not_null()).then(pl.col(c)).alias(c) for c in LANDED_COLUMNS
+    )
 
 
 def landed_block(rec: dict[str, object]) -> dict[str, object] | None:
