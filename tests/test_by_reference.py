@@ -106,3 +106,10 @@ def test_floor_rule_on_a_by_reference_line_says_it_assumed_mfn_zero() -> None:
     floor = [c for c in r["components"] if c["heading"] == "9903.02.73"]
     assert floor and floor[0]["rate"] == pytest.approx(0.15)
     assert "computed as if it were 0" in floor[0]["reason"]
+
+
+def test_timeline_of_a_by_reference_line() -> None:
+    from tariffscope.resolver.timeline import product_timeline
+
+    t = product_timeline(ENSEMBLE, "CN", dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert t.height > 3 and t["components"].str.contains("us.mfn=by reference").all()

@@ -133,3 +133,15 @@ def test_rows_without_value_have_no_shipment_outcome() -> None:
     assert t["duty_owed_usd"][0] == 0.0 and t["de_minimis"][0].startswith("free")
     assert t["status"][1] == "ok" and t["duty_owed_usd"][1] is None and t["de_minimis"][1] is None
     assert t["status"][2].startswith("error: value")
+
+
+def test_web_batch_upload_with_a_shipment_column() -> None:
+    from fastapi.testclient import TestClient
+
+    from tariffscope.web.app import create_app
+
+    csv = "hts10,origin,date,value,shipment\n6912.00.48.10,CN,2025-05-20,500,postal\n"
+    r = TestClient(create_app()).post("/api/rate/batch", files={"file": ("lines.csv", csv, "text/csv")})
+    assert r.status_code == 200, r.text
+    row = r.json()["rows"][0]
+    assert row["shipment"] == "postal" and row["duty_owed_usd"] == pytest.approx(270.0)
