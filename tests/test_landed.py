@@ -47,7 +47,7 @@ def test_batch_landed_columns_follow_the_dates() -> None:
     assert duty[2] == 0.0  # China: de minimis until 2025-05-01
     assert duty[3] == pytest.approx(840.0)  # 120% of $700 (EO 14266 sec. 3(a))
     assert duty[4] == pytest.approx(700 * t["total_rate"][4], abs=0.01)  # all duties after 2026-07-23
-    assert "ended with Section 122" in t["de_minimis"][4]
+    assert t["de_minimis"][4] == "postal_ended"
     assert t["shipment"][5] == "formal" and t["mpf_usd"][5] == pytest.approx(32.71)  # FY2025 minimum
     assert t["mpf_usd"][6] == 0.0  # USMCA originating: exempt (19 CFR 24.23(c)(3))
     assert duty[7] == pytest.approx(20.0)  # S122 10% of $200; the per-item option has lapsed
@@ -130,7 +130,7 @@ def test_rows_without_value_have_no_shipment_outcome() -> None:
         {"hts10": [TABLEWARE] * 3, "origin": ["JP"] * 3, "date": ["2025-06-01"] * 3, "value": ["500", "", ""]}
     ).with_columns(pl.Series("shipment", ["", "", "postal"]))
     t = resolve_frame(rows).table
-    assert t["duty_owed_usd"][0] == 0.0 and t["de_minimis"][0].startswith("free")
+    assert t["duty_owed_usd"][0] == 0.0 and t["de_minimis"][0] == "free"
     assert t["status"][1] == "ok" and t["duty_owed_usd"][1] is None and t["de_minimis"][1] is None
     assert t["status"][2].startswith("error: value")
 
@@ -145,3 +145,11 @@ def test_web_batch_upload_with_a_shipment_column() -> None:
     assert r.status_code == 200, r.text
     row = r.json()["rows"][0]
     assert row["shipment"] == "postal" and row["duty_owed_usd"] == pytest.approx(270.0)
+
+
+def test_plain_batch_with_values_keeps_its_columns() -> None:
+    rows = pl.DataFrame({"hts10": [TABLEWARE], "origin": ["JP"], "date": ["2025-06-01"], "value": ["500"]})
+    t = resolve_frame(rows).table
+    assert "landed_cost_usd" not in t.columns and t["duty_usd"][0] == pytest.approx(99.0)
+    t = resolve_frame(rows.with_columns(pl.lit("").alias("shipment"))).table
+    assert t["shipment"][0] == "informal" and t["landed_cost_usd"][0] == pytest.approx(500.0)

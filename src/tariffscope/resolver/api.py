@@ -20,7 +20,7 @@ from tariffscope.errors import DateOutOfRange, TariffscopeError, UnknownCountry,
 from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
 from tariffscope.resolver.inputs import prepare
-from tariffscope.resolver.landed import landed_block, landed_cost, validate
+from tariffscope.resolver.landed import LANDED_INPUTS, landed_block, landed_cost, validate
 from tariffscope.resolver.shares import with_default_shares
 
 ENGINE_INPUTS = (
@@ -111,7 +111,10 @@ def resolve_frame(
             .alias("rate_mfn")
         )
     if "value" in ok.columns:
-        ok = landed_cost(ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd")))
+        ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
+        if explain or any(c in rows.columns for c in LANDED_INPUTS):
+            # what the shipment owes: asked for by a shipment column (a batch) or a single lookup
+            ok = landed_cost(ok)
     else:
         ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
     out = ok

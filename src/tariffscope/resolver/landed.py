@@ -63,22 +63,26 @@ LANDED_COLUMNS = [
     "landed_cost_usd",
 ]
 
-REASONS = (
-    "free: de minimis, shipment at or under $800 (19 USC 1321(a)(2)(C); 19 CFR 10.151)",
-    "postal duty in lieu of other duties: China/Hong Kong 120% (54% from 2025-05-14) of value or $100 "
-    "per item (EO 14256 sec. 2(c) as amended by EO 14266 sec. 3 and EO 14298 sec. 3)",
-    "postal duty in lieu of other duties: the IEEPA rate of the line on the value, or $80/$160/$200 "
-    "per item by IEEPA band (EO 14324 sec. 3; 90 FR 42418)",
-    "postal duty in lieu of other duties: the Section 122 rate on each item's value (HTS ch. 99 note "
-    "2(y); Proc. 11012)",
-    "de minimis suspended for China/Hong Kong from 2025-05-02 (EO 14256 sec. 2(a)): all duties owed",
-    "de minimis suspended for all countries from 2025-08-29 (EO 14324 sec. 2; note 2(y)): all duties owed",
-    "de minimis suspended (note 2(y)); its postal rate ended with Section 122 on 2026-07-23: all "
-    "duties assumed owed (uncertain)",
-    "not claimed: formal entry",
-    "not available: shipment valued over $800",
-)
-"""What happened to de minimis, per row (``de_minimis`` column), with the citation."""
+REASON_TEXT = {
+    "free": "free: de minimis, shipment at or under $800 (19 USC 1321(a)(2)(C); 19 CFR 10.151)",
+    "postal_china": "postal duty in lieu of other duties: China/Hong Kong 120% (54% from 2025-05-14) of "
+    "value or $100 per item (EO 14256 sec. 2(c) as amended by EO 14266 sec. 3 and EO 14298 sec. 3)",
+    "postal_ieepa": "postal duty in lieu of other duties: the IEEPA rate of the line on the value, or "
+    "$80/$160/$200 per item by IEEPA band (EO 14324 sec. 3; 90 FR 42418)",
+    "postal_s122": "postal duty in lieu of other duties: the Section 122 rate on each item's value (HTS "
+    "ch. 99 note 2(y); Proc. 11012)",
+    "suspended_china": "de minimis suspended for China/Hong Kong from 2025-05-02 (EO 14256 sec. 2(a)): "
+    "all duties owed",
+    "suspended_all": "de minimis suspended for all countries from 2025-08-29 (EO 14324 sec. 2; note "
+    "2(y)): all duties owed",
+    "postal_ended": "de minimis suspended (note 2(y)); its postal rate ended with Section 122 on "
+    "2026-07-23: all duties assumed owed (uncertain)",
+    "formal": "not claimed: formal entry",
+    "over_800": "not available: shipment valued over $800",
+}
+"""What happened to de minimis: the ``de_minimis`` column holds the key (short, for machines and
+large batches); the single-line JSON and table give the cited text."""
+REASONS = tuple(REASON_TEXT)
 SHIPMENT_T = pl.Enum(SHIPMENTS)
 TRANSPORT_T = pl.Enum(TRANSPORTS)
 POSTAL_T = pl.Enum(POSTAL_METHODS)
@@ -319,7 +323,8 @@ def landed_block(rec: dict[str, object]) -> dict[str, object] | None:
         "shipment": rec["shipment"],
         "transport": rec["transport"],
         "value_usd": rec["value"],
-        "de_minimis": rec["de_minimis"],
+        "de_minimis": REASON_TEXT.get(str(rec["de_minimis"]), rec["de_minimis"]),
+        "de_minimis_code": rec["de_minimis"],
         "postal_method": rec["postal_method"],
         "duty_owed_usd": rec["duty_owed_usd"],
         "fees": {
