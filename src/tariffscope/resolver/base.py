@@ -51,6 +51,7 @@ BY_REFERENCE = "by reference"
 SPECIAL_ONLY = "special program only"
 SPECIAL_PROGRAM = "special program"
 """``base_status`` of a special-program line entered by an origin its program covers: its Special rate."""
+BASE_STATUS_T = pl.Enum(["rate", BY_REFERENCE, SPECIAL_PROGRAM, SPECIAL_ONLY])
 PROGRAM_COUNTRIES: dict[str, tuple[str, ...]] = {
     "S": ("CA", "MX"),
     "S+": ("CA", "MX"),
@@ -358,6 +359,7 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
         .when(pl.col("base_rate").is_null())
         .then(pl.lit(BY_REFERENCE))
         .otherwise(pl.lit("rate"))
+        .cast(BASE_STATUS_T)
         .alias("base_status")
     )
     special = (

@@ -16,7 +16,7 @@ import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
 from tariffscope.countries import countries_frame
-from tariffscope.resolver.base import BY_REFERENCE
+from tariffscope.resolver.base import BASE_STATUS_T, BY_REFERENCE
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine
 from tariffscope.resolver.inputs import HORIZON
 from tariffscope.resolver.shares import with_default_shares
@@ -86,7 +86,11 @@ def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | N
     by_ref = rows["base_rate"].is_null()
     res = res.with_columns(
         pl.when(by_ref).then(None).otherwise(pl.col("rate_mfn")).alias("rate_mfn"),
-        pl.when(by_ref).then(pl.lit(BY_REFERENCE)).otherwise(pl.lit("rate")).alias("base_status"),
+        pl.when(by_ref)
+        .then(pl.lit(BY_REFERENCE))
+        .otherwise(pl.lit("rate"))
+        .cast(BASE_STATUS_T)
+        .alias("base_status"),
     )
     # rows are lines x representatives (line-major): gather them for lines x all countries, in order
     rep_names = reps["rep"].to_list()
@@ -164,7 +168,7 @@ def write_panel_all_revisions(
                         origin.filter(keep),
                         pl.lit(day).alias("date"),
                         # the series has no number for by-reference lines: they are left out here
-                        pl.lit("rate").alias("base_status"),
+                        pl.lit("rate", dtype=BASE_STATUS_T).alias("base_status"),
                     )
                     .select(PANEL_COLUMNS)
                     .to_arrow()
