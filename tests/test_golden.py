@@ -26,6 +26,9 @@ INPUTS = (
     "us_content",
     "claim",
     "loading_date",
+    "shipment",
+    "transport",
+    "postal_method",
 )
 
 
@@ -67,4 +70,8 @@ def test_golden(case: dict[str, Any]) -> None:
     for k, v in want.items():
         assert owed[k] == pytest.approx(v, abs=1e-9), k
     assert result["total_rate"] == pytest.approx(expected["total"], abs=1e-9)
-    assert sum(c["rate"] for c in result["components"]) == pytest.approx(result["total_rate"], abs=1e-9)
+    assert result["base_status"] == expected.get("base_status", "rate")
+    for k, v in expected.get("landed", {}).items():  # shipment outcome: duty owed, fees, landed cost
+        got = result["landed_cost"][k] if k in result["landed_cost"] else result["landed_cost"]["fees"][k]
+        assert got == (pytest.approx(v, abs=0.005) if isinstance(v, float) else v), k
+    assert sum(c["rate"] or 0 for c in result["components"]) == pytest.approx(result["total_rate"], abs=1e-9)

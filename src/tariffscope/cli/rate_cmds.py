@@ -12,6 +12,7 @@ from rich.table import Table
 
 from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, fail, pct
 from tariffscope.errors import TariffscopeError
+from tariffscope.resolver.landed import LANDED_COLUMNS
 
 BATCH_COLUMNS = [
     "total_rate",
@@ -25,6 +26,8 @@ BATCH_COLUMNS = [
     "rate_s338",
     "rate_other",
     "duty_usd",
+    *LANDED_COLUMNS,
+    "base_status",
     "status",
 ]
 
@@ -46,6 +49,16 @@ def rate(
     claim: Annotated[str | None, typer.Option(help="preference claimed: usmca")] = None,
     loading_date: Annotated[
         str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
+    ] = None,
+    shipment: Annotated[
+        str | None,
+        typer.Option(help="formal | informal | express | postal (default by value: formal over $2,500)"),
+    ] = None,
+    transport: Annotated[
+        str | None, typer.Option(help="vessel | air | land | mail (harbor fee on vessel cargo only)")
+    ] = None,
+    postal_method: Annotated[
+        str | None, typer.Option(help="postal duty: ad_valorem (default) | specific (per item)")
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="answer with the law as known on this date")
@@ -83,6 +96,9 @@ def rate(
             us_content=us_content,
             claim=claim,
             loading_date=loading_date,
+            shipment=shipment,
+            transport=transport,
+            postal_method=postal_method,
             as_of=as_of_d,
         )
     except TariffscopeError as exc:
@@ -103,8 +119,11 @@ def _contract(r: dict[str, Any]) -> dict[str, Any]:
         "as_of": r["as_of"],
         "description": r["description"],
         "total_rate": r["total_rate"],
+        "base_status": r["base_status"],
+        "total_complete": r["total_complete"],
         "duty_usd": r["duty_usd"],
         "refundable_rate": r["refundable_rate"],
+        "landed_cost": r["landed_cost"],
         "components": [{k: c.get(k) for k in keys} for c in r["components"]],
     }
 
@@ -130,11 +149,22 @@ def _print_rate(r: dict[str, Any]) -> None:
         t.add_row(c["heading"] or "(base)", pct(c["rate"]), mark, text)
     console.print(t)
     line = f"[bold]Total: {pct(r['total_rate'])}[/]"
+    if not r["total_complete"]:
+        line += " [yellow]+ the MFN rate by reference (not a number, not included)[/]"
     if r["duty_usd"] is not None:
         line += f"   duty: ${r['duty_usd']:,.2f}"
     if r["refundable_rate"]:
         line += f"   [yellow]refundable (IEEPA, Learning Resources v. Trump): {pct(r['refundable_rate'])}[/]"
     console.print(line)
+    lc = r["landed_cost"]
+    if lc:
+        fees = lc["fees"]
+        console.print(
+            f"{lc['shipment']} entry by {lc['transport']}: duty owed ${lc['duty_owed_usd']:,.2f}"
+            f" + fees ${fees['total_usd']:,.2f} (MPF ${fees['mpf_usd']:,.2f}, HMF ${fees['hmf_usd']:,.2f})"
+            f" = [bold]landed ${lc['landed_cost_usd']:,.2f}[/] on value ${lc['value_usd']:,.2f}"
+        )
+        console.print(f"[dim]{lc['de_minimis']}; {'; '.join(lc['notes'])}[/]")
 
 
 def _batch(path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any) -> None:
@@ -147,7 +177,7 @@ def _batch(path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: A
     except ValueError as exc:
         raise fail(TariffscopeError(f"{path}: {exc}")) from None
     cols = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*cols, *[c for c in BATCH_COLUMNS if c in res.table.columns]])
+    table = res.table.select([*cols, *[c for c in BATCH_COLUMNS if c in res.table.columns and c not in cols]])
     if "hts10" in table.columns and "hts10" in rows.columns:
         table = table.with_columns(rows["hts10"].alias("hts10"))
     if "origin" in rows.columns:

@@ -17,9 +17,10 @@ import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, default_catalogue
 from tariffscope.errors import DateOutOfRange, TariffscopeError, UnknownCountry, UnknownHTS
-from tariffscope.resolver.base import attach_base_rates
+from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
 from tariffscope.resolver.inputs import prepare
+from tariffscope.resolver.landed import LANDED_INPUTS, landed_block, landed_cost, validate
 from tariffscope.resolver.shares import with_default_shares
 
 ENGINE_INPUTS = (
@@ -63,7 +64,9 @@ def resolve_frame(
 ) -> Resolution:
     """Resolve every row of ``rows`` (see :func:`tariffscope.resolver.inputs.prepare` for columns)."""
     cat = catalogue or default_catalogue()
-    df = with_default_shares(attach_base_rates(prepare(rows), notes=explain or rows.height <= NOTES_UP_TO))
+    df = with_default_shares(
+        attach_base_rates(validate(prepare(rows)), notes=explain or rows.height <= NOTES_UP_TO)
+    )
     for col in ENGINE_INPUTS:
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String if col == "claim" else pl.Float64).alias(col))
@@ -99,8 +102,19 @@ def resolve_frame(
         res = _run_engine(Engine(cat, as_of), ok.select([*ENGINE_COLUMNS, "date"]), explain)
         rates = res.frame()
     ok = pl.concat([ok, rates], how="horizontal")
+    if "base_status" in ok.columns and (ok["base_status"] == BY_REFERENCE).any():
+        # the engine counts an unknown base as 0; the MFN part of these lines is not a number
+        ok = ok.with_columns(
+            pl.when(pl.col("base_status") == BY_REFERENCE)
+            .then(None)
+            .otherwise(pl.col("rate_mfn"))
+            .alias("rate_mfn")
+        )
     if "value" in ok.columns:
         ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
+        if explain or any(c in rows.columns for c in LANDED_INPUTS):
+            # what the shipment owes: asked for by a shipment column (a batch) or a single lookup
+            ok = landed_cost(ok)
     else:
         ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
     out = ok
@@ -199,6 +213,9 @@ def resolve_one(
     us_content: float | None = None,
     claim: str | None = None,
     loading_date: dt.date | str | None = None,
+    shipment: str | None = None,
+    transport: str | None = None,
+    postal_method: str | None = None,
     as_of: dt.date | None = None,
     catalogue: Catalogue | None = None,
 ) -> dict[str, Any]:
@@ -215,6 +232,9 @@ def resolve_one(
         "us_content": us_content,
         "claim": claim,
         "loading_date": None if loading_date is None else str(loading_date),
+        "shipment": shipment,
+        "transport": transport,
+        "postal_method": postal_method,
     }
     row.update({k: [v] for k, v in optional.items() if v is not None})
     res = resolve_frame(pl.DataFrame(row), as_of=as_of, catalogue=catalogue, explain=True)
@@ -227,7 +247,18 @@ def resolve_one(
         )
         raise err(status.removeprefix("error: "))
     assert res.engine is not None and res.key_of_row is not None
-    comps = explain_row(res.engine, int(res.key_of_row[0]), float(rec["base_rate"]), rec["base_note"], as_of)
+    by_ref = rec.get("base_status") == BY_REFERENCE
+    base = 0.0 if by_ref else float(rec["base_rate"])
+    comps = explain_row(res.engine, int(res.key_of_row[0]), base, rec["base_note"], as_of)
+    if by_ref:
+        comps[0]["rate"] = None
+        comps[0]["by_reference"] = True
+        for c in comps[1:]:
+            if c["applied"] and c["reason"].startswith("applies: max(MFN"):
+                c["reason"] += (
+                    "; the MFN is by reference (unknown), so this is computed as if it were 0:"
+                    " the all-in owed is max(referenced MFN, floor)"
+                )
     for c in comps:
         c["rate"] = _round(c["rate"])
         if "statutory_rate" in c:
@@ -241,8 +272,11 @@ def resolve_one(
         "date": str(rec["date"]),
         "as_of": None if as_of is None else str(as_of),
         "total_rate": total,
+        "base_status": rec.get("base_status") or "rate",
+        "total_complete": not by_ref,
         "duty_usd": None if rec.get("duty_usd") is None else round(float(rec["duty_usd"]), 2),
         "refundable_rate": _round(rec["rate_refundable"]),
         "rates": {c: _round(rec[c]) for c in RATE_COLUMNS},
+        "landed_cost": landed_block(rec),
         "components": comps,
     }

@@ -16,11 +16,14 @@ import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
 from tariffscope.countries import countries_frame
+from tariffscope.resolver.base import BASE_STATUS_T, BY_REFERENCE
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine
 from tariffscope.resolver.inputs import HORIZON
 from tariffscope.resolver.shares import with_default_shares
 
-PANEL_COLUMNS = ["hts10", "origin", "date", "total_rate", *RATE_COLUMNS, "rate_refundable"]
+PANEL_COLUMNS = ["hts10", "origin", "date", "total_rate", *RATE_COLUMNS, "rate_refundable", "base_status"]
+"""``base_status``: ``rate``, or ``by reference`` where column 1 names another rate (``rate_mfn`` null,
+``total_rate`` the chapter 99 duties only; see :mod:`tariffscope.resolver.base`)."""
 
 
 def country_classes(cat: Catalogue, on: dt.date | None, as_of: dt.date | None = None) -> pl.DataFrame:
@@ -48,7 +51,9 @@ def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | N
 
     The engine runs directly on lines x country classes (no per-row validation is needed: every
     code is a line in force and every country is known), then the classes expand to countries.
-    Lines with no ad valorem equivalent (a few rates that refer to other provisions) are left out.
+    Lines whose column 1 rate refers to another rate are kept with ``base_status`` "by reference"
+    (``rate_mfn`` null, chapter 99 duties computed); special-program-only lines of chapter 98 (no
+    General rate) are left out: they are not open to entries at column 1.
     """
     from tariffscope.schedule import Schedule
 
@@ -56,9 +61,9 @@ def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | N
     products = (
         Schedule.load()
         .on(on)
-        .select("hts10", "mfn_ave", "col2_ave")
+        .select("hts10", "mfn_ave", "col2_ave", "mfn_kind")
         .unique("hts10")
-        .filter(pl.col("mfn_ave").is_not_null())
+        .filter(pl.col("mfn_kind").cast(pl.String) != "empty")
         .sort("hts10")
         .pipe(with_default_shares)
     )
@@ -74,9 +79,19 @@ def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | N
             pl.lit(on).alias("date"),
         )
         .rename({"rep": "origin"})
-        .drop(["_c2", "mfn_ave", "col2_ave"])
+        .drop(["_c2", "mfn_ave", "col2_ave", "mfn_kind"])
     )
     res = Engine(cat, as_of).run(rows).frame()
+    # a null base (by reference) runs as 0 in the engine: report it as no number, not as Free
+    by_ref = rows["base_rate"].is_null()
+    res = res.with_columns(
+        pl.when(by_ref).then(None).otherwise(pl.col("rate_mfn")).alias("rate_mfn"),
+        pl.when(by_ref)
+        .then(pl.lit(BY_REFERENCE))
+        .otherwise(pl.lit("rate"))
+        .cast(BASE_STATUS_T)
+        .alias("base_status"),
+    )
     # rows are lines x representatives (line-major): gather them for lines x all countries, in order
     rep_names = reps["rep"].to_list()
     rep_pos = {r: i for i, r in enumerate(rep_names)}
@@ -148,7 +163,13 @@ def write_panel_all_revisions(
                 keep = np.repeat(in_force, n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[grid])
                 tbl = (
                     rates[grid[keep]]
-                    .with_columns(hts.filter(keep), origin.filter(keep), pl.lit(day).alias("date"))
+                    .with_columns(
+                        hts.filter(keep),
+                        origin.filter(keep),
+                        pl.lit(day).alias("date"),
+                        # the series has no number for by-reference lines: they are left out here
+                        pl.lit("rate", dtype=BASE_STATUS_T).alias("base_status"),
+                    )
                     .select(PANEL_COLUMNS)
                     .to_arrow()
                 )

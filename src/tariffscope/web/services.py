@@ -291,7 +291,7 @@ def rate_batch(csv_bytes: bytes, as_of: str | None = None) -> pl.DataFrame:
     except ValueError as exc:
         raise InputError("file", f"file: {exc}") from None
     keep = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*keep, *[c for c in BATCH_COLUMNS if c in res.table.columns]])
+    table = res.table.select([*keep, *[c for c in BATCH_COLUMNS if c in res.table.columns and c not in keep]])
     for c in ("hts10", "origin", "date"):
         if c in rows.columns:
             table = table.with_columns(rows[c].alias(c))
