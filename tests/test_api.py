@@ -259,3 +259,12 @@ def test_formatters_agree_with_the_cli_until_it_uses_them() -> None:
         assert fmt.pct(x) == output.pct(x) and fmt.pct(x, 1) == output.pct(x, 1)
     for x in (None, 0.0, 12.5, -999.99, 4500.0, 2.5e9, -1.2e12, 3e15):
         assert fmt.usd(x) == output.usd(x)
+
+
+def test_exposure_bad_sector_names_the_argument() -> None:
+    with pytest.raises(TariffscopeError) as bad:
+        ts.exposure("JP", date="2025-10-01", sector="cars")
+    assert bad.value.field == "sector"
+    with pytest.raises(UnknownCountry) as who:
+        ts.exposure("XX", date="2025-10-01")
+    assert who.value.field == "partner"

@@ -245,8 +245,8 @@ def etr(
             as_of=_date(as_of, "as_of"),
             daily=daily,
         )
-    except ValueError as exc:
-        raise TariffscopeError(str(exc), field="partners") from None
+    except ValueError as exc:  # no weights for the partners asked
+        raise TariffscopeError(str(exc), field="partners" if partners else "weights") from None
     return EtrResult(table)
 
 
@@ -264,20 +264,19 @@ def exposure(
 ) -> ExposureResult:
     """A partner's imports, ETR, duty per year and per hour by sector and authority, top products
     (``tariffscope exposure``). ``sector``: a GTAP-45 code (``mvh``) or HS chapters (``84-85``)."""
+    from tariffscope.analytics.common import SectorError, parse_sector
     from tariffscope.analytics.exposure import exposure as run
     from tariffscope.results import ExposureResult
 
     _choice(view, ("statutory", "adjusted"), "view")
-    raw = run(
-        _partner(partner),
-        _need_date(date, "date"),
-        sector,
-        weights=_weights(weights, db, year),
-        view=view,
-        as_of=_date(as_of, "as_of"),
-        top=top,
-    )
-    return ExposureResult(raw)
+    p, on, known = _partner(partner), _need_date(date, "date"), _date(as_of, "as_of")
+    try:
+        sf = None if sector is None else parse_sector(sector)
+    except SectorError as exc:
+        exc.field = "sector"
+        raise
+    w = _weights(weights, db, year)
+    return ExposureResult(run(p, on, sf, weights=w, view=view, as_of=known, top=top))
 
 
 # --- scenarios and models -----------------------------------------------------------------------------
@@ -315,12 +314,10 @@ def scenario(
                     f"sigma: {prefix}={val}: an HS prefix and a positive value", field="sigma"
                 )
             overrides.append({"prefix": p, "sigma": float(val)})
+    parts = [_partner(p, "partners") for p in partners] if partners else None
     w = None if weights is None and db is None else _weights(weights, db, 2024)
     res = evaluate(name, _date(date, "date"), against=against, weights=w, supply=supply, overrides=overrides)
-    parts = (
-        [_partner(p, "partners") for p in partners] if partners else [*res.scenario_obj.spec.partners, "ALL"]
-    )
-    return ScenarioRun(res, parts, top)
+    return ScenarioRun(res, parts or [*res.scenario_obj.spec.partners, "ALL"], top)
 
 
 def package(
@@ -364,4 +361,4 @@ def ge(config: str | Path | None = None, *, example: str | None = None, scenario
                 etr_by_partner("baseline", on), etr_by_partner(scenario, on), name=scenario
             )
         )
-    return GeRun(run_config(example_path(example) if example else config))  # type: ignore[arg-type]
+    return GeRun(run_config(example_path(example) if example else chosen[0]))
