@@ -224,6 +224,11 @@ def etr(
     (default: the user's store, else the shipped 2024 table). With ``partners=None`` every partner is
     a row and so is ``ALL``. ``by="authority"`` adds one ``etr_<authority>`` column each (they add up
     to ``etr``); ``by="sector"`` one row per partner and GTAP sector.
+
+    >>> import tariffscope as ts
+    >>> e = ts.etr("2025-09-16", "2025-09-16", partners=["JPN"], by="authority")
+    >>> e.to_polars().select("date", "partner", "view").row(0)
+    (datetime.date(2025, 9, 16), 'JP', 'statutory')
     """
     from tariffscope.analytics.etr import etr_series
     from tariffscope.results import EtrResult
@@ -263,7 +268,12 @@ def exposure(
     year: int = 2024,
 ) -> ExposureResult:
     """A partner's imports, ETR, duty per year and per hour by sector and authority, top products
-    (``tariffscope exposure``). ``sector``: a GTAP-45 code (``mvh``) or HS chapters (``84-85``)."""
+    (``tariffscope exposure``). ``sector``: a GTAP-45 code (``mvh``) or HS chapters (``84-85``).
+
+    >>> import tariffscope as ts
+    >>> x = ts.exposure("JP", date="2025-09-16", sector="mvh", top=3)
+    >>> x.to_polars("top_products").height, x.to_dict()["sector"]
+    (3, 'mvh (Motor vehicles and parts)')"""
     from tariffscope.analytics.common import SectorError, parse_sector
     from tariffscope.analytics.exposure import exposure as run
     from tariffscope.results import ExposureResult
@@ -299,6 +309,12 @@ def scenario(
     ETR, duties, exports, diversion, consumer cost, revenue and welfare (SMART partial equilibrium).
     ``sigma``: elasticities of substitution by HS prefix, e.g. ``{"8703": 5.0}``. ``partners``: the rows
     to report (default the scenario's partners of interest, then ``ALL``).
+
+    Not run by the doctests (about 15 s: every HTS10 line x partner):
+
+    >>> import tariffscope as ts
+    >>> s = ts.scenario("pause-lapses", partners=["JP"])  # doctest: +SKIP
+    >>> s.to_polars().select("partner", "etr_against", "etr")  # doctest: +SKIP
     """
     from tariffscope.results import ScenarioRun
     from tariffscope.scenarios.evaluate import evaluate
@@ -329,7 +345,13 @@ def package(
     export_supply: float | None = None,
 ) -> PackageRun:
     """Evaluate both sides of a negotiation package and both in one world market (``tariffscope scenario
-    package``). ``export_supply`` overrides the package's GSIM export-supply elasticity."""
+    package``). ``export_supply`` overrides the package's GSIM export-supply elasticity.
+
+    Not run by the doctests (about 15 s):
+
+    >>> import tariffscope as ts
+    >>> p = ts.package("japan-2025")  # doctest: +SKIP
+    >>> p.to_polars("partner_by_product")  # doctest: +SKIP"""
     from tariffscope.results import PackageRun
     from tariffscope.scenarios.package import evaluate_package
 
@@ -344,7 +366,12 @@ def package(
 def ge(config: str | Path | None = None, *, example: str | None = None, scenario: str | None = None) -> GeRun:
     """Solve a general-equilibrium experiment (``tariffscope ge run``): give exactly one of a YAML
     ``config``, a bundled ``example`` name or a tariff ``scenario`` name (US tariffs by partner, against
-    the baseline, in the WIOD 2014 structural-gravity model)."""
+    the baseline, in the WIOD 2014 structural-gravity model).
+
+    >>> import tariffscope as ts
+    >>> g = ts.ge(example="byz-eu-enlargement")
+    >>> g.to_polars().height, g.to_polars().columns[0]
+    (44, 'country')"""
     from tariffscope.models.ge.config import example_path, run_config
     from tariffscope.results import GeRun
 
