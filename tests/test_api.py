@@ -103,6 +103,7 @@ def test_rate_errors_name_the_argument() -> None:
     with pytest.raises(UnknownHTS) as e2:
         ts.rate("9999.99.99.99", origin="JP", date="2025-05-02")
     assert e2.value.field == "hts10"
+    assert ts.rate("8703.23.01.60", origin="JP", date=dt.datetime(2025, 5, 2, 9, 30)).date == "2025-05-02"
     with pytest.raises(TariffscopeError) as e3:
         ts.rate("8703.23.01.60", origin="JP", date="2025-05-02", as_of="June")
     assert e3.value.field == "as_of" and "'June'" in str(e3.value)

@@ -42,6 +42,8 @@ View = Literal["statutory", "adjusted"]
 
 def _date(d: DateLike | None, name: str) -> dt.date | None:
     """A date argument as a date (None stays None); a bad one names the argument."""
+    if isinstance(d, dt.datetime):
+        return d.date()
     if d is None or isinstance(d, dt.date):
         return d
     try:
