@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, default_catalogue
-from tariffscope.errors import DateOutOfRange, TariffscopeError, UnknownCountry, UnknownHTS
+from tariffscope.errors import from_status
 from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
 from tariffscope.resolver.inputs import prepare
@@ -241,11 +241,7 @@ def resolve_one(
     rec = res.table.row(0, named=True)
     status: str = rec["status"]
     if status != "ok":
-        field = status.split(":")[1].strip() if status.count(":") >= 2 else ""
-        err = {"hts10": UnknownHTS, "origin": UnknownCountry, "date": DateOutOfRange}.get(
-            field, TariffscopeError
-        )
-        raise err(status.removeprefix("error: "))
+        raise from_status(status)
     assert res.engine is not None and res.key_of_row is not None
     by_ref = rec.get("base_status") == BY_REFERENCE
     base = 0.0 if by_ref else float(rec["base_rate"])

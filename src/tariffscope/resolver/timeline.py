@@ -35,9 +35,9 @@ def product_timeline(
     )
     bad = res.failed
     if bad.height == len(dates):
-        from tariffscope.errors import TariffscopeError
+        from tariffscope.errors import from_status
 
-        raise TariffscopeError(str(bad["status"][0]).removeprefix("error: "))
+        raise from_status(str(bad["status"][0]))
     rows = []
     prev: dict[str, float] | None = None
     prev_total = None
