@@ -15,6 +15,7 @@ from tariffscope.analytics.security import SecurityError, dependence, level_for,
 from tariffscope.analytics.security_data import critical_goods, flag_critical, load_cards
 from tariffscope.cli.main import app
 from tariffscope.errors import DataError
+from tariffscope.scenarios.security_levers import with_package
 from tariffscope.trade.store import TradeStore
 from tariffscope.trade.weights import load_weights
 
@@ -240,7 +241,7 @@ def test_package_levers_in_the_report(fixture_weights: pl.DataFrame) -> None:
 
     spec, _ = parse_package(package_path("japan-2025-security"))
     assert spec.security and spec.illustrative
-    r = security_report("JP", D, weights=fixture_weights, package="japan-2025-security", min_usd=0)
+    r = with_package("JP", D, "japan-2025-security", weights=fixture_weights, min_usd=0)
     sc = r["scenario"]
     assert sc["package"] == "japan-2025-security"
     buy = next(x for x in sc["levers"] if x["kind"] == "purchase")
@@ -249,7 +250,7 @@ def test_package_levers_in_the_report(fixture_weights: pl.DataFrame) -> None:
         1e9
     )  # no 8507.60 from CN in the fixture
     with pytest.raises(SecurityError, match="no security levers"):
-        security_report("JP", D, weights=fixture_weights, package="japan-2025", min_usd=0)
+        with_package("JP", D, "japan-2025", weights=fixture_weights, min_usd=0)
 
 
 def test_api_security_answers_the_cli_json_and_names_bad_fields() -> None:

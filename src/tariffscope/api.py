@@ -148,10 +148,12 @@ def rate(
 
 
 def batch_columns() -> list[str]:
-    """The result columns of a batch, after the input's own: total, one per authority, duty, status."""
+    """The result columns of a batch, after the input's own: total, one per authority, duty, the landed
+    cost columns (when the input asks for them), the base rate's status and the line's status."""
     from tariffscope.resolver.engine import RATE_COLUMNS
+    from tariffscope.resolver.landed import LANDED_COLUMNS
 
-    return ["total_rate", *RATE_COLUMNS, "duty_usd", "status"]
+    return ["total_rate", *RATE_COLUMNS, "duty_usd", *LANDED_COLUMNS, "base_status", "status"]
 
 
 def rate_batch(lines: pl.DataFrame | str | Path, *, as_of: DateLike | None = None) -> pl.DataFrame:
@@ -187,7 +189,7 @@ def rate_batch(lines: pl.DataFrame | str | Path, *, as_of: DateLike | None = Non
     except ValueError as exc:
         raise TariffscopeError(f"{where}{exc}", field="lines") from None
     cols = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*cols, *[c for c in batch_columns() if c in res.table.columns]])
+    table = res.table.select([*cols, *[c for c in batch_columns() if c in res.table.columns and c not in cols]])
     # the input's own spelling of code, origin and date, not the normalised one
     return table.with_columns([rows[c].alias(c) for c in ("hts10", "origin", "date") if c in rows.columns])
 

@@ -123,6 +123,9 @@ class RateResult(Result):
     refundable_rate: float | None
     rates: Mapping[str, float | None]
     components: list[Component]
+    base_status: str = "rate"
+    total_complete: bool = True
+    landed_cost: Mapping[str, Any] | None = None
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> RateResult:
@@ -138,6 +141,9 @@ class RateResult(Result):
             refundable_rate=r["refundable_rate"],
             rates=dict(r["rates"]),
             components=[Component.from_record(c) for c in r["components"]],
+            base_status=r.get("base_status", "rate"),
+            total_complete=r.get("total_complete", True),
+            landed_cost=r.get("landed_cost"),
         )
 
     @property
@@ -161,8 +167,11 @@ class RateResult(Result):
             "as_of": self.as_of,
             "description": self.description,
             "total_rate": self.total_rate,
+            "base_status": self.base_status,
+            "total_complete": self.total_complete,
             "duty_usd": self.duty_usd,
             "refundable_rate": self.refundable_rate,
+            "landed_cost": None if self.landed_cost is None else dict(self.landed_cost),
             "components": [c.to_dict() for c in self.components],
         }
 

@@ -337,15 +337,13 @@ def security_report(
     min_usd: float = 1e6,
     critical_only: bool = False,
     cards: Path | str | None = None,
-    package: str | Path | None = None,
     catalogue: Catalogue | None = None,
 ) -> dict[str, Any]:
     """The security JSON of ``partner`` on ``date`` (see the module docstring).
 
     Keys: ``partner, date, level, level_requested, weights_grain, grain_note, data_year, summary,
-    products[], partner_dependence{}, leverage[], definitions`` and, with a ``package`` whose
-    ``security:`` levers shift sourcing or add purchases, ``scenario{}`` (before/after shares, HHI and the
-    partner's exports: :mod:`tariffscope.scenarios.security_levers`). ``top`` = 0 lists every product whose
+    products[], partner_dependence{}, leverage[], definitions``; a package's security levers are added by
+    :func:`tariffscope.scenarios.security_levers.with_package`. ``top`` = 0 lists every product whose
     imports from the partner reach ``min_usd``.
     """
     from tariffscope.trade.weights import load_weights
@@ -437,30 +435,8 @@ def security_report(
             "duty_usd_per_hour": f"duty per year / {HOURS_PER_YEAR:,.0f}",
         },
     }
-    if package is not None:
-        out["scenario"] = _scenario(p, package, w, catalogue)
     return out
 
-
-def _scenario(
-    partner: str, package: str | Path, w: pl.DataFrame, catalogue: Catalogue | None
-) -> dict[str, Any]:
-    from tariffscope.scenarios.security_levers import lever_effects, package_levers
-
-    pid, levers = package_levers(package)
-    if not levers:
-        raise SecurityError(f"package {pid} has no security levers (a `security:` list of shift/purchase)")
-    lines = pl.concat(
-        [
-            w.filter(pl.col("hts10").str.starts_with(lv.product))["hts10"]
-            for lv in levers
-            if lv.product.isdigit()
-        ]
-        or [pl.Series("hts10", [], pl.String)]
-    )
-    eff = lever_effects(w, levers, partner, critical=flag_critical(lines, catalogue))
-    on = w.filter(pl.col("hts10").is_in(lines.implode()))
-    return {"package": pid, "weights_grain": grain_label(on) if on.height else "n/a", **eff}
 
 
 def default_year(db: Path | str | None = None) -> int:

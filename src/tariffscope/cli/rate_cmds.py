@@ -10,26 +10,12 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from tariffscope.api import batch_columns
 from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, fail, pct
 from tariffscope.errors import TariffscopeError
-from tariffscope.resolver.landed import LANDED_COLUMNS
+from tariffscope.results import RateResult
 
-BATCH_COLUMNS = [
-    "total_rate",
-    "rate_mfn",
-    "rate_s232",
-    "rate_s301",
-    "rate_ieepa_reciprocal",
-    "rate_ieepa_fentanyl",
-    "rate_s122",
-    "rate_s201",
-    "rate_s338",
-    "rate_other",
-    "duty_usd",
-    *LANDED_COLUMNS,
-    "base_status",
-    "status",
-]
+BATCH_COLUMNS = batch_columns()
 
 
 def rate(
@@ -111,21 +97,7 @@ def rate(
 
 def _contract(r: dict[str, Any]) -> dict[str, Any]:
     """The JSON contract of ``tariffscope rate --format json``."""
-    keys = ("measure", "authority", "heading", "rate", "basis", "applied", "reason", "citation", "refundable")
-    return {
-        "hts10": r["hts10"],
-        "origin": r["origin"],
-        "date": r["date"],
-        "as_of": r["as_of"],
-        "description": r["description"],
-        "total_rate": r["total_rate"],
-        "base_status": r["base_status"],
-        "total_complete": r["total_complete"],
-        "duty_usd": r["duty_usd"],
-        "refundable_rate": r["refundable_rate"],
-        "landed_cost": r["landed_cost"],
-        "components": [{k: c.get(k) for k in keys} for c in r["components"]],
-    }
+    return RateResult.from_record(r).to_dict()
 
 
 def _print_rate(r: dict[str, Any]) -> None:

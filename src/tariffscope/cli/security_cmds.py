@@ -115,6 +115,7 @@ def security(
     import datetime as dt
 
     from tariffscope.analytics.security import default_year, security_report
+    from tariffscope.scenarios.security_levers import with_package
     from tariffscope.trade.weights import load_weights
 
     if fmt not in ("table", "json"):
@@ -123,17 +124,15 @@ def security(
     try:
         y = year if year is not None else default_year(db)
         w = load_weights(db, y)
-        r = security_report(
-            partner,
-            d,
-            level=level,
-            weights=w,
-            top=top,
-            min_usd=min_usd,
-            critical_only=critical_only,
-            cards=cards,
-            package=package,
-        )
+        if package is None:
+            r = security_report(
+                partner, d, level=level, weights=w, top=top, min_usd=min_usd, critical_only=critical_only, cards=cards
+            )
+        else:
+            r = with_package(
+                partner, d, package, weights=w, level=level, top=top, min_usd=min_usd, critical_only=critical_only,
+                cards=cards,
+            )
     except TariffscopeError as e:
         raise fail(e) from None
     if fmt == "json" or out is not None:

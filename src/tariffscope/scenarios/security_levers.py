@@ -16,56 +16,17 @@ package's PE/GSIM evaluation).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
+from tariffscope.catalogue.loader import Catalogue
 from tariffscope.errors import CatalogueError
-
-
-class Lever(BaseModel):
-    """One security lever of a package (see the module docstring)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    kind: Literal["shift", "purchase"]
-    product: str = Field(description="HS prefix (2-10 digits, dots allowed) or a GTAP-45 sector code")
-    from_: str | None = Field(default=None, alias="from", description="supplier losing imports, or 'others'")
-    to: str | None = Field(default=None, description="supplier gaining imports (shift)")
-    share: float | None = Field(default=None, gt=0, le=1, description="fraction of from's imports moved")
-    partner: str | None = Field(default=None, description="supplier of the purchase")
-    usd: float | None = Field(default=None, gt=0, description="extra US imports a year (purchase)")
-    cite: str | None = None
-    note: str | None = None
-
-    @field_validator("product")
-    @classmethod
-    def _product(cls, v: str) -> str:
-        digits = v.replace(".", "").replace(" ", "")
-        if digits.isdigit() and 2 <= len(digits) <= 10:
-            return digits
-        if digits.isalpha() and digits.islower() and len(digits) <= 4:
-            return digits
-        raise ValueError(f"{v!r}: give an HS prefix like 8486 or 2846.90, or a GTAP-45 code like mvh")
-
-    @model_validator(mode="after")
-    def _complete(self) -> Lever:
-        if self.kind == "shift" and (self.from_ is None or self.to is None or self.share is None):
-            raise ValueError("a shift needs from, to and share")
-        if self.kind == "purchase" and (self.partner is None or self.usd is None):
-            raise ValueError("a purchase needs partner and usd")
-        return self
-
-    def label(self) -> str:
-        from tariffscope.analytics.common import format_hts
-
-        prod = format_hts(self.product) if self.product.isdigit() else self.product
-        if self.kind == "shift":
-            return f"shift {100 * (self.share or 0):.0f}% of {self.from_}'s US imports of {prod} to {self.to}"
-        return f"purchase of USD {(self.usd or 0) / 1e6:,.1f} M a year of {prod} from {self.partner}"
+from tariffscope.scenarios.schema import Lever
 
 
 def _iso(code: str) -> str:
@@ -203,3 +164,37 @@ def lever_effects(
         "partner_exports_to_us_usd": {"before": ex_b, "after": ex_a, "change": ex_a - ex_b},
         "note": "accounting at fixed prices and import values of the weights; no demand or price response",
     }
+
+
+def package_scenario(
+    partner: str, package: str | Path, weights: pl.DataFrame, catalogue: Catalogue | None = None
+) -> dict[str, Any]:
+    """What a package's ``security:`` levers do to US dependence on ``partner`` (before/after shares,
+    HHI, the partner's exports), with the grain of the weights they act on."""
+    from tariffscope.analytics.common import grain_label
+    from tariffscope.analytics.security import SecurityError
+    from tariffscope.analytics.security_data import flag_critical
+
+    pid, levers = package_levers(package)
+    if not levers:
+        raise SecurityError(f"package {pid} has no security levers (a `security:` list of shift/purchase)")
+    lines = pl.concat(
+        [weights.filter(pl.col("hts10").str.starts_with(lv.product))["hts10"] for lv in levers if lv.product.isdigit()]
+        or [pl.Series("hts10", [], pl.String)]
+    )
+    eff = lever_effects(weights, levers, partner, critical=flag_critical(lines, catalogue))
+    on = weights.filter(pl.col("hts10").is_in(lines.implode()))
+    return {"package": pid, "weights_grain": grain_label(on) if on.height else "n/a", **eff}
+
+
+def with_package(
+    partner: str, date: dt.date, package: str | Path, *, weights: pl.DataFrame | None = None, **kw: Any
+) -> dict[str, Any]:
+    """:func:`tariffscope.analytics.security.security_report` plus the package's levers as ``scenario``."""
+    from tariffscope.analytics.security import security_report
+    from tariffscope.trade.weights import load_weights
+
+    w = weights if weights is not None else load_weights()
+    out = security_report(partner, date, weights=w, **kw)
+    out["scenario"] = package_scenario(out["partner"], package, w, kw.get("catalogue"))
+    return out
