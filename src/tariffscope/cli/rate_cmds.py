@@ -138,29 +138,42 @@ def _print_rate(r: dict[str, Any]) -> None:
 
 
 def _batch(path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any) -> None:
+    """Price a CSV of entry lines: every row gets a status; rows that cannot be priced exit 1."""
     try:
         rows = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=False)
-    except (pl.exceptions.ComputeError, OSError) as exc:
-        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
+    except pl.exceptions.NoDataError:
+        raise fail(
+            TariffscopeError(f"{path}: the batch file is empty (expected a header hts10,origin,date)")
+        ) from None
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {first}")) from None
+    if rows.height == 0:
+        raise fail(TariffscopeError(f"{path}: no entry lines (only a header)"))
     try:
         res = resolve_frame(rows, as_of=as_of)
     except ValueError as exc:
         raise fail(TariffscopeError(f"{path}: {exc}")) from None
     cols = [c for c in rows.columns if c in res.table.columns]
     table = res.table.select([*cols, *[c for c in BATCH_COLUMNS if c in res.table.columns]])
-    if "hts10" in table.columns and "hts10" in rows.columns:
-        table = table.with_columns(rows["hts10"].alias("hts10"))
-    if "origin" in rows.columns:
-        table = table.with_columns(rows["origin"].alias("origin"))
-    if "date" in rows.columns:
-        table = table.with_columns(rows["date"].alias("date"))
+    # echo the cells as given (the table holds normalised codes)
+    table = table.with_columns([rows[c].alias(c) for c in ("hts10", "origin", "date") if c in rows.columns])
     emit_frame(table, "csv", out)
-    n_bad = res.failed.height
-    err_console.print(f"{table.height - n_bad} of {table.height} lines priced; {n_bad} failed")
-    for rec in res.failed.head(20).iter_rows(named=True):
-        err_console.print(f"  row {rec['row'] + 1}: {rec['status']}")
+    failed = res.failed
+    n_bad = failed.height
+    err_console.print(
+        f"{table.height - n_bad} of {table.height} lines priced; {n_bad} failed", soft_wrap=True
+    )
+    for rec in failed.head(MAX_REPORTED).iter_rows(named=True):
+        err_console.print(f"  row {rec['row'] + 1}: {rec['status'].removeprefix('error: ')}", soft_wrap=True)
+    if n_bad > MAX_REPORTED:
+        err_console.print(f"  ... and {n_bad - MAX_REPORTED} more (see the status column)", soft_wrap=True)
     if n_bad:
         raise typer.Exit(code=1)
+
+
+MAX_REPORTED = 20
+"""Failed rows listed on the terminal (all are in the output's ``status`` column)."""
 
 
 def timeline(

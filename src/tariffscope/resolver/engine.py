@@ -143,6 +143,10 @@ class Engine:
         missing = [c for c in KEY_INPUTS if c not in rows.columns]
         if missing:
             raise ValueError(f"engine input lacks columns {missing}")
+        # a missing code, origin or date has no meaning to the rules (and would scramble the row indexes)
+        holes = [c for c in ("hts10", "origin", "date") if rows[c].null_count()]
+        if holes:
+            raise ValueError(f"engine input has missing {', '.join(holes)}: validate the rows first")
         for col, dtype in OPTIONAL_INPUTS.items():
             if col not in rows.columns:
                 rows = rows.with_columns(pl.lit(None, dtype=dtype).alias(col))

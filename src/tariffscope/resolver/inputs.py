@@ -63,11 +63,16 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise ValueError(f"input lacks required column(s) {missing}; expected hts10, origin, date")
     df = rows.with_row_index("row")
+    # every row is one entry line: an empty row (a blank line, an Excel ``,,`` row) is reported, not priced
+    blank = pl.all_horizontal(
+        [(pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "") for c in rows.columns]
+    )
+    df = df.with_columns(blank.alias("_blank"))
     raw_hts = df["hts10"].cast(pl.String).str.strip_chars()
     digits = raw_hts.str.replace_all(r"[.\s\-]", "")
     hts_ok = digits.str.contains(r"^(\d{8}|\d{10})$").fill_null(False)
     # normalise each distinct origin once, then map (a batch has few distinct origins)
-    raw_origin = df["origin"].cast(pl.String)
+    raw_origin = df["origin"].cast(pl.String).str.strip_chars()
     uniq = raw_origin.unique()
     iso_u, _ = normalize_countries(uniq)
     iso2 = raw_origin.to_frame("o").join(
@@ -76,7 +81,7 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
     df = df.with_columns(
         pl.Series("hts10", digits).str.pad_end(10, "0"),
         pl.Series("hts_input", raw_hts),
-        pl.Series("origin_input", df["origin"].cast(pl.String)),
+        pl.Series("origin_input", raw_origin),
         iso2.alias("origin"),
         pl.Series("_hts_ok", hts_ok),
     )
@@ -102,9 +107,20 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
         df = df.with_columns(
             pl.col("claim").cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("")
         )
+
+    def empty(col: str) -> pl.Expr:
+        return pl.col(col).cast(pl.String).str.strip_chars().fill_null("") == ""
+
+    # every message is built from non-null parts: a null status would pass for "ok" downstream
     status = (
-        pl.when(~pl.col("_hts_ok"))
+        pl.when(pl.col("_blank"))
+        .then(pl.lit("error: row: empty row (no hts10, origin or date)"))
+        .when(empty("hts_input"))
+        .then(pl.lit("error: hts10: missing"))
+        .when(~pl.col("_hts_ok"))
         .then(pl.format("error: hts10: {} is not an 8- or 10-digit HTS code", pl.col("hts_input")))
+        .when(empty("origin_input"))
+        .then(pl.lit("error: origin: missing"))
         .when(pl.col("origin").is_null())
         .then(pl.format("error: origin: unknown country code {}", pl.col("origin_input")))
         .when(pl.col("date").is_null())
@@ -122,6 +138,10 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
     for col in floats:
         status = status.when(pl.col(col).is_null() & (pl.col(f"_{col}_raw").str.len_chars() > 0)).then(
             pl.format("error: {}: {} is not a number", pl.lit(col), pl.col(f"_{col}_raw"))
+        )
+    for col in (c for c in FLOAT_INPUTS if c in df.columns):
+        status = status.when(~pl.col(col).is_finite()).then(
+            pl.format("error: {}: {} is not a finite number", pl.lit(col), pl.col(col))
         )
     for col in ("metal_share", "steel_share", "aluminum_share", "copper_share", "us_content"):
         if col in df.columns:
@@ -158,5 +178,7 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
                 )
             )
         )
-    df = df.with_columns(status.otherwise(pl.lit("ok")).alias("status"))
-    return df.drop(["_hts_ok", *[f"_{c}_raw" for c in floats]])
+    df = df.with_columns(
+        status.otherwise(pl.lit("ok")).fill_null(pl.lit("error: row: invalid input")).alias("status")
+    )
+    return df.drop(["_hts_ok", "_blank", *[f"_{c}_raw" for c in floats]])
