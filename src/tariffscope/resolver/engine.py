@@ -460,8 +460,9 @@ def explain_row(
         elif owed < rate_stat:
             by = tr.displaced_by[i]
             who = result.traces[by].ref if by >= 0 else None
+            kept = owed / rate_stat  # owed = statutory x (1 - displaced share): the share still charged
             reason = (
-                f"applied to {_pct(1 - owed / rate_stat)} of value: the rest is covered by "
+                f"applied to {_pct(kept)} of value: the other {_pct(1 - kept)} is covered by "
                 f"{who.id if who else '?'} ({who.rule.heading if who else ''})"
             )
             applied = True
