@@ -10,6 +10,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from tariffscope.cli import options
 from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, fail, pct
 from tariffscope.errors import TariffscopeError
 
@@ -35,14 +36,23 @@ def rate(
         str | None, typer.Option("--origin", "-o", help="country of origin: ISO2, ISO3 or Census code")
     ] = None,
     date: Annotated[str | None, typer.Option("--date", "-d", help="entry date YYYY-MM-DD")] = None,
-    value: Annotated[float | None, typer.Option(help="customs value in USD")] = None,
+    value: Annotated[
+        float | None, typer.Option(help="customs value in USD", callback=options.amount_cb)
+    ] = None,
     quantity: Annotated[
-        float | None, typer.Option(help="quantity in the line's unit (for specific duties)")
+        float | None,
+        typer.Option(help="quantity in the line's unit (for specific duties)", callback=options.amount_cb),
     ] = None,
     unit: Annotated[str | None, typer.Option(help="unit of the quantity (kg, liter, No., ...)")] = None,
-    metal_share: Annotated[float | None, typer.Option(help="steel + aluminium share of value (0-1)")] = None,
-    copper_share: Annotated[float | None, typer.Option(help="copper share of value (0-1)")] = None,
-    us_content: Annotated[float | None, typer.Option(help="US content share of value (0-1)")] = None,
+    metal_share: Annotated[
+        float | None, typer.Option(help="steel + aluminium share of value (0-1)", callback=options.share_cb)
+    ] = None,
+    copper_share: Annotated[
+        float | None, typer.Option(help="copper share of value (0-1)", callback=options.share_cb)
+    ] = None,
+    us_content: Annotated[
+        float | None, typer.Option(help="US content share of value (0-1)", callback=options.share_cb)
+    ] = None,
     claim: Annotated[str | None, typer.Option(help="preference claimed: usmca")] = None,
     loading_date: Annotated[
         str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
@@ -65,6 +75,8 @@ def rate(
     from tariffscope.resolver.api import resolve_frame, resolve_one
 
     as_of_d = date_option(as_of, "--as-of")
+    if loading_date is not None:
+        date_option(loading_date, "--loading-date")
     if batch is not None:
         _batch(batch, out, as_of_d, resolve_frame)
         return
@@ -188,8 +200,7 @@ def timeline(
     from tariffscope.resolver.timeline import product_timeline
 
     try:
-        start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
-        assert start is not None and end is not None
+        start, end = options.date_span(date_from, date_to, ("--from", "--to"))
         df = product_timeline(hts, origin, start, end, as_of=date_option(as_of, "--as-of"))
     except TariffscopeError as exc:
         raise fail(exc) from None
@@ -221,7 +232,7 @@ def panel(
         else:
             if date is None:
                 raise TariffscopeError("give --date or --all-revisions")
-            df = panel_on(date_option(date, "--date"), as_of=date_option(as_of, "--as-of"))  # type: ignore[arg-type]
+            df = panel_on(options.entry_date(date, "--date"), as_of=date_option(as_of, "--as-of"))
             df.write_parquet(out, compression="zstd")
             n_rows = df.height
     except TariffscopeError as exc:

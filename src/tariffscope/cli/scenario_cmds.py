@@ -10,6 +10,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from tariffscope.cli import options
 from tariffscope.cli.output import console, emit_json, err_console, fail, pct, usd
 from tariffscope.errors import TariffscopeError
 
@@ -57,12 +58,7 @@ def _overrides(items: list[str] | None) -> list[dict[str, object]] | None:
 
 
 def _date(s: str | None) -> dt.date | None:
-    if s is None:
-        return None
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint="--date") from None
+    return options.optional_entry_date(s, "--date")
 
 
 def _choice(v: str, options: tuple[str, ...], hint: str) -> Any:
@@ -74,9 +70,7 @@ def _choice(v: str, options: tuple[str, ...], hint: str) -> Any:
 def _partners(ps: list[str] | None) -> list[str] | None:
     if not ps:
         return None
-    from tariffscope.countries import country
-
-    return ["ALL" if p.upper() == "ALL" else country(p).iso2 for p in ps]
+    return [options.partner(p, "--partner") for p in ps]
 
 
 def _weights(db: Path | None) -> pl.DataFrame | None:

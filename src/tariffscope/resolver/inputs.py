@@ -74,14 +74,28 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
     # normalise each distinct origin once, then map (a batch has few distinct origins)
     raw_origin = df["origin"].cast(pl.String).str.strip_chars()
     uniq = raw_origin.unique()
-    iso_u, _ = normalize_countries(uniq)
-    iso2 = raw_origin.to_frame("o").join(
-        pl.DataFrame({"o": uniq, "iso2": iso_u}), on="o", how="left", nulls_equal=True, maintain_order="left"
-    )["iso2"]
+    iso_u, errs = normalize_countries(uniq)
+    hint = pl.Series(
+        "hint",
+        [""] * uniq.len(),
+        dtype=pl.String,
+    ).scatter(
+        errs.filter(pl.col("suggestion") != "")["row"].to_numpy(),
+        ("; did you mean " + errs.filter(pl.col("suggestion") != "")["suggestion"] + "?"),
+    )
+    origins = raw_origin.to_frame("o").join(
+        pl.DataFrame({"o": uniq, "iso2": iso_u, "hint": hint}),
+        on="o",
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
+    iso2 = origins["iso2"]
     df = df.with_columns(
         pl.Series("hts10", digits).str.pad_end(10, "0"),
         pl.Series("hts_input", raw_hts),
         pl.Series("origin_input", raw_origin),
+        origins["hint"].fill_null("").alias("_origin_hint"),
         iso2.alias("origin"),
         pl.Series("_hts_ok", hts_ok),
     )
@@ -122,7 +136,7 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
         .when(empty("origin_input"))
         .then(pl.lit("error: origin: missing"))
         .when(pl.col("origin").is_null())
-        .then(pl.format("error: origin: unknown country code {}", pl.col("origin_input")))
+        .then(pl.format("error: origin: unknown country code {}{}", pl.col("origin_input"), "_origin_hint"))
         .when(pl.col("date").is_null())
         .then(pl.lit("error: date: missing or not YYYY-MM-DD"))
         .when((pl.col("date") < HORIZON[0]) | (pl.col("date") > HORIZON[1]))
@@ -135,6 +149,10 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
             )
         )
     )
+    if "loading_date_input" in df.columns:
+        status = status.when(pl.col("loading_date").is_null() & ~empty("loading_date_input")).then(
+            pl.format("error: loading_date: {} is not a date YYYY-MM-DD", pl.col("loading_date_input"))
+        )
     for col in floats:
         status = status.when(pl.col(col).is_null() & (pl.col(f"_{col}_raw").str.len_chars() > 0)).then(
             pl.format("error: {}: {} is not a number", pl.lit(col), pl.col(f"_{col}_raw"))
@@ -181,4 +199,4 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
     df = df.with_columns(
         status.otherwise(pl.lit("ok")).fill_null(pl.lit("error: row: invalid input")).alias("status")
     )
-    return df.drop(["_hts_ok", "_blank", *[f"_{c}_raw" for c in floats]])
+    return df.drop(["_hts_ok", "_blank", "_origin_hint", *[f"_{c}_raw" for c in floats]])

@@ -1,0 +1,97 @@
+"""Command-line option checks shared by every command: dates, amounts, shares, countries.
+
+One place decides what a valid option is, so ``rate``, ``etr``, ``exposure``, ``rank``, ``report`` and
+``scenario`` refuse the same things with the same words (a usage error naming the option, exit 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import typer
+
+from tariffscope.cli.output import date_option as parse_date
+from tariffscope.errors import UnknownCountry
+from tariffscope.resolver.inputs import HORIZON
+
+__all__ = ["amount", "date_span", "entry_date", "parse_date", "partner", "share"]
+
+
+def entry_date(s: str | None, name: str) -> dt.date:
+    """A required entry date inside the catalogue's horizon (as ``rate`` and the batch check it)."""
+    d = parse_date(s, name)
+    if d is None:
+        raise typer.BadParameter("required", param_hint=name)
+    if not HORIZON[0] <= d <= HORIZON[1]:
+        raise typer.BadParameter(
+            f"{d} is outside the catalogue's horizon {HORIZON[0]} to {HORIZON[1]}", param_hint=name
+        )
+    return d
+
+
+def optional_entry_date(s: str | None, name: str) -> dt.date | None:
+    """An entry date that may be left out (a scenario's own date then applies)."""
+    return None if s is None else entry_date(s, name)
+
+
+def date_span(start: str | None, end: str | None, names: tuple[str, str]) -> tuple[dt.date, dt.date]:
+    """Two entry dates in the horizon, the second not before the first."""
+    a, b = entry_date(start, names[0]), entry_date(end, names[1])
+    if b < a:
+        raise typer.BadParameter(f"{b} is before {names[0]} {a}", param_hint=names[1])
+    return a, b
+
+
+def _finite(value: float | None, name: str) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number", param_hint=name)
+    return value
+
+
+def amount(value: float | None, name: str) -> float | None:
+    """A finite, non-negative amount (USD, quantity)."""
+    if _finite(value, name) is not None and value < 0:  # type: ignore[operator]
+        raise typer.BadParameter(f"{value} is negative", param_hint=name)
+    return value
+
+
+def share(value: float | None, name: str) -> float | None:
+    """A share of value between 0 and 1."""
+    if _finite(value, name) is not None and not 0 <= value <= 1:  # type: ignore[operator]
+        raise typer.BadParameter(f"{value} is not between 0 and 1", param_hint=name)
+    return value
+
+
+def amount_cb(param: typer.CallbackParam, value: float | None) -> float | None:
+    """Typer callback form of :func:`amount` (the option's own name in the message)."""
+    return amount(value, "/".join(param.opts) or str(param.name))
+
+
+def share_cb(param: typer.CallbackParam, value: float | None) -> float | None:
+    """Typer callback form of :func:`share`."""
+    return share(value, "/".join(param.opts) or str(param.name))
+
+
+def finite_cb(param: typer.CallbackParam, value: float | None) -> float | None:
+    """Typer callback: any finite number."""
+    return _finite(value, "/".join(param.opts) or str(param.name))
+
+
+def not_nan_cb(param: typer.CallbackParam, value: float | None) -> float | None:
+    """Typer callback: a number, infinity allowed (an elasticity that may be infinite)."""
+    if value is not None and math.isnan(value):
+        raise typer.BadParameter("nan is not a number", param_hint="/".join(param.opts) or str(param.name))
+    return value
+
+
+def partner(code: str, name: str) -> str:
+    """ISO2 of a partner (``ALL`` stays ``ALL``); an unknown code gets a "did you mean"."""
+    if code.strip().upper() == "ALL":
+        return "ALL"
+    from tariffscope.countries import country
+
+    try:
+        return country(code).iso2
+    except UnknownCountry as exc:
+        raise typer.BadParameter(str(exc), param_hint=name) from None
