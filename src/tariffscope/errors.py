@@ -27,3 +27,7 @@ class CatalogueError(TariffscopeError):
 
 class DataError(TariffscopeError):
     """A malformed or truncated data file: the message names the file, row and field."""
+
+
+class NetworkUnreachable(DataError):
+    """A server that cannot be reached at all (no network, DNS, refused): not worth retrying."""

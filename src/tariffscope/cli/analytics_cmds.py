@@ -47,9 +47,7 @@ def _view(v: str) -> Literal["statutory", "adjusted"]:
 
 
 def _weights(db: Path | None, year: int) -> pl.DataFrame:
-    from tariffscope.trade.weights import load_weights
-
-    return load_weights(db, year)
+    return options.weights(db, year)
 
 
 @contextmanager

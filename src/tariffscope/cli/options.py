@@ -1,4 +1,4 @@
-"""Command-line option checks shared by every command: dates, amounts, shares, countries.
+"""Command-line option checks shared by every command: dates, amounts, shares, countries, weights.
 
 One place decides what a valid option is, so ``rate``, ``etr``, ``exposure``, ``rank``, ``report`` and
 ``scenario`` refuse the same things with the same words (a usage error naming the option, exit 2).
@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
+import polars as pl
 import typer
 
 from tariffscope.cli.output import date_option as parse_date
-from tariffscope.errors import UnknownCountry
+from tariffscope.cli.output import fail
+from tariffscope.errors import TariffscopeError, UnknownCountry
 from tariffscope.resolver.inputs import HORIZON
 
 __all__ = ["amount", "date_span", "entry_date", "parse_date", "partner", "share"]
@@ -95,3 +98,52 @@ def partner(code: str, name: str) -> str:
         return country(code).iso2
     except UnknownCountry as exc:
         raise typer.BadParameter(str(exc), param_hint=name) from None
+
+
+def weights(db: Path | None, year: int, *, announce: bool = True) -> pl.DataFrame:
+    """Import weights for ``--db``/``--year``, saying on stderr which weights are in use.
+
+    A store's partners replace the shipped weights of those partners (see
+    :func:`tariffscope.trade.weights.load_weights`): the note names them, and warns when a partner's
+    loaded imports are a small fraction of its shipped total (a partial or test load).
+    """
+    from tariffscope.cli.output import err_console, usd
+    from tariffscope.paths import default_db
+    from tariffscope.trade.weights import SHIPPED_YEAR, load_weights, store_coverage
+
+    try:
+        w = load_weights(db, year)
+        store = db if db is not None else (default_db() if year != SHIPPED_YEAR else None)
+        cov = store_coverage(store, year) if store is not None and store.exists() else None
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    if not announce:
+        return w
+    if cov is None or cov.height == 0:
+        err_console.print(
+            f"[dim]weights: shipped {SHIPPED_YEAR} import weights (use --db STORE to weight by loaded imports)[/]",
+            soft_wrap=True,
+        )
+        return w
+    shown = ", ".join(
+        f"{r['partner']} {r['lines']:,} line(s) {usd(r['imports_usd'])}"
+        for r in cov.head(8).iter_rows(named=True)
+    )
+    more = f" and {cov.height - 8} more" if cov.height > 8 else ""
+    err_console.print(
+        f"[dim]weights: {year} imports loaded in {store} for {cov.height} partner(s) ({shown}{more})"
+        + (f"; shipped {SHIPPED_YEAR} weights for the others[/]" if year == SHIPPED_YEAR else "[/]"),
+        soft_wrap=True,
+    )
+    if year == SHIPPED_YEAR:
+        shipped = (
+            load_weights(None, year).group_by("partner").agg(pl.col("imports_usd").sum().alias("shipped"))
+        )
+        low = cov.join(shipped, on="partner").filter(pl.col("imports_usd") < 0.01 * pl.col("shipped"))
+        for r in low.head(8).iter_rows(named=True):
+            err_console.print(
+                f"[yellow]warning:[/] {r['partner']}: the store's {usd(r['imports_usd'])} is under 1% of the "
+                f"shipped {usd(r['shipped'])}: a partial or test load replaces this partner's weights",
+                soft_wrap=True,
+            )
+    return w

@@ -51,7 +51,7 @@ def usd(x: float | None) -> str:
 
 def fail(exc: Exception) -> typer.Exit:
     """Print a user-facing error and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {exc}")
+    err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
     return typer.Exit(code=getattr(exc, "exit_code", 2) if isinstance(exc, TariffscopeError) else 2)
 
 

@@ -76,9 +76,9 @@ def _partners(ps: list[str] | None) -> list[str] | None:
 def _weights(db: Path | None) -> pl.DataFrame | None:
     if db is None:
         return None
-    from tariffscope.trade.weights import load_weights
+    from tariffscope.trade.weights import SHIPPED_YEAR
 
-    return load_weights(db)
+    return options.weights(db, SHIPPED_YEAR)
 
 
 def _bn(x: float | None) -> str:
