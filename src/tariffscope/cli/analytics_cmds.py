@@ -32,7 +32,10 @@ ViewOpt = Annotated[
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="the law as known on this date (YYYY-MM-DD)")]
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help="trade store with loaded imports (default: the user's store, else shipped)"),
+    typer.Option(
+        "--db",
+        help="trade store whose loaded imports replace the shipped 2024 weights of the partners it covers",
+    ),
 ]
 YearOpt = Annotated[int, typer.Option("--year", help="import weights year")]
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,10 +57,24 @@ def fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=getattr(exc, "exit_code", 2) if isinstance(exc, TariffscopeError) else 2)
 
 
+@contextmanager
+def atomic_out(out: Path) -> Iterator[Path]:
+    """A temporary path beside ``out`` that replaces it on success: a failed write leaves nothing
+    half-written. The folder is created if missing."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        yield tmp
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def emit_json(obj: Any, out: Path | None = None) -> None:
     text = json.dumps(obj, indent=2, default=str)
     if out:
-        out.write_text(text + "\n")
+        with atomic_out(out) as tmp:
+            tmp.write_text(text + "\n")
     else:
         sys.stdout.write(text + "\n")
 
@@ -73,14 +89,16 @@ def emit_frame(
 ) -> None:
     """Write a table as a rich table, JSON rows or CSV (to a file or stdout; Parquet by extension)."""
     if out is not None and out.suffix == ".parquet":
-        df.write_parquet(out)
+        with atomic_out(out) as tmp:
+            df.write_parquet(tmp)
         return
     if fmt == "json":
         emit_json(df.to_dicts(), out)
         return
     if fmt == "csv":
         if out:
-            df.write_csv(out)
+            with atomic_out(out) as tmp:
+                df.write_csv(tmp)
         else:
             sys.stdout.write(df.write_csv())
         return
@@ -100,6 +118,26 @@ def emit_frame(
                 cells.append("" if v is None else str(v))
         table.add_row(*cells)
     if out:
-        Console(file=out.open("w"), width=200).print(table)
+        with atomic_out(out) as tmp, tmp.open("w") as fh:
+            Console(file=fh, width=200).print(table)
     else:
         console.print(table)
+
+
+def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a command so that no traceback reaches a user: a TariffscopeError or an OS error on a
+    path prints ``error: ...`` and exits non-zero."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TariffscopeError as exc:
+            raise fail(exc) from None
+        except OSError as exc:  # a missing, forbidden or clashing path; a full disk
+            what = exc.filename or ""
+            raise fail(
+                TariffscopeError(f"{what}: {exc.strerror}" if what and exc.strerror else str(exc))
+            ) from None
+
+    return wrapper

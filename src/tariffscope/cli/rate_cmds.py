@@ -60,7 +60,7 @@ def rate(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="answer with the law as known on this date")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
     batch: Annotated[
         Path | None,
         typer.Option(
@@ -68,17 +68,20 @@ def rate(
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="output file for --batch (CSV, or Parquet by extension)")
+        Path | None,
+        typer.Option(help="output file for --batch (CSV or JSON by --format, Parquet by extension)"),
     ] = None,
 ) -> None:
     """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
     from tariffscope.resolver.api import resolve_frame, resolve_one
 
+    if out is not None and batch is None:
+        raise typer.BadParameter("writes the output of --batch; give --batch FILE", param_hint="--out")
     as_of_d = date_option(as_of, "--as-of")
     if loading_date is not None:
         date_option(loading_date, "--loading-date")
     if batch is not None:
-        _batch(batch, out, as_of_d, resolve_frame)
+        _batch(batch, out, as_of_d, resolve_frame, "csv" if fmt == "table" else fmt)
         return
     if not hts or not origin or not date:
         raise fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
@@ -101,8 +104,24 @@ def rate(
         raise fail(exc) from None
     if fmt == "json":
         emit_json(_contract(result))
+    elif fmt == "csv":
+        emit_frame(_components_frame(result), "csv")
     else:
         _print_rate(result)
+
+
+def _components_frame(r: dict[str, Any]) -> pl.DataFrame:
+    """One CSV row per component (decimal rates), the line's keys and total repeated on each."""
+    keys = ("measure", "authority", "heading", "rate", "basis", "applied", "reason", "citation", "refundable")
+    rows = [{k: c.get(k) for k in keys} for c in r["components"]]
+    return pl.DataFrame(rows, infer_schema_length=None).select(
+        pl.lit(r["hts10"]).alias("hts10"),
+        pl.lit(r["origin"]).alias("origin"),
+        pl.lit(r["date"]).alias("date"),
+        pl.lit(r["total_rate"], dtype=pl.Float64).alias("total_rate"),
+        pl.lit(r["duty_usd"], dtype=pl.Float64).alias("duty_usd"),
+        pl.all(),
+    )
 
 
 def _contract(r: dict[str, Any]) -> dict[str, Any]:
@@ -149,7 +168,9 @@ def _print_rate(r: dict[str, Any]) -> None:
     console.print(line)
 
 
-def _batch(path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any) -> None:
+def _batch(
+    path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any, fmt: Format = "csv"
+) -> None:
     """Price a CSV of entry lines: every row gets a status; rows that cannot be priced exit 1."""
     try:
         rows = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=False)
@@ -170,7 +191,7 @@ def _batch(path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: A
     table = res.table.select([*cols, *[c for c in BATCH_COLUMNS if c in res.table.columns]])
     # echo the cells as given (the table holds normalised codes)
     table = table.with_columns([rows[c].alias(c) for c in ("hts10", "origin", "date") if c in rows.columns])
-    emit_frame(table, "csv", out)
+    emit_frame(table, fmt, out)
     failed = res.failed
     n_bad = failed.height
     err_console.print(

@@ -264,7 +264,8 @@ def scenario_validate(files: Annotated[list[Path], typer.Argument(help="scenario
     """Validate scenario files against the schema and the catalogue (exit 2 on any error)."""
     from tariffscope.scenarios.overlay import validate_files
 
-    errors = validate_files(files)
+    missing = [f"{f}: no such file" for f in files if not f.is_file()]
+    errors = missing + validate_files([f for f in files if f.is_file()])
     for e in errors:
         err_console.print(f"[bold red]error:[/] {e}")
     if errors:
@@ -340,14 +341,16 @@ def scenario_compare(
     fmt: FormatOpt = "table",
     against: AgainstOpt = "current-law",
     supply: SupplyOpt = "infinite",
-    chart: Annotated[Path, typer.Option("--chart", help="PNG chart of exports change")] = Path(
-        "scenario-compare.png"
-    ),
-    no_chart: Annotated[bool, typer.Option("--no-chart", help="do not write the chart")] = False,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="also write a PNG chart of exports change to this file")
+    ] = None,
+    no_chart: Annotated[
+        bool, typer.Option("--no-chart", hidden=True, help="(the default: no chart unless --chart)")
+    ] = False,
     sigma: SigmaOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Compare scenarios side by side (one row per scenario and partner) and write a chart."""
+    """Compare scenarios side by side (one row per scenario and partner); ``--chart FILE`` also draws them."""
     from tariffscope.scenarios.chart import compare_chart
     from tariffscope.scenarios.evaluate import compare
 
@@ -364,7 +367,8 @@ def scenario_compare(
         )
     except TariffscopeError as exc:
         raise fail(exc) from None
-    if not no_chart:
+    if chart is not None and not no_chart:
+        chart.parent.mkdir(parents=True, exist_ok=True)
         compare_chart(rows, chart)
         err_console.print(f"chart written to {chart}")
     if f == "json":
