@@ -137,8 +137,16 @@ def etr(
             pl.col("date") == pl.col("date").min().over(group)
         )
         df = df.filter(changed).sort(["date", *group])
+        labels: dict[str, str] = {}
+        drop: list[str] = []
         if by == "authority":
-            cols = ["date", "partner", *etr_cols]
+            # authorities that charge nothing in the period take no room; the others are named plainly
+            parts = [c for c in etr_cols if c not in ("etr", "etr_additional")]
+            live = [c for c in parts if df.height and float(df[c].abs().max() or 0.0) > 0.0]
+            cols = ["date", "partner", "etr", "etr_additional", *live]
+            labels = {c: c.removeprefix("etr_").replace("_", " ") for c in parts}
+            # when narrow, the smallest contributions are left out first (and named)
+            drop = sorted(live, key=lambda c: float(df[c].abs().max() or 0.0))
         else:
             cols = ["date", *group, "etr", "etr_additional", "imports_usd", "duty_usd_per_year"]
         emit_frame(
@@ -148,6 +156,8 @@ def etr(
             title=f"Effective tariff rate ({view}; weights {df['weights_grain'][0]}): days on which it changed",
             percent_cols=etr_cols,
             usd_cols=("imports_usd", "duty_usd_per_year"),
+            labels=labels,
+            drop=drop,
         )
         return
     emit_frame(df, fmt, out)
@@ -419,6 +429,8 @@ def rank(
             title=f"ETR on {d} ({view}), partners with imports ≥ {usd(min_imports)}; vs {ref} in pp",
             percent_cols=("etr", "etr_additional"),
             usd_cols=("imports_usd", "duty_usd_per_year", "duty_usd_per_hour"),
+            labels={"vs_reference_pp": f"vs {ref} pp"},
+            drop=("duty_usd_per_hour", "name", "duty_usd_per_year"),
         )
         if mine.height:
             n_better = int(mine["rank"][0]) - 1

@@ -83,7 +83,8 @@ def list_measures(
     if df.height == 0:
         console.print("no rules match")
         return
-    emit_frame(df, fmt, percent_cols=("rate",))
+    # narrow terminals keep the rule, heading, rate and dates, and leave out the rest first
+    emit_frame(df, fmt, percent_cols=("rate",), drop=("title", "countries", "authority", "kind"))
 
 
 def _show(m: Measure) -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from tariffscope.cli import options
-from tariffscope.cli.output import console, emit_json, err_console, fail, pct, usd
+from tariffscope.cli.output import console, emit_json, err_console, fail, fit_table, pct, usd
 from tariffscope.errors import TariffscopeError
 
 scenario_app = typer.Typer(
@@ -85,41 +85,48 @@ def _bn(x: float | None) -> str:
     return "—" if x is None else usd(x)
 
 
+ROW_MEASURES: list[tuple[str, str, Any]] = [
+    ("date", "date", str),
+    ("ETR", "etr", pct),
+    ("ETR (against)", "etr_against", pct),
+    ("duty/yr", "duty_usd_per_year", _bn),
+    ("exports Δ", "exports_change_usd", _bn),
+    ("exports Δ%", "exports_change_pct", pct),
+    ("US consumer cost", "us_consumer_cost_usd", _bn),
+    ("tariff rev Δ", "tariff_revenue_change_usd", _bn),
+    ("welfare Δ", "welfare_change_usd", _bn),
+]
+
+
+def _gains(r: dict[str, Any]) -> str:
+    gains = [d for d in r["diversion"] if d["partner"] != "OTHER"]
+    gains = sorted(gains, key=lambda d: -d["exports_change_usd"])[:3]
+    return ", ".join(
+        f"{d['partner']} {usd(d['exports_change_usd'])}" for d in gains if d["exports_change_usd"] > 0
+    )
+
+
 def _rows_table(rows: list[dict[str, Any]], title: str) -> Table:
+    """One row per scenario and partner; on a narrow terminal, one column per partner instead."""
+    cols = ["scenario", "partner", *(label for label, _, _ in ROW_MEASURES), "who gains (top 3)"]
+    cells = [
+        [r["scenario"], r["partner"], *(fmt(r[key]) for _, key, fmt in ROW_MEASURES), _gains(r)] for r in rows
+    ]
+    right = {label for label, _, _ in ROW_MEASURES if label != "date"}
+    table, hidden = fit_table(cols, cells, title=title, right=right, labels={c: c for c in cols})
+    if not hidden:
+        return table
     t = Table(title=title)
-    for c in ("scenario", "partner", "date"):
-        t.add_column(c)
-    for c in (
-        "ETR",
-        "ETR (against)",
-        "duty/yr",
-        "exports Δ",
-        "exports Δ%",
-        "US consumer cost",
-        "tariff rev Δ",
-        "welfare Δ",
-    ):
-        t.add_column(c, justify="right")
-    t.add_column("who gains (top 3)")
+    t.add_column("measure")
     for r in rows:
-        gains = [d for d in r["diversion"] if d["partner"] != "OTHER"]
-        gains = sorted(gains, key=lambda d: -d["exports_change_usd"])[:3]
-        t.add_row(
-            r["scenario"],
-            r["partner"],
-            r["date"],
-            pct(r["etr"]),
-            pct(r["etr_against"]),
-            _bn(r["duty_usd_per_year"]),
-            _bn(r["exports_change_usd"]),
-            pct(r["exports_change_pct"]),
-            _bn(r["us_consumer_cost_usd"]),
-            _bn(r["tariff_revenue_change_usd"]),
-            _bn(r["welfare_change_usd"]),
-            ", ".join(
-                f"{d['partner']} {usd(d['exports_change_usd'])}" for d in gains if d["exports_change_usd"] > 0
-            ),
+        t.add_column(
+            r["partner"] if len({x["scenario"] for x in rows}) == 1 else f"{r['scenario']} {r['partner']}",
+            justify="right",
+            overflow="fold",
         )
+    for label, key, fmt in ROW_MEASURES:
+        t.add_row(label, *(fmt(r[key]) for r in rows))
+    t.add_row("who gains (top 3)", *(_gains(r) or "—" for r in rows))
     return t
 
 
@@ -164,22 +171,30 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
 def _frame_table(
     df: pl.DataFrame, title: str, pct_cols: tuple[str, ...] = (), skip: tuple[str, ...] = ()
 ) -> Table:
-    t = Table(title=title)
-    cols = [c for c in df.columns if c not in skip]
-    for c in cols:
-        t.add_column(c, justify="right" if df[c].dtype.is_numeric() else "left")
+    """A frame as a table that fits the terminal: names first, then figures (the last ones left out
+    when narrow, and named on stderr)."""
+    names = [c for c in df.columns if c not in skip and not df[c].dtype.is_numeric()]
+    cols = names + [c for c in df.columns if c not in skip and c not in names]
+    cells = []
     for row in df.iter_rows(named=True):
-        cells = []
+        out = []
         for c in cols:
             v = row[c]
             if c in pct_cols or c.startswith(("rate", "us_tariff", "ntm_ave")) or c.endswith("price_change"):
-                cells.append(pct(v))
+                out.append(pct(v))
             elif isinstance(v, float):
-                cells.append(usd(v))
+                out.append(usd(v))
             else:
-                cells.append("" if v is None else str(v))
-        t.add_row(*cells)
-    return t
+                out.append("" if v is None else str(v))
+        cells.append(out)
+    right = {c for c in cols if df[c].dtype.is_numeric()}
+    table, hidden = fit_table(cols, cells, title=title, right=right)
+    if hidden:
+        err_console.print(
+            f"[dim]{title}: not shown at {console.width} columns: {', '.join(hidden)} (use --format json)[/]",
+            soft_wrap=True,
+        )
+    return table
 
 
 def scenario_list() -> None:
