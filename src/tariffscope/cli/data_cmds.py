@@ -80,6 +80,7 @@ def import_cmd(
             outcome, result = store.load_file(path, fmt, on_staged=lambda: progress.update(task, advance=1))
             progress.update(task, completed=2, description=f"stored {path.name}")
             issues = store.issues(outcome.load_id)
+            store_path = store.path
     except TariffscopeError as e:
         raise _fail(console, e) from e
     if outcome.status == "unchanged":
@@ -91,7 +92,13 @@ def import_cmd(
     else:
         console.print(
             f"{path}: {outcome.status} as load {outcome.load_id} ({result.fmt if result else fmt}): "
-            f"{outcome.rows:,} rows loaded, {outcome.skipped:,} skipped, {outcome.cleaned:,} values cleaned"
+            f"{outcome.rows:,} rows loaded, {outcome.skipped:,} skipped, {outcome.cleaned:,} values cleaned",
+            soft_wrap=True,
+        )
+        console.print(
+            f"[dim]store {store_path}; to weight etr, exposure, rank, report or scenarios by these imports, "
+            f"pass --db {store_path} (the shipped 2024 weights are used otherwise)[/]",
+            soft_wrap=True,
         )
     if issues.height:
         console.print(_issues_table(issues))
