@@ -187,3 +187,13 @@ def test_any_mix_prices_good_rows_as_single_lookups(
         else:
             assert status.startswith("error: ") and status.count(":") >= 2, status
             assert t["total_rate"][i] is None
+
+
+def test_cli_names_a_row_with_too_many_fields(tmp_path: Path) -> None:
+    f = tmp_path / "ragged.csv"
+    f.write_text("hts10,origin,date\n8703230160,JP,2025-05-02\n\n8703230160,JP,2025-05-02,extra\n")
+    r = runner.invoke(app, ["rate", "--batch", str(f)])
+    assert r.exit_code == 2
+    assert "row 3 has 4 fields; the header has 3 (hts10, origin, date)" in " ".join(r.stderr.split())
+    r = runner.invoke(app, ["rate", "--batch", str(tmp_path / "missing.csv")])
+    assert r.exit_code == 2 and "No such file" in r.stderr

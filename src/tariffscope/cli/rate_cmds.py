@@ -172,17 +172,14 @@ def _batch(
     path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any, fmt: Format = "csv"
 ) -> None:
     """Price a CSV of entry lines: every row gets a status; rows that cannot be priced exit 1."""
+    from tariffscope.resolver.inputs import BatchFileError, read_batch_csv
+
     try:
-        rows = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=False)
-    except pl.exceptions.NoDataError:
-        raise fail(
-            TariffscopeError(f"{path}: the batch file is empty (expected a header hts10,origin,date)")
-        ) from None
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {first}")) from None
-    if rows.height == 0:
-        raise fail(TariffscopeError(f"{path}: no entry lines (only a header)"))
+        rows = read_batch_csv(path)
+    except BatchFileError as exc:
+        raise fail(TariffscopeError(f"{path}: {exc}")) from None
+    except OSError as exc:
+        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")) from None
     try:
         res = resolve_frame(rows, as_of=as_of)
     except ValueError as exc:

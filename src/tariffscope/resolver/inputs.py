@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from pathlib import Path
 
 import polars as pl
 
@@ -27,6 +28,46 @@ FLOAT_INPUTS = (
     "us_content",
 )
 DATE_INPUTS = ("date", "loading_date")
+
+
+class BatchFileError(ValueError):
+    """A batch file that cannot be read as a table; the message names the row when it can."""
+
+
+def read_batch_csv(source: str | Path | bytes) -> pl.DataFrame:
+    """A batch CSV as text columns, one row per data line (blank lines kept, so row N is line N + 1).
+
+    Raises :class:`BatchFileError` for an empty file, a header without rows, or a row with more
+    fields than the header (named by row, found by re-reading the file only on that error).
+    """
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        rows = pl.read_csv(data, infer_schema_length=0, truncate_ragged_lines=False)
+    except pl.exceptions.NoDataError:
+        raise BatchFileError("the batch file is empty (expected a header hts10,origin,date)") from None
+    except pl.exceptions.PolarsError as exc:
+        raise BatchFileError(
+            _ragged_rows(data) or f"not a readable CSV ({str(exc).splitlines()[0]})"
+        ) from None
+    if rows.height == 0:
+        raise BatchFileError("no entry lines (only a header)")
+    return rows
+
+
+def _ragged_rows(data: bytes, show: int = 5) -> str | None:
+    """Which rows have more fields than the header (error path only: a plain CSV scan)."""
+    import csv
+    import io
+
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    bad = [(i, len(r)) for i, r in enumerate(reader, start=1) if len(r) > len(header)]
+    if not bad:
+        return None
+    rows = "; ".join(f"row {i} has {n} fields" for i, n in bad[:show])
+    more = f" (and {len(bad) - show} more)" if len(bad) > show else ""
+    return f"{rows}{more}; the header has {len(header)} ({', '.join(header)})"
 
 
 def _to_date(col: str) -> pl.Expr:
