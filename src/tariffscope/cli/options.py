@@ -18,8 +18,6 @@ from tariffscope.cli.output import fail
 from tariffscope.errors import TariffscopeError, UnknownCountry
 from tariffscope.resolver.inputs import HORIZON
 
-__all__ = ["amount", "date_span", "entry_date", "parse_date", "partner", "share"]
-
 
 def entry_date(s: str | None, name: str) -> dt.date:
     """A required entry date inside the catalogue's horizon (as ``rate`` and the batch check it)."""
@@ -54,16 +52,18 @@ def _finite(value: float | None, name: str) -> float | None:
 
 def amount(value: float | None, name: str) -> float | None:
     """A finite, non-negative amount (USD, quantity)."""
-    if _finite(value, name) is not None and value < 0:  # type: ignore[operator]
-        raise typer.BadParameter(f"{value} is negative", param_hint=name)
-    return value
+    v = _finite(value, name)
+    if v is not None and v < 0:
+        raise typer.BadParameter(f"{v} is negative", param_hint=name)
+    return v
 
 
 def share(value: float | None, name: str) -> float | None:
     """A share of value between 0 and 1."""
-    if _finite(value, name) is not None and not 0 <= value <= 1:  # type: ignore[operator]
-        raise typer.BadParameter(f"{value} is not between 0 and 1", param_hint=name)
-    return value
+    v = _finite(value, name)
+    if v is not None and not 0 <= v <= 1:
+        raise typer.BadParameter(f"{v} is not between 0 and 1", param_hint=name)
+    return v
 
 
 def amount_cb(param: typer.CallbackParam, value: float | None) -> float | None:
@@ -100,7 +100,7 @@ def partner(code: str, name: str) -> str:
         raise typer.BadParameter(str(exc), param_hint=name) from None
 
 
-def weights(db: Path | None, year: int, *, announce: bool = True) -> pl.DataFrame:
+def weights(db: Path | None, year: int) -> pl.DataFrame:
     """Import weights for ``--db``/``--year``, saying on stderr which weights are in use.
 
     A store's partners replace the shipped weights of those partners (see
@@ -117,8 +117,6 @@ def weights(db: Path | None, year: int, *, announce: bool = True) -> pl.DataFram
         cov = store_coverage(store, year) if store is not None and store.exists() else None
     except TariffscopeError as exc:
         raise fail(exc) from None
-    if not announce:
-        return w
     if cov is None or cov.height == 0:
         err_console.print(
             f"[dim]weights: shipped {SHIPPED_YEAR} import weights (use --db STORE to weight by loaded imports)[/]",
