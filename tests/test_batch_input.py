@@ -197,3 +197,9 @@ def test_cli_names_a_row_with_too_many_fields(tmp_path: Path) -> None:
     assert "row 3 has 4 fields; the header has 3 (hts10, origin, date)" in " ".join(r.stderr.split())
     r = runner.invoke(app, ["rate", "--batch", str(tmp_path / "missing.csv")])
     assert r.exit_code == 2 and "No such file" in r.stderr
+
+
+def test_unknown_origin_in_a_batch_suggests_close_matches() -> None:
+    t = resolve_frame(_csv("hts10,origin,date\n8703230160,Japn,2025-05-02\n8703230160,ZZ,2025-05-02\n")).table
+    assert t["status"][0].startswith("error: origin: unknown country code Japn; did you mean JP (Japan)")
+    assert t["status"][1] == "error: origin: unknown country code ZZ"
