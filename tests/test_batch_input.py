@@ -203,3 +203,18 @@ def test_unknown_origin_in_a_batch_suggests_close_matches() -> None:
     t = resolve_frame(_csv("hts10,origin,date\n8703230160,Japn,2025-05-02\n8703230160,ZZ,2025-05-02\n")).table
     assert t["status"][0].startswith("error: origin: unknown country code Japn; did you mean JP (Japan)")
     assert t["status"][1] == "error: origin: unknown country code ZZ"
+
+
+def test_http_batch_with_an_empty_hts_cell_is_not_a_500() -> None:
+    from fastapi.testclient import TestClient
+
+    from tariffscope.web.app import create_app
+
+    client = TestClient(create_app())
+    body = "hts10,origin,date\n8703230160,JP,2025-05-02\n,JP,2025-05-02\n,,\n"
+    r = client.post("/api/rate/batch", files={"file": ("b.csv", body, "text/csv")})
+    assert r.status_code == 200, r.text  # an empty HTS cell was an IndexError, HTTP 500
+    rows = r.json()["rows"]
+    assert rows[0]["total_rate"] == pytest.approx(0.275)
+    assert rows[1]["status"] == "error: hts10: missing"
+    assert r.json()["priced"] == 1 and r.json()["failed"] == 2
