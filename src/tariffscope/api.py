@@ -174,12 +174,13 @@ def rate_batch(lines: pl.DataFrame | str | Path, *, as_of: DateLike | None = Non
     'error: hts10: 9999.99.99.99 is not a line of the HTS in force on 2025-05-02'
     """
     from tariffscope.resolver.api import resolve_frame
+    from tariffscope.resolver.inputs import BatchFileError, read_batch_csv
 
     if isinstance(lines, str | Path):
         path = Path(lines)
         try:
-            rows = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=False)
-        except (pl.exceptions.ComputeError, OSError) as exc:
+            rows = read_batch_csv(path)
+        except (BatchFileError, OSError) as exc:
             raise TariffscopeError(f"{path}: cannot read the batch file: {exc}", field="lines") from None
         where = f"{path}: "
     else:

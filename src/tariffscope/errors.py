@@ -41,6 +41,10 @@ class DataError(TariffscopeError):
     """A malformed or truncated data file: the message names the file, row and field."""
 
 
+class NetworkUnreachable(DataError):
+    """A server that cannot be reached at all (no network, DNS, refused): not worth retrying."""
+
+
 _BY_FIELD: dict[str, type[TariffscopeError]] = {
     "hts10": UnknownHTS,
     "origin": UnknownCountry,

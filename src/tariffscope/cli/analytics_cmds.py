@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from tariffscope.cli import options
 from tariffscope.cli.output import (
     Format,
     console,
@@ -32,16 +32,15 @@ ViewOpt = Annotated[
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="the law as known on this date (YYYY-MM-DD)")]
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help="trade store with loaded imports (default: the user's store, else shipped)"),
+    typer.Option(
+        "--db",
+        help="trade store whose loaded imports replace the shipped 2024 weights of the partners it covers",
+    ),
 ]
 YearOpt = Annotated[int, typer.Option("--year", help="import weights year")]
 
 
-def _need(s: str | None, name: str) -> dt.date:
-    d = date_option(s, name)
-    if d is None:
-        raise typer.BadParameter("required", param_hint=name)
-    return d
+_need = options.entry_date
 
 
 def _view(v: str) -> Literal["statutory", "adjusted"]:
@@ -51,9 +50,7 @@ def _view(v: str) -> Literal["statutory", "adjusted"]:
 
 
 def _weights(db: Path | None, year: int) -> pl.DataFrame:
-    from tariffscope.trade.weights import load_weights
-
-    return load_weights(db, year)
+    return options.weights(db, year)
 
 
 @contextmanager
@@ -109,13 +106,12 @@ def etr(
     JSON/CSV rows are those of ``etr_series`` (decimals); tables show percent and only the days on
     which something changed.
     """
-    from tariffscope.analytics.common import partner_code
     from tariffscope.analytics.etr import etr_series
 
-    start, end = _need(date_from, "--from"), _need(date_to, "--to")
+    start, end = options.date_span(date_from, date_to, ("--from", "--to"))
     if by not in ("partner", "authority", "sector"):
         raise typer.BadParameter(f"{by!r}: use partner, authority or sector", param_hint="--by")
-    ps = _run(lambda: [partner_code(p) for p in partner]) if partner else None
+    ps = [options.partner(p, "--partner") for p in partner] if partner else None
     w = _run(lambda: _weights(db, year))
     if by == "sector":
         w = w.rename({"gtap": "sector"}) if "gtap" in w.columns else w
@@ -141,8 +137,16 @@ def etr(
             pl.col("date") == pl.col("date").min().over(group)
         )
         df = df.filter(changed).sort(["date", *group])
+        labels: dict[str, str] = {}
+        drop: list[str] = []
         if by == "authority":
-            cols = ["date", "partner", *etr_cols]
+            # authorities that charge nothing in the period take no room; the others are named plainly
+            parts = [c for c in etr_cols if c not in ("etr", "etr_additional")]
+            live = [c for c in parts if df.height and float(df[c].abs().max() or 0.0) > 0.0]
+            cols = ["date", "partner", "etr", "etr_additional", *live]
+            labels = {c: c.removeprefix("etr_").replace("_", " ") for c in parts}
+            # when narrow, the smallest contributions are left out first (and named)
+            drop = sorted(live, key=lambda c: float(df[c].abs().max() or 0.0))
         else:
             cols = ["date", *group, "etr", "etr_additional", "imports_usd", "duty_usd_per_year"]
         emit_frame(
@@ -152,6 +156,8 @@ def etr(
             title=f"Effective tariff rate ({view}; weights {df['weights_grain'][0]}): days on which it changed",
             percent_cols=etr_cols,
             usd_cols=("imports_usd", "duty_usd_per_year"),
+            labels=labels,
+            drop=drop,
         )
         return
     emit_frame(df, fmt, out)
@@ -175,6 +181,7 @@ def exposure(
     from tariffscope.analytics.exposure import exposure as run
 
     d = _need(date, "--date")
+    partner = options.partner(partner, "PARTNER")
     w = _run(lambda: _weights(db, year))
     e = _run(
         lambda: run(
@@ -248,6 +255,7 @@ def diff(
     from tariffscope.analytics.diff import diff as run
 
     a, b = _need(date_from, "--from"), _need(date_to, "--to")
+    partner = options.partner(partner, "--partner")
     w = _run(lambda: _weights(db, year))
     r = _run(
         lambda: run(
@@ -378,7 +386,12 @@ def rank(
         str, typer.Option("--reference", "-r", help="compare every partner with this one")
     ] = "JP",
     min_imports: Annotated[
-        float, typer.Option("--min-imports", help="rank partners with at least this USD of imports")
+        float,
+        typer.Option(
+            "--min-imports",
+            help="rank partners with at least this USD of imports",
+            callback=options.amount_cb,
+        ),
     ] = 1e9,
     top: Annotated[int, typer.Option("--top", help="rows shown in a table (0 = all)")] = 40,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
@@ -387,11 +400,10 @@ def rank(
     year: YearOpt = 2024,
 ) -> None:
     """ETR and duty of every partner on a date, lowest ETR first (rank 1), with the gap to a reference."""
-    from tariffscope.analytics.common import partner_code
     from tariffscope.analytics.rank import rank as run
 
     d = _need(date, "--date")
-    ref = _run(lambda: partner_code(reference))
+    ref = options.partner(reference, "--reference")
     w = _run(lambda: _weights(db, year))
     df = _run(
         lambda: run(
@@ -417,6 +429,8 @@ def rank(
             title=f"ETR on {d} ({view}), partners with imports ≥ {usd(min_imports)}; vs {ref} in pp",
             percent_cols=("etr", "etr_additional"),
             usd_cols=("imports_usd", "duty_usd_per_year", "duty_usd_per_hour"),
+            labels={"vs_reference_pp": f"vs {ref} pp"},
+            drop=("duty_usd_per_hour", "name", "duty_usd_per_year"),
         )
         if mine.height:
             n_better = int(mine["rank"][0]) - 1
@@ -451,13 +465,16 @@ def report(
     from tariffscope.analytics.report import build_report
 
     d = _need(date, "--date")
+    partner = options.partner(partner, "PARTNER")
+    since_d = options.optional_entry_date(since, "--since")
+    start = _need(date_from, "--from")
     if embed not in ("svg", "png"):
         raise typer.BadParameter(f"{embed!r}: use svg or png", param_hint="--embed")
     w = _run(lambda: _weights(db, year))
     with console.status("building the report"):
         r = _run(
             lambda: build_report(
-                partner, d, out, since=date_option(since, "--since"), start=_need(date_from, "--from"), weights=w, view=_view(view),
+                partner, d, out, since=since_d, start=start, weights=w, view=_view(view),
                 as_of=date_option(as_of, "--as-of"), chart_dir=chart_dir, compare=compare, embed=embed,
             )
         )  # fmt: skip

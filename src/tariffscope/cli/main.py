@@ -15,6 +15,7 @@ from tariffscope.cli import (
     security_cmds,
     serve_cmds,
 )
+from tariffscope.cli.output import user_errors
 
 app = typer.Typer(
     name="tariffscope",
@@ -50,6 +51,19 @@ for module in (
     serve_cmds,
 ):
     module.register(app)
+
+
+def _guard(t: typer.Typer) -> None:
+    """Every command, in sub-apps too, reports user errors without a traceback."""
+    for cmd in t.registered_commands:
+        if cmd.callback is not None:
+            cmd.callback = user_errors(cmd.callback)
+    for group in t.registered_groups:
+        if group.typer_instance is not None:
+            _guard(group.typer_instance)
+
+
+_guard(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

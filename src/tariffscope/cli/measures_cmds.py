@@ -11,6 +11,7 @@ from rich.table import Table
 
 from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
 from tariffscope.catalogue.schema import Measure
+from tariffscope.cli import options
 from tariffscope.cli.output import Format, console, emit_frame, emit_json, fail, pct
 from tariffscope.errors import TariffscopeError
 
@@ -72,14 +73,18 @@ def list_measures(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = "table",
 ) -> None:
     """List the catalogue's rules (one Chapter 99 heading each)."""
+    on_d = options.optional_entry_date(on, "--on")
+    if origin is not None:
+        origin = options.partner(origin, "--origin")
     try:
-        df = measures_frame(default_catalogue(), authority, origin, dt.date.fromisoformat(on) if on else None)
+        df = measures_frame(default_catalogue(), authority, origin, on_d)
     except (TariffscopeError, ValueError) as exc:
         raise fail(exc) from None
     if df.height == 0:
         console.print("no rules match")
         return
-    emit_frame(df, fmt, percent_cols=("rate",))
+    # narrow terminals keep the rule, heading, rate and dates, and leave out the rest first
+    emit_frame(df, fmt, percent_cols=("rate",), drop=("title", "countries", "authority", "kind"))
 
 
 def _show(m: Measure) -> None:

@@ -11,9 +11,10 @@ import typer
 from rich.table import Table
 
 from tariffscope.api import batch_columns
+from tariffscope.cli import options
 from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, fail, pct
 from tariffscope.errors import TariffscopeError
-from tariffscope.results import RateResult
+from tariffscope.results import COMPONENT_KEYS, RateResult
 
 BATCH_COLUMNS = batch_columns()
 
@@ -24,14 +25,23 @@ def rate(
         str | None, typer.Option("--origin", "-o", help="country of origin: ISO2, ISO3 or Census code")
     ] = None,
     date: Annotated[str | None, typer.Option("--date", "-d", help="entry date YYYY-MM-DD")] = None,
-    value: Annotated[float | None, typer.Option(help="customs value in USD")] = None,
+    value: Annotated[
+        float | None, typer.Option(help="customs value in USD", callback=options.amount_cb)
+    ] = None,
     quantity: Annotated[
-        float | None, typer.Option(help="quantity in the line's unit (for specific duties)")
+        float | None,
+        typer.Option(help="quantity in the line's unit (for specific duties)", callback=options.amount_cb),
     ] = None,
     unit: Annotated[str | None, typer.Option(help="unit of the quantity (kg, liter, No., ...)")] = None,
-    metal_share: Annotated[float | None, typer.Option(help="steel + aluminium share of value (0-1)")] = None,
-    copper_share: Annotated[float | None, typer.Option(help="copper share of value (0-1)")] = None,
-    us_content: Annotated[float | None, typer.Option(help="US content share of value (0-1)")] = None,
+    metal_share: Annotated[
+        float | None, typer.Option(help="steel + aluminium share of value (0-1)", callback=options.share_cb)
+    ] = None,
+    copper_share: Annotated[
+        float | None, typer.Option(help="copper share of value (0-1)", callback=options.share_cb)
+    ] = None,
+    us_content: Annotated[
+        float | None, typer.Option(help="US content share of value (0-1)", callback=options.share_cb)
+    ] = None,
     claim: Annotated[str | None, typer.Option(help="preference claimed: usmca")] = None,
     loading_date: Annotated[
         str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
@@ -49,7 +59,7 @@ def rate(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="answer with the law as known on this date")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
     batch: Annotated[
         Path | None,
         typer.Option(
@@ -57,15 +67,20 @@ def rate(
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="output file for --batch (CSV, or Parquet by extension)")
+        Path | None,
+        typer.Option(help="output file for --batch (CSV or JSON by --format, Parquet by extension)"),
     ] = None,
 ) -> None:
     """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
     from tariffscope.resolver.api import resolve_frame, resolve_one
 
+    if out is not None and batch is None:
+        raise typer.BadParameter("writes the output of --batch; give --batch FILE", param_hint="--out")
     as_of_d = date_option(as_of, "--as-of")
+    if loading_date is not None:
+        date_option(loading_date, "--loading-date")
     if batch is not None:
-        _batch(batch, out, as_of_d, resolve_frame)
+        _batch(batch, out, as_of_d, resolve_frame, "csv" if fmt == "table" else fmt)
         return
     if not hts or not origin or not date:
         raise fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
@@ -91,8 +106,23 @@ def rate(
         raise fail(exc) from None
     if fmt == "json":
         emit_json(_contract(result))
+    elif fmt == "csv":
+        emit_frame(_components_frame(result), "csv")
     else:
         _print_rate(result)
+
+
+def _components_frame(r: dict[str, Any]) -> pl.DataFrame:
+    """One CSV row per component (decimal rates), the line's keys and total repeated on each."""
+    rows = [{k: c.get(k) for k in COMPONENT_KEYS} for c in r["components"]]
+    return pl.DataFrame(rows, infer_schema_length=None).select(
+        pl.lit(r["hts10"]).alias("hts10"),
+        pl.lit(r["origin"]).alias("origin"),
+        pl.lit(r["date"]).alias("date"),
+        pl.lit(r["total_rate"], dtype=pl.Float64).alias("total_rate"),
+        pl.lit(r["duty_usd"], dtype=pl.Float64).alias("duty_usd"),
+        pl.all(),
+    )
 
 
 def _contract(r: dict[str, Any]) -> dict[str, Any]:
@@ -139,30 +169,42 @@ def _print_rate(r: dict[str, Any]) -> None:
         console.print(f"[dim]{lc['de_minimis']}; {'; '.join(lc['notes'])}[/]")
 
 
-def _batch(path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any) -> None:
+def _batch(
+    path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any, fmt: Format = "csv"
+) -> None:
+    """Price a CSV of entry lines: every row gets a status; rows that cannot be priced exit 1."""
+    from tariffscope.resolver.inputs import BatchFileError, read_batch_csv
+
     try:
-        rows = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=False)
-    except (pl.exceptions.ComputeError, OSError) as exc:
-        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
+        rows = read_batch_csv(path)
+    except BatchFileError as exc:
+        raise fail(TariffscopeError(f"{path}: {exc}")) from None
+    except OSError as exc:
+        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")) from None
     try:
         res = resolve_frame(rows, as_of=as_of)
     except ValueError as exc:
         raise fail(TariffscopeError(f"{path}: {exc}")) from None
     cols = [c for c in rows.columns if c in res.table.columns]
     table = res.table.select([*cols, *[c for c in BATCH_COLUMNS if c in res.table.columns and c not in cols]])
-    if "hts10" in table.columns and "hts10" in rows.columns:
-        table = table.with_columns(rows["hts10"].alias("hts10"))
-    if "origin" in rows.columns:
-        table = table.with_columns(rows["origin"].alias("origin"))
-    if "date" in rows.columns:
-        table = table.with_columns(rows["date"].alias("date"))
-    emit_frame(table, "csv", out)
-    n_bad = res.failed.height
-    err_console.print(f"{table.height - n_bad} of {table.height} lines priced; {n_bad} failed")
-    for rec in res.failed.head(20).iter_rows(named=True):
-        err_console.print(f"  row {rec['row'] + 1}: {rec['status']}")
+    # echo the cells as given (the table holds normalised codes)
+    table = table.with_columns([rows[c].alias(c) for c in ("hts10", "origin", "date") if c in rows.columns])
+    emit_frame(table, fmt, out)
+    failed = res.failed
+    n_bad = failed.height
+    err_console.print(
+        f"{table.height - n_bad} of {table.height} lines priced; {n_bad} failed", soft_wrap=True
+    )
+    for rec in failed.head(MAX_REPORTED).iter_rows(named=True):
+        err_console.print(f"  row {rec['row'] + 1}: {rec['status'].removeprefix('error: ')}", soft_wrap=True)
+    if n_bad > MAX_REPORTED:
+        err_console.print(f"  ... and {n_bad - MAX_REPORTED} more (see the status column)", soft_wrap=True)
     if n_bad:
         raise typer.Exit(code=1)
+
+
+MAX_REPORTED = 20
+"""Failed rows listed on the terminal (all are in the output's ``status`` column)."""
 
 
 def timeline(
@@ -177,8 +219,7 @@ def timeline(
     from tariffscope.resolver.timeline import product_timeline
 
     try:
-        start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
-        assert start is not None and end is not None
+        start, end = options.date_span(date_from, date_to, ("--from", "--to"))
         df = product_timeline(hts, origin, start, end, as_of=date_option(as_of, "--as-of"))
     except TariffscopeError as exc:
         raise fail(exc) from None
@@ -210,7 +251,7 @@ def panel(
         else:
             if date is None:
                 raise TariffscopeError("give --date or --all-revisions")
-            df = panel_on(date_option(date, "--date"), as_of=date_option(as_of, "--as-of"))  # type: ignore[arg-type]
+            df = panel_on(options.entry_date(date, "--date"), as_of=date_option(as_of, "--as-of"))
             df.write_parquet(out, compression="zstd")
             n_rows = df.height
     except TariffscopeError as exc:

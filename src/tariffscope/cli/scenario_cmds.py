@@ -10,7 +10,8 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from tariffscope.cli.output import console, emit_json, err_console, fail, pct, usd
+from tariffscope.cli import options
+from tariffscope.cli.output import console, emit_json, err_console, fail, fit_table, pct, usd
 from tariffscope.errors import TariffscopeError
 
 scenario_app = typer.Typer(
@@ -57,12 +58,7 @@ def _overrides(items: list[str] | None) -> list[dict[str, object]] | None:
 
 
 def _date(s: str | None) -> dt.date | None:
-    if s is None:
-        return None
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint="--date") from None
+    return options.optional_entry_date(s, "--date")
 
 
 def _choice(v: str, options: tuple[str, ...], hint: str) -> Any:
@@ -74,58 +70,63 @@ def _choice(v: str, options: tuple[str, ...], hint: str) -> Any:
 def _partners(ps: list[str] | None) -> list[str] | None:
     if not ps:
         return None
-    from tariffscope.countries import country
-
-    return ["ALL" if p.upper() == "ALL" else country(p).iso2 for p in ps]
+    return [options.partner(p, "--partner") for p in ps]
 
 
 def _weights(db: Path | None) -> pl.DataFrame | None:
     if db is None:
         return None
-    from tariffscope.trade.weights import load_weights
+    from tariffscope.trade.weights import SHIPPED_YEAR
 
-    return load_weights(db)
+    return options.weights(db, SHIPPED_YEAR)
 
 
 def _bn(x: float | None) -> str:
     return "—" if x is None else usd(x)
 
 
+ROW_MEASURES: list[tuple[str, str, Any]] = [
+    ("date", "date", str),
+    ("ETR", "etr", pct),
+    ("ETR (against)", "etr_against", pct),
+    ("duty/yr", "duty_usd_per_year", _bn),
+    ("exports Δ", "exports_change_usd", _bn),
+    ("exports Δ%", "exports_change_pct", pct),
+    ("US consumer cost", "us_consumer_cost_usd", _bn),
+    ("tariff rev Δ", "tariff_revenue_change_usd", _bn),
+    ("welfare Δ", "welfare_change_usd", _bn),
+]
+
+
+def _gains(r: dict[str, Any]) -> str:
+    gains = [d for d in r["diversion"] if d["partner"] != "OTHER"]
+    gains = sorted(gains, key=lambda d: -d["exports_change_usd"])[:3]
+    return ", ".join(
+        f"{d['partner']} {usd(d['exports_change_usd'])}" for d in gains if d["exports_change_usd"] > 0
+    )
+
+
 def _rows_table(rows: list[dict[str, Any]], title: str) -> Table:
+    """One row per scenario and partner; on a narrow terminal, one column per partner instead."""
+    cols = ["scenario", "partner", *(label for label, _, _ in ROW_MEASURES), "who gains (top 3)"]
+    cells = [
+        [r["scenario"], r["partner"], *(fmt(r[key]) for _, key, fmt in ROW_MEASURES), _gains(r)] for r in rows
+    ]
+    right = {label for label, _, _ in ROW_MEASURES if label != "date"}
+    table, hidden = fit_table(cols, cells, title=title, right=right, labels={c: c for c in cols})
+    if not hidden:
+        return table
     t = Table(title=title)
-    for c in ("scenario", "partner", "date"):
-        t.add_column(c)
-    for c in (
-        "ETR",
-        "ETR (against)",
-        "duty/yr",
-        "exports Δ",
-        "exports Δ%",
-        "US consumer cost",
-        "tariff rev Δ",
-        "welfare Δ",
-    ):
-        t.add_column(c, justify="right")
-    t.add_column("who gains (top 3)")
+    t.add_column("measure")
     for r in rows:
-        gains = [d for d in r["diversion"] if d["partner"] != "OTHER"]
-        gains = sorted(gains, key=lambda d: -d["exports_change_usd"])[:3]
-        t.add_row(
-            r["scenario"],
-            r["partner"],
-            r["date"],
-            pct(r["etr"]),
-            pct(r["etr_against"]),
-            _bn(r["duty_usd_per_year"]),
-            _bn(r["exports_change_usd"]),
-            pct(r["exports_change_pct"]),
-            _bn(r["us_consumer_cost_usd"]),
-            _bn(r["tariff_revenue_change_usd"]),
-            _bn(r["welfare_change_usd"]),
-            ", ".join(
-                f"{d['partner']} {usd(d['exports_change_usd'])}" for d in gains if d["exports_change_usd"] > 0
-            ),
+        t.add_column(
+            r["partner"] if len({x["scenario"] for x in rows}) == 1 else f"{r['scenario']} {r['partner']}",
+            justify="right",
+            overflow="fold",
         )
+    for label, key, fmt in ROW_MEASURES:
+        t.add_row(label, *(fmt(r[key]) for r in rows))
+    t.add_row("who gains (top 3)", *(_gains(r) or "—" for r in rows))
     return t
 
 
@@ -170,22 +171,30 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
 def _frame_table(
     df: pl.DataFrame, title: str, pct_cols: tuple[str, ...] = (), skip: tuple[str, ...] = ()
 ) -> Table:
-    t = Table(title=title)
-    cols = [c for c in df.columns if c not in skip]
-    for c in cols:
-        t.add_column(c, justify="right" if df[c].dtype.is_numeric() else "left")
+    """A frame as a table that fits the terminal: names first, then figures (the last ones left out
+    when narrow, and named on stderr)."""
+    names = [c for c in df.columns if c not in skip and not df[c].dtype.is_numeric()]
+    cols = names + [c for c in df.columns if c not in skip and c not in names]
+    cells = []
     for row in df.iter_rows(named=True):
-        cells = []
+        out = []
         for c in cols:
             v = row[c]
             if c in pct_cols or c.startswith(("rate", "us_tariff", "ntm_ave")) or c.endswith("price_change"):
-                cells.append(pct(v))
+                out.append(pct(v))
             elif isinstance(v, float):
-                cells.append(usd(v))
+                out.append(usd(v))
             else:
-                cells.append("" if v is None else str(v))
-        t.add_row(*cells)
-    return t
+                out.append("" if v is None else str(v))
+        cells.append(out)
+    right = {c for c in cols if df[c].dtype.is_numeric()}
+    table, hidden = fit_table(cols, cells, title=title, right=right)
+    if hidden:
+        err_console.print(
+            f"[dim]{title}: not shown at {console.width} columns: {', '.join(hidden)} (use --format json)[/]",
+            soft_wrap=True,
+        )
+    return table
 
 
 def scenario_list() -> None:
@@ -270,7 +279,8 @@ def scenario_validate(files: Annotated[list[Path], typer.Argument(help="scenario
     """Validate scenario files against the schema and the catalogue (exit 2 on any error)."""
     from tariffscope.scenarios.overlay import validate_files
 
-    errors = validate_files(files)
+    missing = [f"{f}: no such file" for f in files if not f.is_file()]
+    errors = missing + validate_files([f for f in files if f.is_file()])
     for e in errors:
         err_console.print(f"[bold red]error:[/] {e}")
     if errors:
@@ -346,14 +356,16 @@ def scenario_compare(
     fmt: FormatOpt = "table",
     against: AgainstOpt = "current-law",
     supply: SupplyOpt = "infinite",
-    chart: Annotated[Path, typer.Option("--chart", help="PNG chart of exports change")] = Path(
-        "scenario-compare.png"
-    ),
-    no_chart: Annotated[bool, typer.Option("--no-chart", help="do not write the chart")] = False,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="also write a PNG chart of exports change to this file")
+    ] = None,
+    no_chart: Annotated[
+        bool, typer.Option("--no-chart", hidden=True, help="(the default: no chart unless --chart)")
+    ] = False,
     sigma: SigmaOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Compare scenarios side by side (one row per scenario and partner) and write a chart."""
+    """Compare scenarios side by side (one row per scenario and partner); ``--chart FILE`` also draws them."""
     from tariffscope.scenarios.chart import compare_chart
     from tariffscope.scenarios.evaluate import compare
 
@@ -370,7 +382,8 @@ def scenario_compare(
         )
     except TariffscopeError as exc:
         raise fail(exc) from None
-    if not no_chart:
+    if chart is not None and not no_chart:
+        chart.parent.mkdir(parents=True, exist_ok=True)
         compare_chart(rows, chart)
         err_console.print(f"chart written to {chart}")
     if f == "json":

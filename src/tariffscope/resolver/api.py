@@ -72,13 +72,14 @@ def resolve_frame(
             df = df.with_columns(pl.lit(None, dtype=pl.String if col == "claim" else pl.Float64).alias(col))
     if "loading_date" in df.columns and df["loading_date"].dtype != pl.Date:
         df = df.with_columns(pl.col("loading_date").cast(pl.Date))
-    all_ok = bool((df["status"] == "ok").all())
-    ok = df if all_ok else df.filter(pl.col("status") == "ok")
+    is_ok = df["status"].eq_missing("ok")
+    all_ok = bool(is_ok.all())
+    ok = df if all_ok else df.filter(is_ok)
     if ok.height == 0:
         out = df.with_columns(
             [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
         )
-        return Resolution(out, None, None)
+        return Resolution(_in_input_order(out), None, None)
 
     # Lines the law treats alike (same code, origin, base, inputs, and dates between the same change
     # points) are evaluated once, when they repeat enough for that to pay
@@ -119,15 +120,19 @@ def resolve_frame(
         ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
     out = ok
     if not all_ok:
-        out = pl.concat([out, df.filter(pl.col("status") != "ok")], how="diagonal_relaxed")
-    if not out["row"].is_sorted():
-        # back to input order: row numbers are a permutation of 0..n-1, so invert it and gather once
-        order = np.empty(out.height, dtype=np.int64)
-        order[out["row"].to_numpy()] = np.arange(out.height)
-        out = out[order]
+        out = pl.concat([out, df.filter(~is_ok)], how="diagonal_relaxed")
     key_of_row = np.full(df.height, -1)
     key_of_row[ok["row"].to_numpy()] = kidx
-    return Resolution(out, res, key_of_row)
+    return Resolution(_in_input_order(out), res, key_of_row)
+
+
+def _in_input_order(out: pl.DataFrame) -> pl.DataFrame:
+    """Rows back in input order (earlier steps regroup good and bad rows; ``row`` is 0..n-1)."""
+    if out["row"].is_sorted():
+        return out
+    order = np.empty(out.height, dtype=np.int64)
+    order[out["row"].to_numpy()] = np.arange(out.height)
+    return out[order]
 
 
 KEY_COLUMNS = [

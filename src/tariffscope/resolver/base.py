@@ -297,9 +297,10 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
 
     Rows come back in any order (the caller restores the input order once).
     """
-    all_ok = bool((df["status"] == "ok").all())
-    ok = df if all_ok else df.filter(pl.col("status") == "ok")
-    bad = df.head(0) if all_ok else df.filter(pl.col("status") != "ok")
+    is_ok = df["status"].eq_missing("ok")
+    all_ok = bool(is_ok.all())
+    ok = df if all_ok else df.filter(is_ok)
+    bad = df.head(0) if all_ok else df.filter(~is_ok)
     found = _lookup(ok, texts=notes)
     col2 = default_catalogue().countries(["COLUMN2"])
     has_q = "quantity" in found.columns and "value" in found.columns

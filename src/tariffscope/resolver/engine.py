@@ -143,6 +143,10 @@ class Engine:
         missing = [c for c in KEY_INPUTS if c not in rows.columns]
         if missing:
             raise ValueError(f"engine input lacks columns {missing}")
+        # a missing code, origin or date has no meaning to the rules (and would scramble the row indexes)
+        holes = [c for c in ("hts10", "origin", "date") if rows[c].null_count()]
+        if holes:
+            raise ValueError(f"engine input has missing {', '.join(holes)}: validate the rows first")
         for col, dtype in OPTIONAL_INPUTS.items():
             if col not in rows.columns:
                 rows = rows.with_columns(pl.lit(None, dtype=dtype).alias(col))
@@ -456,8 +460,9 @@ def explain_row(
         elif owed < rate_stat:
             by = tr.displaced_by[i]
             who = result.traces[by].ref if by >= 0 else None
+            kept = owed / rate_stat  # owed = statutory x (1 - displaced share): the share still charged
             reason = (
-                f"applied to {_pct(1 - owed / rate_stat)} of value: the rest is covered by "
+                f"applied to {_pct(kept)} of value: the other {_pct(1 - kept)} is covered by "
                 f"{who.id if who else '?'} ({who.rule.heading if who else ''})"
             )
             applied = True

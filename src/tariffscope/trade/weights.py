@@ -149,13 +149,17 @@ def load_weights(
 ) -> pl.DataFrame:
     """Import weights ``hts10, partner, imports_usd, usmca_share, grain, gtap, data_year``.
 
-    Data loaded into the trade store (``db``, default :func:`tariffscope.paths.default_db` if it
-    exists) for ``year`` come first: HTS10 data as ``hts10_exact``, HS2 data for partners without
-    HTS10 data as ``hs2_spread``. Every other partner comes from the shipped 2024 table
-    (``gtap_spread``, replaced by the shipped exact HTS10 data where it exists when ``exact``). The
-    shipped table exists only for 2024 (its Canada/Mexico exact rows are 2025 values: see
-    ``data_year``).
+    Data loaded into the trade store ``db`` for ``year`` come first: HTS10 data as ``hts10_exact``,
+    HS2 data for partners without HTS10 data as ``hs2_spread``; they replace the shipped weights of
+    the partners they cover, so a store is used only when named (a small test import in the user's
+    store must not silently replace a partner's weights). Without ``db``, the user's store
+    (:func:`tariffscope.paths.default_db`) is read only for a year the shipped table lacks. Every
+    other partner comes from the shipped 2024 table (``gtap_spread``, replaced by the shipped exact
+    HTS10 data where it exists when ``exact``). The shipped table exists only for 2024 (its
+    Canada/Mexico exact rows are 2025 values: see ``data_year``).
     """
+    if db is None and year == SHIPPED_YEAR:
+        return _shipped_weights(frozenset(), exact)
     store_path = Path(db) if db is not None else default_db()
     parts: list[pl.DataFrame] = []
     covered: set[str] = set()
@@ -182,6 +186,20 @@ def load_weights(
     return pl.concat(
         [p.with_columns(pl.col("grain").cast(GRAIN_ENUM)) for p in parts], how="vertical"
     ).select(WEIGHT_COLUMNS)
+
+
+def store_coverage(db: Path | str, year: int = SHIPPED_YEAR) -> pl.DataFrame:
+    """What a trade store contributes to the weights of ``year``: ``partner, lines, imports_usd, level``."""
+    exact, hs2 = _from_store(Path(db), year)
+    parts = [
+        exact.group_by("partner").agg(
+            pl.len().alias("lines"), pl.col("imports_usd").sum(), pl.lit(10).alias("level")
+        ),
+        hs2.filter(~pl.col("partner").is_in(exact["partner"].unique().to_list()))
+        .group_by("partner")
+        .agg(pl.len().alias("lines"), pl.col("imports_usd").sum(), pl.lit(2).alias("level")),
+    ]
+    return pl.concat(parts, how="vertical_relaxed").sort("imports_usd", descending=True)
 
 
 def grain_summary(weights: pl.DataFrame) -> pl.DataFrame:
