@@ -290,6 +290,35 @@ def test_exposure_diff_rank_refunds_events(client: TestClient) -> None:
     _bad(client.get("/api/diff", params={"partner": "JP", "from": "x", "to": "2025-10-01"}), "from")
 
 
+@needs_schedule
+def test_groups_work_end_to_end_or_are_refused(client: TestClient) -> None:
+    """Every group the dashboard offers (``/api/countries``) is priced by exposure and refunds under its
+    own name, as its members pooled (not refused, and never another partner's figures)."""
+    groups = [c["iso2"] for c in client.get("/api/countries").json() if c.get("group")]
+    assert "EU27" in groups and "USMCA" in groups
+    x = client.get("/api/exposure", params={"partner": "USMCA", "date": "2025-10-01"})
+    assert x.status_code == 200, x.text
+    x = x.json()
+    assert x["partner"] == "USMCA" and sorted(x["members"]) == ["CA", "MX"]
+    ca, mx = (
+        client.get("/api/exposure", params={"partner": p, "date": "2025-10-01"}).json() for p in ("CA", "MX")
+    )
+    assert x["imports_usd"] == pytest.approx(ca["imports_usd"] + mx["imports_usd"], rel=1e-9)
+    assert x["duty_usd_per_year"] == pytest.approx(ca["duty_usd_per_year"] + mx["duty_usd_per_year"], rel=1e-6)
+    rf = client.get("/api/refunds", params={"partner": "CHINA_HK"})
+    assert rf.status_code == 200, rf.text
+    rows = rf.json()
+    assert rows and {r["partner"] for r in rows} == {"CHINA_HK"}
+    cn = client.get("/api/refunds", params={"partner": "CN"}).json()
+    assert sum(r["collected_usd"] for r in rows) > sum(r["collected_usd"] for r in cn) > 0
+
+
+def test_refunds_are_bounded(client: TestClient) -> None:
+    """Every partner's refunds at once take minutes and gigabytes: the API asks for a partner instead."""
+    _bad(client.get("/api/refunds"), "partner")
+    _bad(client.get("/api/refunds", params={"partner": "ALL"}), "partner")
+
+
 # --- scenarios --------------------------------------------------------------------------------------
 
 
@@ -313,7 +342,26 @@ def test_lab_levers_move_the_results(client: TestClient) -> None:
     _bad(client.post("/api/lab", json={**base, "auto_rate": 0.25}), "auto_rate")  # no vehicle rule of its own
 
 
+@needs_schedule
+def test_lab_named_scenario_on_its_own_date(client: TestClient) -> None:
+    """"IEEPA struck down" takes effect in 2026: evaluated on the lab's lever date it would show zeros."""
+    dates = {s["id"]: s["date"] for s in client.get("/api/scenarios").json()}
+    r = client.post("/api/lab", json={"partner": "LS", "scenario": "ieepa-struck-down"})
+    assert r.status_code == 200, r.text
+    x = r.json()
+    assert x["date"] == dates["ieepa-struck-down"] != "2025-10-01"
+    assert x["etr_after"] < x["etr_before"] and x["markets_moved"] > 0
+    assert x["partner_exports_change_usd"] > 0
+
+
 def test_lab_bad_levers(client: TestClient) -> None:
+    _bad(
+        client.post(
+            "/api/lab",
+            json={"partner": "JP", "reciprocal_rate": 0.2, "effective": "2025-09-01", "until": "2025-08-01"},
+        ),
+        "until",
+    )
     _bad(client.post("/api/lab", json={"partner": "JP", "reciprocal_rate": 5}), "reciprocal_rate")
     _bad(client.post("/api/lab", json={"partner": "QQ", "reciprocal_rate": 0.2}), "partner")
     _bad(client.post("/api/lab", json={"partner": "JP"}), "reciprocal_rate")

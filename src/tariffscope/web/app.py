@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import polars as pl
+import pydantic
 from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
@@ -36,6 +37,22 @@ DATE_Q = Query(max_length=10, description="entry date YYYY-MM-DD")
 OPT_DATE_Q = Query(max_length=10, description="YYYY-MM-DD")
 
 
+class ApiError(pydantic.BaseModel):
+    """Every error answer: what is wrong, and the request field it concerns (``null`` if none)."""
+
+    detail: str
+    field: str | None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ApiError, "description": "the engine refused the request"},
+    413: {"model": ApiError, "description": "request body too large"},
+    422: {"model": ApiError, "description": "bad input: `field` names the parameter"},
+    500: {"model": ApiError, "description": "unexpected failure (no stack trace)"},
+    503: {"model": ApiError, "description": "a part of the engine is not installed, or the server is busy"},
+}
+
+
 def _table(df: pl.DataFrame, fmt: Fmt, name: str) -> Response:
     """A table as JSON rows or as a CSV download."""
     if fmt == "csv":
@@ -48,7 +65,7 @@ def _table(df: pl.DataFrame, fmt: Fmt, name: str) -> Response:
 
 
 def _api() -> APIRouter:
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", responses=ERRORS)
 
     @api.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:
@@ -187,16 +204,11 @@ def _api() -> APIRouter:
         view: Annotated[Literal["statutory", "adjusted"], Query()] = "statutory",
         format: Annotated[Fmt, Query()] = "json",
     ) -> Response:
-        """A partner's exposure on a date: duty by sector and top products (``tariffscope exposure``)."""
-        return _analytics_table(
-            "exposure",
-            "exposure",
-            format,
-            sv.parse_country(partner, "partner"),
-            sv.parse_date(date, "date"),
-            sector=sector,
-            view=view,
-        )
+        """A partner's exposure on a date: duty by sector and top products (``tariffscope exposure``).
+        ``partner`` may be a group (``EU27``: its members' imports pooled) or ``ALL`` (the US-wide rate)."""
+        d = sv.parse_date(date, "date")
+        assert d is not None
+        return JSONResponse(sv.to_records(sv.exposure(sv.parse_partner(partner), d, sector, view)))
 
     @api.get("/diff", tags=["analytics"])
     def diff(
@@ -235,12 +247,12 @@ def _api() -> APIRouter:
 
     @api.get("/refunds", tags=["analytics"])
     def refunds(
-        partner: Annotated[str | None, Query(max_length=60)] = None,
+        partner: Annotated[str, Query(min_length=2, max_length=60, description="JP, or a group: EU27")],
         format: Annotated[Fmt, Query()] = "json",
     ) -> Response:
-        """IEEPA duties refundable after Learning Resources v. Trump (``tariffscope refunds``)."""
-        p = sv.parse_country(partner, "partner") if partner else None
-        return _analytics_table("refunds", "refunds", format, partners=(p,) if p else None)
+        """IEEPA duties refundable after Learning Resources v. Trump (``tariffscope refunds``), by month, for
+        one partner or group (every partner at once takes minutes: use the CLI)."""
+        return _table(sv.refunds(sv.parse_partner(partner)), format, "refunds")
 
     @api.get("/downloads/country-rates", tags=["downloads"])
     def country_rates(date: Annotated[str, DATE_Q], format: Annotated[Fmt, Query()] = "csv") -> Response:
@@ -327,9 +339,20 @@ def create_app(*, warm: bool = False) -> FastAPI:
         msg = f"{field}: {first.get('msg', 'invalid value')}"
         return JSONResponse({"detail": msg, "field": field}, status_code=422)
 
+    @app.exception_handler(pydantic.ValidationError)
+    async def model_error(_: Request, exc: pydantic.ValidationError) -> JSONResponse:
+        errs: list[Any] = list(exc.errors())
+        first: dict[str, Any] = dict(errs[0]) if errs else {}
+        loc = [str(x) for x in first.get("loc", ())]
+        field = loc[-1] if loc else "request"
+        msg = f"{field}: {str(first.get('msg', 'invalid value')).removeprefix('Value error, ')}"
+        return JSONResponse({"detail": msg, "field": field}, status_code=422)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": str(exc.detail), "field": None}, status_code=exc.status_code)
+        return JSONResponse(
+            {"detail": str(exc.detail), "field": None}, status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -338,7 +361,7 @@ def create_app(*, warm: bool = False) -> FastAPI:
 
     app.include_router(_api())
 
-    @app.get("/feed.atom", tags=["measures"], response_class=Response)
+    @app.get("/feed.atom", tags=["measures"], response_class=Response, responses=ERRORS)
     def feed(request: Request) -> Response:
         """Atom feed of dated regime changes (newest first)."""
         base = str(request.base_url).rstrip("/")

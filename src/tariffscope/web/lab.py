@@ -26,6 +26,7 @@ from tariffscope.web import services as sv
 
 router = APIRouter(tags=["scenarios"])
 LAB_ORIGIN = Path("<scenario lab>")
+LEVER_DATE = dt.date(2025, 10, 1)  # the levers' default evaluation date
 
 
 class LabRequest(BaseModel):
@@ -40,7 +41,11 @@ class LabRequest(BaseModel):
         default="2025-08-07", max_length=10, description="levers apply from this entry date"
     )
     until: str | None = Field(default=None, max_length=10, description="last day of the levers (inclusive)")
-    date: str = Field(default="2025-10-01", max_length=10, description="evaluation date")
+    date: str | None = Field(
+        default=None,
+        max_length=10,
+        description="evaluation date (default: 2025-10-01 for levers, a named scenario's own date)",
+    )
     scenario: str | None = Field(
         default=None, max_length=80, description="a shipped scenario instead of levers"
     )
@@ -133,12 +138,15 @@ def _baseline_rates(partner: str, on: dt.date) -> pl.DataFrame:
 def evaluate(req: LabRequest) -> dict[str, Any]:
     """PE effects of the levers (or of a named scenario) against current law, on the evaluation date."""
     partner = sv.parse_country(req.partner, "partner")
-    on = sv.parse_date(req.date, "date")
+    on = sv.parse_date(req.date, "date", required=False)
+    if req.scenario:  # a scenario is evaluated on its own date unless a date is asked for
+        return _named(req.scenario, partner, on, req.supply)
+    on = on or LEVER_DATE
     eff = sv.parse_date(req.effective, "effective")
     until = sv.parse_date(req.until, "until", required=False)
-    assert on is not None and eff is not None
-    if req.scenario:
-        return _named(req.scenario, partner, on, req.supply)
+    assert eff is not None
+    if until is not None and until < eff:
+        raise sv.InputError("until", f"until: {until} is before the levers' start (effective {eff})")
     cat = lever_catalogue(partner, req.reciprocal_rate, req.auto_rate, eff, until, on)
     label = "levers"
     from tariffscope.analytics.etr import rates_for_pairs
@@ -262,7 +270,7 @@ def _evaluated(name: str, on: dt.date | None, supply: str) -> Any:
         raise sv.InputError("scenario", f"scenario: {exc}") from None
 
 
-def _named(name: str, partner: str, on: dt.date, supply: str) -> dict[str, Any]:
+def _named(name: str, partner: str, on: dt.date | None, supply: str) -> dict[str, Any]:
     """A shipped scenario against current law, in the lab's answer shape (``scenarios.evaluate``)."""
     res = _evaluated(shipped_name(name), on, supply)
     row = res.row(partner)

@@ -109,6 +109,26 @@ def parse_partners(value: str | None, field: str = "partners", limit: int = 12) 
     return out
 
 
+def parse_partner(value: str, field: str = "partner") -> str:
+    """One partner: a country (ISO2/ISO3/Census code), a catalogue group (``EU27``, ``USMCA``) or ``ALL``
+    (every partner: the US-wide figure)."""
+    key = value.strip().upper()
+    if key == "EU":
+        key = "EU27"
+    if key == "ALL" or key in catalogue().groups:
+        return key
+    return parse_country(value, field)
+
+
+def members(partner: str) -> tuple[str, ...] | None:
+    """The countries a partner code stands for: itself, a group's members, or ``None`` for ``ALL``."""
+    if partner == "ALL":
+        return None
+    if partner in catalogue().groups:
+        return tuple(_group_members(partner))
+    return (partner,)
+
+
 # --- cached engine state -------------------------------------------------------------------------
 
 
@@ -482,6 +502,60 @@ def _analytics(
         raise _engine_error(exc) from None
     except ValueError as exc:
         raise InputError("request", str(exc)) from None
+
+
+def _as_partner_field(exc: InputError) -> InputError:
+    if exc.field in ("origin", "request"):
+        msg = str(exc).split(": ", 1)[-1]
+        return InputError("partner", f"partner: {msg}")
+    return exc
+
+
+def exposure(partner: str, date: dt.date, sector: str | None, view: str) -> dict[str, Any]:
+    """``tariffscope exposure`` of a country, a group (its members' imports pooled) or ``ALL`` (every
+    partner: the US-wide figure); ``members`` says which countries the figures cover."""
+    ms = members(partner)
+    try:
+        if ms is not None and len(ms) == 1:
+            res = call_analytics("exposure", "exposure", ms[0], date, sector=sector, view=view)
+            return {**res, "members": list(ms)}
+        res = call_analytics("exposure", "exposure", "ALL", date, sector=sector, view=view, weights_of=ms)
+    except InputError as exc:
+        raise _as_partner_field(exc) from None
+    return {**res, "partner": partner, "members": list(ms) if ms else "all partners"}
+
+
+REFUNDS_MAX_MEMBERS = 30
+
+
+def refunds(partner: str) -> pl.DataFrame:
+    """``tariffscope refunds`` of a country or a group (members summed by month). ``ALL`` is refused:
+    pricing every partner's daily duties takes minutes and gigabytes (the CLI does it)."""
+    ms = members(partner)
+    if ms is None or len(ms) > REFUNDS_MAX_MEMBERS:
+        raise InputError(
+            "partner",
+            f"partner: refunds are priced per partner or group (at most {REFUNDS_MAX_MEMBERS} countries); "
+            "for every partner at once run `tariffscope refunds`",
+        )
+    try:
+        df = call_analytics("refunds", "refunds", partners=ms)
+    except InputError as exc:
+        raise _as_partner_field(exc) from None
+    if len(ms) == 1:
+        return df  # type: ignore[no-any-return,unused-ignore]
+    usd = [c for c in df.columns if c.endswith("_usd")]
+    return (
+        df.group_by("month")
+        .agg(
+            pl.col("days").max(),
+            *[pl.col(c).sum() for c in usd],
+            pl.col("imports_basis").unique().sort().str.join(", "),
+        )
+        .with_columns(pl.lit(partner).alias("partner"))
+        .select(df.columns)
+        .sort("month")
+    )
 
 
 def to_records(obj: Any) -> Any:

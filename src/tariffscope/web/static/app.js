@@ -181,6 +181,9 @@ async function doDashboard(ev) {
   const partners = [partner, ...compare.filter((c) => c.toUpperCase() !== partner)];
   const err = $("#dash-error");
   showError(err, null);
+  // never leave the previous partner's figures under the new partner's name
+  for (const id of ["#dash-kpis", "#dash-events", "#dash-sectors", "#dash-authorities", "#dash-top", "#dash-refunds"]) $(id).innerHTML = "";
+  busy($("#dash-kpis"), `Computing ${partner}'s exposure on ${date}…`);
   busy($("#dash-etr"), "Computing effective tariff rates (first time for a partner takes a few seconds)…");
   const etrQ = new URLSearchParams({ partners: partners.join(","), start, end, view });
   $("#dash-downloads").innerHTML = `ETR series: <a href="/api/etr?${etrQ}&format=csv">CSV</a> · <a href="/api/etr?${etrQ}">JSON</a> ·
@@ -227,8 +230,9 @@ async function doDashboard(ev) {
         { key: "imports_usd", label: "Imports", num: true, fmt: usd }, { key: "total_rate", label: "Rate", num: true, fmt: pct },
         { key: "duty_usd_per_year", label: "Duty / year", num: true, fmt: usd }],
     });
-  } catch (e) { showError(err, e); }
+  } catch (e) { $("#dash-kpis").innerHTML = ""; showError(err, e); }
   try {
+    busy($("#dash-refunds"), "Computing refund exposure…");
     const rf = await api(`/api/refunds?${new URLSearchParams({ partner })}`);
     const rows = Array.isArray(rf) ? rf : rf.rows || rf.by_partner || [rf];
     table($("#dash-refunds"), { title: "Refund exposure (IEEPA duties, Learning Resources v. Trump)", name: `refunds_${partner}`, rows,
@@ -241,6 +245,8 @@ let labTimer = null, labSeq = 0;
 const labTouched = new Set();  // levers the user moved: only those are sent (the others stay at the law)
 function labChanged(ev) {
   if (ev && ev.target && ev.target.type === "range") labTouched.add(ev.target.id);
+  const named = !!$("#lab-scenario").value;  // a named scenario brings its own levers and date
+  for (const id of ["#lab-recip", "#lab-auto", "#lab-from", "#lab-date"]) $(id).disabled = named;
   $("#lab-recip-out").textContent = `${$("#lab-recip").value}%`;
   $("#lab-auto-out").textContent = `${$("#lab-auto").value}%`;
   clearTimeout(labTimer);
@@ -253,8 +259,10 @@ async function runLab(ev) {
     partner: $("#lab-partner").value,
     reciprocal_rate: labTouched.has("lab-recip") || !labTouched.has("lab-auto") ? +$("#lab-recip").value / 100 : null,
     auto_rate: labTouched.has("lab-auto") ? +$("#lab-auto").value / 100 : null,
-    effective: $("#lab-from").value, date: $("#lab-date").value, scenario: $("#lab-scenario").value || null,
+    effective: $("#lab-from").value, scenario: $("#lab-scenario").value || null,
   };
+  // a named scenario is evaluated on its own date (the API's default); levers on the form's date
+  if (!body.scenario) body.date = $("#lab-date").value;
   const err = $("#lab-error");
   showError(err, null);
   $("#lab-kpis").classList.add("busy");
@@ -292,6 +300,9 @@ async function runLab(ev) {
       { key: "exports_change_usd", label: "Change", num: true, fmt: usd }, { key: "exports_change_pct", label: "Change %", num: true, fmt: pct },
       { key: "tariff_revenue_change_usd", label: "Tariff revenue change", num: true, fmt: usd }, { key: "welfare_change_usd", label: "Welfare change", num: true, fmt: usd }],
   });
+}
+function labPrompt() {
+  $("#lab-kpis").innerHTML = `<p class="prompt" id="lab-prompt">Pick a partner, then move a lever (its reciprocal or vehicle rate) or choose a named scenario: the effects against current law appear here.</p>`;
 }
 async function loadScenarios() {
   try {
@@ -396,7 +407,7 @@ function route() {
   if (!loaded[name]) {
     loaded[name] = true;
     if (name === "dashboard") doDashboard();
-    if (name === "lab") { loadScenarios(); runLab(); }
+    if (name === "lab") { loadScenarios(); if (!rest) labPrompt(); else runLab(); }
     if (name === "packages") loadPackages();
     if (name === "measures") { loadChanges(); doMeasures(); }
   }
