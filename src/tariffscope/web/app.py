@@ -254,6 +254,31 @@ def _api() -> APIRouter:
         one partner or group (every partner at once takes minutes: use the CLI)."""
         return _table(sv.refunds(sv.parse_partner(partner)), format, "refunds")
 
+    @api.get("/sources", tags=["meta"])
+    def sources() -> dict[str, Any]:
+        """What the figures rest on: catalogue knowledge date, weights years/grain, a one-line source."""
+        return sv.sources()
+
+    @api.get("/us-rates", tags=["analytics"])
+    def us_rates(
+        date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (default today)")] = None,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """The US-wide effective tariff rate (``ALL``) and every partner's on a date (default today), with
+        the view, the weights' grain and the source stated; ``format=csv`` downloads the table."""
+        d = sv.parse_horizon_date(date)
+        body = sv.us_rates(d)
+        if format == "csv":
+            us = {"partner": "ALL", "name": "all partners (US-wide)", **body["us"]}
+            df = pl.DataFrame([us, *body["partners"]], infer_schema_length=None).with_columns(
+                pl.lit(body["date"]).alias("date"),
+                pl.lit("statutory").alias("view"),
+                pl.lit(body["weights"]).alias("weights"),
+                pl.lit(body["source_line"]).alias("source"),
+            )
+            return _table(df, "csv", f"us_tariff_rates_{body['date']}")
+        return JSONResponse(body)
+
     @api.get("/downloads/country-rates", tags=["downloads"])
     def country_rates(date: Annotated[str, DATE_Q], format: Annotated[Fmt, Query()] = "csv") -> Response:
         """Every partner's effective tariff rate on a date (CSV or JSON)."""
@@ -297,6 +322,13 @@ def _analytics_table(module: str, fn: str, fmt: Fmt, *args: Any, **kwargs: Any) 
     if isinstance(res, pl.DataFrame):
         return _table(res, fmt, module)
     return JSONResponse(sv.to_records(res))
+
+
+def plotly_js_path() -> Path:
+    """The plotly.min.js shipped inside the plotly Python package."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
 def create_app(*, warm: bool = False) -> FastAPI:
@@ -370,6 +402,13 @@ def create_app(*, warm: bool = False) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """plotly.js as bundled by the plotly Python package (the workbench needs no CDN)."""
+        return FileResponse(
+            plotly_js_path(), media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
+        )
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:

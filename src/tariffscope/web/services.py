@@ -315,6 +315,8 @@ def rate_batch(csv_bytes: bytes, as_of: str | None = None) -> pl.DataFrame:
     for c in ("hts10", "origin", "date"):
         if c in rows.columns:
             table = table.with_columns(rows[c].alias(c))
+    if "row" not in table.columns:  # the data row (1 = the first line after the header), for bad-row reports
+        table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias("row"))
     return table
 
 
@@ -335,16 +337,66 @@ def timeline(hts: str, origin: str, start: str, end: str, as_of: str | None = No
 # --- schedule search -----------------------------------------------------------------------------
 
 
+# Everyday words for the HTS's legal wording (each alternative a whole-word, case-insensitive match).
+SEARCH_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "passenger": ("passenger", "transport of persons"),
+    "car": ("car", "motor car", "motor vehicle"),
+    "auto": ("motor car", "motor vehicle"),
+    "automobile": ("motor car", "motor vehicle"),
+    "truck": ("truck", "transport of goods"),
+    "phone": ("telephone", "smartphone"),
+    "laptop": ("portable automatic data processing",),
+    "computer": ("computer", "automatic data processing"),
+    "steel": ("steel", "iron or steel"),
+}
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+@functools.cache
+def _line_imports() -> pl.DataFrame:
+    return weights().group_by("hts10").agg(pl.col("imports_usd").sum().alias("_imports"))
+
+
 @functools.lru_cache(maxsize=1024)
 def search(q: str, limit: int = 20) -> list[dict[str, Any]]:
-    """HTS lines by code prefix or by words of their descriptions (the schedule's own search)."""
+    """HTS lines by code prefix or by words of their descriptions, everyday words included
+    ("passenger cars" finds heading 8703, "motor cars ... for the transport of persons").
+
+    A line must match every word (a word matches its plural and its :data:`SEARCH_SYNONYMS`); lines
+    whose heading (the description's first segment) carries the words, best starts with them, rank
+    first, then the lines the US imports most of. Descriptions are returned in full."""
+    import re
+
     q = q.strip()
     if not q:
         raise InputError("q", "q: give an HTS code or words to search for")
     sched = schedule()
-    res = sched.search(q, limit=limit)
-    df = res if isinstance(res, pl.DataFrame) else pl.DataFrame(res)
-    return df.head(limit).to_dicts()
+    digits = q.replace(".", "").replace(" ", "")
+    if digits.isdigit():
+        res = sched.search(q, limit=limit)
+        df = res if isinstance(res, pl.DataFrame) else pl.DataFrame(res)
+        return df.head(limit).to_dicts()
+    base = sched.on(sched.horizon[1]).select("hts10", "description", "general_text", "mfn_ave", "unit")
+    head = pl.col("description").str.split(": ").list.first()
+    match, in_head = pl.lit(True), pl.lit(0)
+    for w in (x.lower() for x in re.findall(r"[\w'-]+", q)):
+        alts = SEARCH_SYNONYMS.get(_stem(w), (_stem(w),))
+        pat = "(?i)\\b(?:" + "|".join(re.escape(a) + "s?" for a in alts) + ")\\b"
+        match = match & pl.col("description").str.contains(pat)
+        starts = "(?i)^(?:" + "|".join(re.escape(a) for a in alts) + ")"
+        in_head = in_head + head.str.contains(pat).cast(pl.Int32) + head.str.contains(starts).cast(pl.Int32)
+    return (
+        base.filter(match)
+        .with_columns(in_head.alias("score"))
+        .join(_line_imports(), on="hts10", how="left")
+        .sort(["score", "_imports", "hts10"], descending=[True, True, False], nulls_last=True)
+        .drop("_imports")
+        .head(limit)
+        .to_dicts()
+    )
 
 
 # --- measures and the regime-change feed ---------------------------------------------------------
@@ -573,6 +625,72 @@ def to_records(obj: Any) -> Any:
     if hasattr(obj, "__dataclass_fields__"):
         return {k: to_records(getattr(obj, k)) for k in obj.__dataclass_fields__}
     return obj
+
+
+def _years(years: list[int]) -> str:
+    return f"{years[0]}-{years[-1]}" if len(years) > 1 else "".join(map(str, years)) or "(unknown year)"
+
+
+def parse_horizon_date(value: str | None, field: str = "date") -> dt.date:
+    """A date inside the catalogue's horizon; none given: today (UTC), if the horizon covers it."""
+    from tariffscope.resolver.inputs import HORIZON
+
+    d = parse_date(value, field, required=False) or dt.datetime.now(dt.UTC).date()
+    if not HORIZON[0] <= d <= HORIZON[1]:
+        raise InputError(field, f"{field}: {d} is outside the catalogue ({HORIZON[0]} to {HORIZON[1]})")
+    return d
+
+
+def us_rates(date: dt.date, view: str = "statutory") -> dict[str, Any]:
+    """The journalist's view: the US-wide effective tariff rate (``ALL``: duty over all imports) and each
+    partner's, on one date, with the view, the weights' grain and the source line stated."""
+    df = country_rates(date.isoformat())
+    if view != "statutory":
+        raise InputError("view", "view: only the statutory view is available here")
+    us = df.filter(pl.col("partner") == "ALL")
+    rows = df.filter(pl.col("partner") != "ALL").with_columns(
+        (pl.col("imports_usd") / float(us["imports_usd"][0])).alias("import_share")
+    )
+    keep = ["partner", "name", "imports_usd", "import_share", "etr", "etr_additional", "duty_usd_per_year"]
+    src = sources()
+    return {
+        "date": date.isoformat(),
+        "view": "statutory: the duty the law sets on each line (no USMCA claims or metal-content "
+        "adjustments); effective rate = duty / all imports, unmatched lines at 0%",
+        "weights": f"{_years(src['weights_years'])} import values; grain {us['weights_grain'][0]}",
+        "source_line": src["source_line"],
+        "data_date": f"rates in force on {date.isoformat()}; measures recorded to {src['catalogue_recorded_to']}",
+        "us": to_records(us.select(keep[2:3] + keep[4:]).to_dicts()[0]),
+        "partners": to_records(rows.select([c for c in keep if c in rows.columns])),
+    }
+
+
+@functools.cache
+def sources() -> dict[str, Any]:
+    """What every figure rests on: the catalogue's knowledge date, the schedule and the import weights
+    (their years, grains and build dates), as the one-line source a chart or a download carries."""
+    from tariffscope.trade.weights import provenance
+
+    cat = catalogue()
+    recorded = max((s.recorded for ref in cat.rules for s in ref.rule.steps if s.recorded), default=None)
+    w = weights()
+    years = sorted({int(y) for y in w["data_year"].unique().to_list()}) if "data_year" in w.columns else []
+    from tariffscope.analytics.common import grain_label
+
+    wp = provenance()
+    line = (
+        f"Source: tariffscope; US tariff measures as recorded to {recorded} (Federal Register, "
+        f"proclamations, CBP guidance); US import weights {_years(years)} "
+        f"(US Census, GTAP sectors spread to HTS10; built {wp.get('built')})"
+    )
+    return {
+        "catalogue_recorded_to": None if recorded is None else recorded.isoformat(),
+        "weights_years": years,
+        "weights_grain": grain_label(w),
+        "weights_built": wp.get("built"),
+        "weights_rule": wp.get("rule"),
+        "source_line": line,
+    }
 
 
 @functools.lru_cache(maxsize=16)
