@@ -74,7 +74,7 @@ function kpis(container, items) {
 
 // ---------- countries and sources ----------
 let COUNTRIES = [], SOURCES = {};
-const countryName = (code) => { const c = COUNTRIES.find((x) => x.iso2 === code); return c ? `${c.name} (${code})` : code; };
+const countryName = (code) => { const c = COUNTRIES.find((x) => x.iso2 === code); return c && !c.group ? `${c.name} (${code})` : code; };
 async function loadSources() {
   try { SOURCES = await api("/api/sources"); TSChart.setSource(SOURCES.source_line); } catch (_) { SOURCES = {}; }
 }
@@ -87,15 +87,18 @@ async function loadCountries() {
 }
 
 // ---------- page: US rates today (journalists) ----------
+let todaySeq = 0;
 async function doToday(ev) {
   if (ev) ev.preventDefault();
+  const seq = ++todaySeq;
   const err = $("#today-error"), date = $("#today-date").value, top = +$("#today-top").value;
   showError(err, null);
   for (const id of ["#today-kpis", "#today-facts", "#today-chart", "#today-table", "#today-download"]) $(id).innerHTML = "";
   busy($("#today-kpis"), "Computing every partner's effective rate (the first time for a date takes a few seconds)…");
   let r;
   try { r = await api(`/api/us-rates?${new URLSearchParams(date ? { date } : {})}`); }
-  catch (e) { $("#today-kpis").innerHTML = ""; showError(err, e); return; }
+  catch (e) { if (seq === todaySeq) { $("#today-kpis").innerHTML = ""; showError(err, e); } return; }
+  if (seq !== todaySeq) return;  // a newer request (another date) is on its way
   if (!date) $("#today-date").value = r.date;
   kpis($("#today-kpis"), [
     [`United States, all partners: effective tariff rate on ${r.date}`, pct(r.us.etr, 1), "today-us"],
@@ -254,8 +257,10 @@ async function doLookup(ev) {
 }
 
 // ---------- page: partner dashboard ----------
+let dashSeq = 0;
 async function doDashboard(ev) {
   if (ev) ev.preventDefault();
+  const seq = ++dashSeq, stale = () => seq !== dashSeq;  // an answer for an earlier partner is dropped
   const partner = $("#dash-partner").value, start = $("#dash-start").value, end = $("#dash-end").value;
   const date = $("#dash-date").value, view = $("#dash-view").value;
   const compare = $("#dash-compare").value.split(",").map((s) => s.trim()).filter(Boolean);
@@ -275,6 +280,7 @@ async function doDashboard(ev) {
   const expP = api(`/api/exposure?${new URLSearchParams({ partner, date, view })}`);
   try {
     const [rows, events] = await Promise.all([etrP, evP]);
+    if (stale()) return;
     const byP = {};
     for (const r of rows) (byP[r.partner] = byP[r.partner] || []).push([r.date, r.etr]);
     TSChart.line($("#dash-etr"), {
@@ -289,9 +295,10 @@ async function doDashboard(ev) {
         { key: "event", label: "Event" }, { key: "old_rate", label: "Before", num: true, fmt: pct }, { key: "new_rate", label: "After", num: true, fmt: pct },
         { key: "cite", label: "Citation" }],
     });
-  } catch (e) { $("#dash-etr").innerHTML = ""; showError(err, e); }
+  } catch (e) { if (stale()) return; $("#dash-etr").innerHTML = ""; showError(err, e); }
   try {
     const x = await expP;
+    if (stale()) return;
     kpis($("#dash-kpis"), [
       [`ETR on ${date}`, pct(x.etr), "kpi-etr"], ["of which above MFN", pct(x.etr_additional)],
       ["Duty per year", usd(x.duty_usd_per_year)], ["Duty per hour", usd(x.duty_usd_per_hour), "kpi-hour"],
@@ -313,14 +320,15 @@ async function doDashboard(ev) {
         { key: "imports_usd", label: "Imports", num: true, fmt: usd }, { key: "total_rate", label: "Rate", num: true, fmt: pct },
         { key: "duty_usd_per_year", label: "Duty / year", num: true, fmt: usd }],
     });
-  } catch (e) { $("#dash-kpis").innerHTML = ""; showError(err, e); }
+  } catch (e) { if (stale()) return; $("#dash-kpis").innerHTML = ""; showError(err, e); }
   try {
     busy($("#dash-refunds"), "Computing refund exposure…");
     const rf = await api(`/api/refunds?${new URLSearchParams({ partner })}`);
+    if (stale()) return;
     const rows = Array.isArray(rf) ? rf : rf.rows || rf.by_partner || [rf];
     table($("#dash-refunds"), { title: "Refund exposure (IEEPA duties, Learning Resources v. Trump)", name: `refunds_${partner}`, rows,
       cols: Object.keys(rows[0] || {}).filter((k) => typeof rows[0][k] !== "object").map((k) => ({ key: k, num: typeof rows[0][k] === "number", fmt: k.includes("usd") ? usd : k.includes("rate") || k.startsWith("etr") ? pct : undefined })) });
-  } catch (e) { $("#dash-refunds").innerHTML = `<h3>Refund exposure</h3><p class="note">${esc(e.message)}</p>`; }
+  } catch (e) { if (stale()) return; $("#dash-refunds").innerHTML = `<h3>Refund exposure</h3><p class="note">${esc(e.message)}</p>`; }
 }
 
 // ---------- page: scenario lab ----------

@@ -25,11 +25,20 @@ const TSChart = (() => {
   }
 
   /** The two footer lines (source, data date) as paper annotations: they are part of exported images. */
+  function wrap(text, width = 150) {
+    const out = [""];
+    for (const w of text.split(" ")) {
+      if (out[out.length - 1] && (out[out.length - 1] + " " + w).length > width) out.push(w);
+      else out[out.length - 1] = out[out.length - 1] ? out[out.length - 1] + " " + w : w;
+    }
+    return out;
+  }
   function footer(opts) {
-    const lines = [opts.source || SOURCE, opts.dataDate ? `Data: ${opts.dataDate}` : ""].filter(Boolean);
+    const width = Math.max(50, Math.floor((opts.width || 900) / 6.4));  // ~6.4 px per 10-px character
+    const lines = [opts.source || SOURCE, opts.dataDate ? `Data: ${opts.dataDate}` : ""].filter(Boolean).flatMap((t) => wrap(t, width));
     return lines.map((text, i) => ({
-      text: text.length > 150 ? text.slice(0, 149) + "…" : text, xref: "paper", yref: "paper", x: 0, xanchor: "left",
-      y: 0, yanchor: "top", yshift: -(opts.footerShift || 46) - 14 * i, showarrow: false, font: { size: 10, color: "#57606a" },
+      text, xref: "paper", yref: "paper", x: 0, xanchor: "left",
+      y: 0, yanchor: "top", yshift: -(opts.footerShift || 44) - 14 * i, showarrow: false, font: { size: 10, color: "#57606a" },
     }));
   }
 
@@ -56,7 +65,7 @@ const TSChart = (() => {
       font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12, color: "#1b1f24" },
       title: opts.title ? { text: opts.title, font: { size: 14 }, x: 0, xanchor: "left" } : undefined,
       paper_bgcolor: "#fff", plot_bgcolor: "#fff", hovermode: "closest",
-      legend: { orientation: "h", x: 0, y: -0.14, yanchor: "top" },
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.01, yanchor: "bottom" },
       annotations: footer(opts), ...extra,
     };
   }
@@ -66,8 +75,9 @@ const TSChart = (() => {
       xMax, annotations: [{date, label}], dataDate, source, height}. Events are dotted lines whose labels
       show on hover (no text piles up on the chart). */
   function line(container, opts) {
-    const height = opts.height || 420;
+    const height = opts.height || 440;
     const gd = frame(container, opts, height);
+    opts = { ...opts, width: gd.clientWidth };
     const ax = axisFor(opts.unit);
     const series = opts.series.filter((s) => s.points.length);
     const traces = series.map((s, i) => {
@@ -90,8 +100,8 @@ const TSChart = (() => {
       });
     }
     Plotly.newPlot(gd, traces, layout(opts, {
-      margin: { l: 70, r: 20, t: opts.title ? 40 : 16, b: 110 },
-      xaxis: { type: "date", tickformat: "%b %Y", range: opts.xMin || opts.xMax ? [opts.xMin || undefined, opts.xMax || undefined] : undefined, showgrid: false, ticks: "outside", automargin: true },
+      margin: { l: 70, r: 20, t: opts.title ? 64 : 36, b: 60 + 14 * footer(opts).length },
+      xaxis: { type: "date", range: opts.xMin || opts.xMax ? [opts.xMin || undefined, opts.xMax || undefined] : undefined, showgrid: false, ticks: "outside", automargin: true },
       yaxis: { ...ax, rangemode: "tozero", range: [Math.min(0, ...ys), top * 1.04], gridcolor: "#e5e7eb", automargin: true, title: { text: opts.yTitle || "" } },
       shapes,
     }), CONFIG);
@@ -102,8 +112,9 @@ const TSChart = (() => {
       are full names (long ones cut, with the full text on hover); the value is printed at each bar. */
   function bars(container, opts) {
     const items = opts.items;
-    const height = opts.height || Math.max(220, 120 + items.length * 26);
+    const height = opts.height || Math.max(240, 150 + items.length * 26);
     const gd = frame(container, opts, height);
+    opts = { ...opts, width: gd.clientWidth };
     const ax = axisFor(opts.unit);
     const fmt = opts.valueFormat || ((v) => String(v));
     const short = (s) => { s = String(s ?? ""); return s.length > 40 ? s.slice(0, 39) + "…" : s; };
@@ -115,7 +126,7 @@ const TSChart = (() => {
       customdata: items.map((d) => d.hover || String(d.label ?? "")),
       hovertemplate: "%{customdata}: %{text}<extra></extra>",
     }], layout(opts, {
-      margin: { l: 20, r: 70, t: opts.title ? 40 : 16, b: 90 }, showlegend: false, bargap: 0.25,
+      margin: { l: 20, r: 70, t: opts.title ? 40 : 16, b: 50 + 14 * footer(opts).length }, showlegend: false, bargap: 0.25,
       xaxis: { ...ax, zeroline: true, zerolinecolor: "#8c959f", gridcolor: "#e5e7eb", automargin: true, title: { text: opts.xTitle || "" } },
       yaxis: { autorange: "reversed", automargin: true, tickfont: { size: 12 } },
     }), CONFIG);
