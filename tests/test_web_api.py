@@ -458,3 +458,30 @@ def test_package_comparator_shows_both_sides_of_two_packages(client: TestClient)
         "/api/packages/compare", params={"ids": "japan-2025,japan-2025-no-auto-relief", "format": "csv"}
     )
     assert csv.status_code == 200 and csv.text.startswith("package,")
+
+
+def test_long_computations_are_bounded(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most ``HEAVY_SLOTS`` long computations run at once; a request that cannot get a slot in time
+    gets a 503 with Retry-After in the declared error shape, and quick endpoints keep answering."""
+    monkeypatch.setattr(sv, "HEAVY_WAIT_S", 0.05)
+    held = 0
+    try:
+        while sv._HEAVY.acquire(blocking=False):
+            held += 1
+        assert held == sv.HEAVY_SLOTS
+        for path, q in [
+            ("/api/etr", {"partners": "JP"}),
+            ("/api/us-rates", {"date": "2025-10-01"}),
+            ("/api/refunds", {"partner": "JP"}),
+        ]:
+            r = client.get(path, params=q)
+            assert r.status_code == 503 and r.headers["retry-after"], (path, r.text)
+            assert set(r.json()) == {"detail", "field"} and "busy" in r.json()["detail"]
+        r = client.post("/api/lab", json={"partner": "JP", "reciprocal_rate": 0.2})
+        assert r.status_code == 503
+        assert client.get("/api/countries").status_code == 200
+    finally:
+        for _ in range(held):
+            sv._HEAVY.release()
+    schema = client.get("/openapi.json").json()
+    assert "503" in schema["paths"]["/api/etr"]["get"]["responses"]

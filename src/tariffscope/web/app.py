@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import polars as pl
 import pydantic
-from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -31,6 +31,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("tariffscope.web")
 
 Fmt = Literal["json", "csv"]
+HEAVY = [Depends(sv.heavy_slot)]  # endpoints that may compute for seconds: bounded concurrency
 HTS_Q = Query(min_length=2, max_length=20, description="HTS code, dotted or plain: 8703.23.01.90")
 ORIGIN_Q = Query(min_length=2, max_length=60, description="origin: ISO2, ISO3 or Census code")
 DATE_Q = Query(max_length=10, description="entry date YYYY-MM-DD")
@@ -101,7 +102,7 @@ def _api() -> APIRouter:
             body = await run_in_threadpool(sv.rate_json, *key)
         return Response(body, media_type="application/json")
 
-    @api.post("/rate/batch", tags=["rates"])
+    @api.post("/rate/batch", tags=["rates"], dependencies=HEAVY)
     async def rate_batch(
         file: Annotated[UploadFile, File(description="CSV: hts10, origin, date [, value, quantity, ...]")],
         as_of: Annotated[str | None, OPT_DATE_Q] = None,
@@ -177,7 +178,7 @@ def _api() -> APIRouter:
         return _table(df, format, "regime_changes")
 
     # --- analytics -------------------------------------------------------------------------------
-    @api.get("/etr", tags=["analytics"])
+    @api.get("/etr", tags=["analytics"], dependencies=HEAVY)
     def etr(
         partners: Annotated[str, Query(max_length=200, description="JP,KR,EU27 (codes or groups)")],
         start: Annotated[str, Query(max_length=10)] = "2025-01-01",
@@ -196,7 +197,7 @@ def _api() -> APIRouter:
             df = sv.compact_series(df, ["etr"])
         return _table(df, format, "etr")
 
-    @api.get("/exposure", tags=["analytics"])
+    @api.get("/exposure", tags=["analytics"], dependencies=HEAVY)
     def exposure(
         partner: Annotated[str, ORIGIN_Q],
         date: Annotated[str, DATE_Q],
@@ -210,7 +211,7 @@ def _api() -> APIRouter:
         assert d is not None
         return JSONResponse(sv.to_records(sv.exposure(sv.parse_partner(partner), d, sector, view)))
 
-    @api.get("/diff", tags=["analytics"])
+    @api.get("/diff", tags=["analytics"], dependencies=HEAVY)
     def diff(
         partner: Annotated[str, ORIGIN_Q],
         start: Annotated[str, Query(alias="from", max_length=10)],
@@ -227,7 +228,7 @@ def _api() -> APIRouter:
             sv.parse_date(end, "to"),
         )
 
-    @api.get("/rank", tags=["analytics"])
+    @api.get("/rank", tags=["analytics"], dependencies=HEAVY)
     def rank(
         date: Annotated[str, DATE_Q],
         top: Annotated[int, Query(ge=1, le=250)] = 30,
@@ -245,7 +246,7 @@ def _api() -> APIRouter:
             pl.concat([df.filter(pl.col("rank") <= top), df.filter(pl.col("rank").is_null())]), format, "rank"
         )
 
-    @api.get("/refunds", tags=["analytics"])
+    @api.get("/refunds", tags=["analytics"], dependencies=HEAVY)
     def refunds(
         partner: Annotated[str, Query(min_length=2, max_length=60, description="JP, or a group: EU27")],
         format: Annotated[Fmt, Query()] = "json",
@@ -259,7 +260,7 @@ def _api() -> APIRouter:
         """What the figures rest on: catalogue knowledge date, weights years/grain, a one-line source."""
         return sv.sources()
 
-    @api.get("/us-rates", tags=["analytics"])
+    @api.get("/us-rates", tags=["analytics"], dependencies=HEAVY)
     def us_rates(
         date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (default today)")] = None,
         format: Annotated[Fmt, Query()] = "json",
@@ -279,12 +280,12 @@ def _api() -> APIRouter:
             return _table(df, "csv", f"us_tariff_rates_{body['date']}")
         return JSONResponse(body)
 
-    @api.get("/downloads/country-rates", tags=["downloads"])
+    @api.get("/downloads/country-rates", tags=["downloads"], dependencies=HEAVY)
     def country_rates(date: Annotated[str, DATE_Q], format: Annotated[Fmt, Query()] = "csv") -> Response:
         """Every partner's effective tariff rate on a date (CSV or JSON)."""
         return _table(sv.country_rates(date), format, f"country_rates_{date}")
 
-    @api.get("/downloads/country-sector-rates", tags=["downloads"])
+    @api.get("/downloads/country-sector-rates", tags=["downloads"], dependencies=HEAVY)
     def country_sector_rates(
         date: Annotated[str, DATE_Q],
         partners: Annotated[str | None, Query(max_length=200)] = None,
@@ -346,6 +347,12 @@ def create_app(*, warm: bool = False) -> FastAPI:
     @app.exception_handler(sv.InputError)
     async def input_error(_: Request, exc: sv.InputError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
+
+    @app.exception_handler(sv.Busy)
+    async def busy(_: Request, exc: sv.Busy) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc), "field": None}, status_code=503, headers={"Retry-After": "60"}
+        )
 
     @app.exception_handler(sv.Unavailable)
     async def unavailable(_: Request, exc: sv.Unavailable) -> JSONResponse:

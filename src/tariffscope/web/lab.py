@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from tariffscope.errors import TariffscopeError
 from tariffscope.web import services as sv
 
 router = APIRouter(tags=["scenarios"])
+HEAVY = [Depends(sv.heavy_slot)]  # PE over every market of a partner: bounded concurrency
 LAB_ORIGIN = Path("<scenario lab>")
 LEVER_DATE = dt.date(2025, 10, 1)  # the levers' default evaluation date
 
@@ -322,7 +323,7 @@ def _named(name: str, partner: str, on: dt.date | None, supply: str) -> dict[str
     }
 
 
-@router.post("/lab")
+@router.post("/lab", dependencies=HEAVY)
 def lab(req: LabRequest) -> dict[str, Any]:
     """Evaluate lever settings (partner reciprocal rate, auto rate, dates) or a named scenario with PE."""
     return evaluate(req)
@@ -337,7 +338,7 @@ class RunRequest(BaseModel):
     supply: str = Field(default="infinite", pattern="^(infinite|elastic)$")
 
 
-@router.post("/scenarios/run")
+@router.post("/scenarios/run", dependencies=HEAVY)
 def run_scenarios(req: RunRequest) -> list[dict[str, Any]]:
     """One row per scenario and partner, as ``tariffscope scenario compare`` prints them."""
     on = sv.parse_date(req.date, "date", required=False)
@@ -349,7 +350,7 @@ def run_scenarios(req: RunRequest) -> list[dict[str, Any]]:
     return sv.to_records(rows)  # type: ignore[no-any-return,unused-ignore]
 
 
-@router.get("/scenarios/compare")
+@router.get("/scenarios/compare", dependencies=HEAVY)
 def compare_scenarios(
     ids: Annotated[str, Query(max_length=300, description="comma-separated shipped scenario ids")],
     date: Annotated[str | None, Query(max_length=10)] = None,
@@ -385,7 +386,7 @@ def scenarios() -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/events")
+@router.get("/events", dependencies=HEAVY)
 def events(
     partner: Annotated[str, Query(min_length=2, max_length=60)],
     start: Annotated[str, Query(max_length=10)] = "2025-01-01",
@@ -544,7 +545,7 @@ def packages() -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/packages/compare")
+@router.get("/packages/compare", dependencies=HEAVY)
 def compare_packages(
     ids: Annotated[str, Query(max_length=300, description="comma-separated shipped package ids")],
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",

@@ -16,7 +16,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -35,6 +35,27 @@ class InputError(TariffscopeError):
 
 class Unavailable(TariffscopeError):
     """A part of the engine that this installation does not provide (HTTP 503)."""
+
+
+class Busy(TariffscopeError):
+    """Every slot for long computations is taken (HTTP 503 with ``Retry-After``)."""
+
+
+HEAVY_SLOTS = 2  # long computations at once (this machine has 2 cores; each may hold ~1 GB)
+HEAVY_WAIT_S = 90.0  # how long a request waits for a slot before a 503
+_HEAVY = threading.BoundedSemaphore(HEAVY_SLOTS)
+
+
+def heavy_slot() -> Iterator[None]:
+    """FastAPI dependency of every endpoint that may run for seconds (ETRs over all partners, PE models,
+    refunds, batches): at most :data:`HEAVY_SLOTS` run at once, so memory and CPU stay bounded however
+    many requests arrive; the others wait up to :data:`HEAVY_WAIT_S` and then get a 503."""
+    if not _HEAVY.acquire(timeout=HEAVY_WAIT_S):
+        raise Busy(f"the server is busy with {HEAVY_SLOTS} long computations; retry in a minute")
+    try:
+        yield
+    finally:
+        _HEAVY.release()
 
 
 def engine_module(name: str) -> ModuleType:
