@@ -62,7 +62,11 @@ function table(container, { title, cols, rows, name, rowClass, caption, limit })
   for (const r of limit ? rows.slice(0, limit) : rows) {
     const tr = document.createElement("tr");
     if (rowClass) tr.className = rowClass(r);
-    tr.innerHTML = cols.map((c) => `<td class="${c.num ? "num" : ""}">${c.html ? c.html(r) : esc(c.fmt ? c.fmt(r[c.key], r) : r[c.key] ?? "")}</td>`).join("");
+    tr.innerHTML = cols.map((c) => {
+      const text = c.html ? null : String(c.fmt ? c.fmt(r[c.key], r) : r[c.key] ?? "");
+      const whole = text !== null && /^[\d.\-]{1,14}$/.test(text);  // dates and HTS codes never break
+      return `<td class="${c.num ? "num" : whole ? "nowrap" : ""}">${c.html ? c.html(r) : esc(text)}</td>`;
+    }).join("");
     tb.appendChild(tr);
   }
   t.appendChild(tb); wrap.appendChild(t); container.appendChild(wrap);

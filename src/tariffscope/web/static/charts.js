@@ -20,7 +20,7 @@ const TSChart = (() => {
   /** Axis settings and a hover formatter for a unit: "pct" (decimals shown as %), "usd" or plain. */
   function axisFor(unit) {
     if (unit === "pct") return { tickformat: ".0%", hoverformat: ".2%" };
-    if (unit === "usd") return { tickprefix: "$", tickformat: "~s", hoverformat: "$,.3s" };
+    if (unit === "usd") return { tickprefix: "$", exponentformat: "B", hoverformat: "$,.3s" };  // B for billion, not G
     return { tickformat: "~g" };
   }
 
@@ -34,7 +34,8 @@ const TSChart = (() => {
     return out;
   }
   function footer(opts) {
-    const width = Math.max(50, Math.floor((opts.width || 900) / 6.4));  // ~6.4 px per 10-px character
+    // the lines start at the plot's left edge: leave room for a wide label margin (~6 px a character)
+    const width = Math.max(50, Math.floor(((opts.width || 900) * 0.62) / 6));
     const lines = [opts.source || SOURCE, opts.dataDate ? `Data: ${opts.dataDate}` : ""].filter(Boolean).flatMap((t) => wrap(t, width));
     return lines.map((text, i) => ({
       text, xref: "paper", yref: "paper", x: 0, xanchor: "left",
@@ -122,7 +123,7 @@ const TSChart = (() => {
     Plotly.newPlot(gd, [{
       type: "bar", orientation: "h", y: labels, x: items.map((d) => d.value),
       marker: { color: items.map((d) => d.color || (d.value < 0 ? "#d1495b" : "#0b5cad")) },
-      text: items.map((d) => fmt(d.value)), textposition: "outside", cliponaxis: false,
+      text: items.map((d) => fmt(d.value)), textposition: "auto", cliponaxis: false, insidetextfont: { color: "#fff" },
       customdata: items.map((d) => d.hover || String(d.label ?? "")),
       hovertemplate: "%{customdata}: %{text}<extra></extra>",
     }], layout(opts, {
