@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -250,6 +251,15 @@ def test_us_rates_today_all_and_partners(client: TestClient) -> None:
     lines = csv.text.splitlines()
     assert lines[1].startswith("ALL,") and len(lines) == len(parts) + 2 and "Source:" in lines[1]
     _bad(client.get("/api/us-rates", params={"date": "2024-06-01"}), "date")
+
+
+def test_today_defaults_inside_the_catalogue() -> None:
+    assert sv.parse_horizon_date(None, today=dt.date(2026, 5, 1)) == dt.date(2026, 5, 1)
+    assert sv.parse_horizon_date(None, today=dt.date(2027, 3, 1)) == dt.date(2026, 12, 31)
+    assert sv.parse_horizon_date("2025-10-01") == dt.date(2025, 10, 1)
+    with pytest.raises(sv.InputError) as e:
+        sv.parse_horizon_date("2027-03-01")
+    assert e.value.field == "date"
 
 
 def test_countries_include_groups(client: TestClient) -> None:

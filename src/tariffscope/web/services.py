@@ -652,11 +652,14 @@ def _years(years: list[int]) -> str:
     return f"{years[0]}-{years[-1]}" if len(years) > 1 else "".join(map(str, years)) or "(unknown year)"
 
 
-def parse_horizon_date(value: str | None, field: str = "date") -> dt.date:
-    """A date inside the catalogue's horizon; none given: today (UTC), if the horizon covers it."""
+def parse_horizon_date(value: str | None, field: str = "date", today: dt.date | None = None) -> dt.date:
+    """A date inside the catalogue's horizon. None given: today (UTC), or the horizon's nearest end when
+    today is outside it (the answer states the date it is for)."""
     from tariffscope.resolver.inputs import HORIZON
 
-    d = parse_date(value, field, required=False) or dt.datetime.now(dt.UTC).date()
+    d = parse_date(value, field, required=False)
+    if d is None:
+        return min(max(today or dt.datetime.now(dt.UTC).date(), HORIZON[0]), HORIZON[1])
     if not HORIZON[0] <= d <= HORIZON[1]:
         raise InputError(field, f"{field}: {d} is outside the catalogue ({HORIZON[0]} to {HORIZON[1]})")
     return d
