@@ -251,17 +251,6 @@ def test_panel_wraps_panel_on(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "2 HTS10 lines x 2 countries" in p.summary()
 
 
-def test_formatters_agree_with_the_cli_until_it_uses_them() -> None:
-    """``tariffscope.fmt`` is the formatters' new home; the CLI's copies must say the same meanwhile."""
-    from tariffscope import fmt
-    from tariffscope.cli import output
-
-    for x in (None, float("nan"), 0.0, 0.275, 0.1234567, 1.0, -0.05, 1e-7):
-        assert fmt.pct(x) == output.pct(x) and fmt.pct(x, 1) == output.pct(x, 1)
-    for x in (None, 0.0, 12.5, -999.99, 4500.0, 2.5e9, -1.2e12, 3e15):
-        assert fmt.usd(x) == output.usd(x)
-
-
 def test_exposure_bad_sector_names_the_argument() -> None:
     with pytest.raises(TariffscopeError) as bad:
         ts.exposure("JP", date="2025-10-01", sector="cars")

@@ -6,12 +6,14 @@ from __future__ import annotations
 def pct(x: float | None, digits: int = 2) -> str:
     """A decimal rate for people.
 
-    >>> pct(0.275), pct(0.1234567), pct(None)
-    ('27.5%', '12.35%', '—')
+    >>> pct(0.275), pct(0.1234567), pct(None), pct(0.001, 0), pct(0.2, 0)
+    ('27.5%', '12.35%', '—', '0%', '20%')
     """
     if x is None or x != x:  # None or NaN
         return "—"
-    s = f"{100 * x:.{digits}f}".rstrip("0").rstrip(".")
+    s = f"{100 * x:.{digits}f}"
+    if "." in s:  # trailing zeros of the decimals only: 20% stays 20%, 0.1% at 0 digits is 0%
+        s = s.rstrip("0").rstrip(".")
     return f"{s}%"
 
 

@@ -115,7 +115,7 @@ def _pct(x: float | None) -> str:
 
 
 def _usd(x: float | None) -> str:
-    from tariffscope.cli.output import usd
+    from tariffscope.fmt import usd
 
     return usd(x)
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tariffscope.errors import TariffscopeError
+from tariffscope.fmt import pct, usd
 
 Format = Literal["table", "json", "csv"]
 console = Console()
@@ -32,24 +33,6 @@ def date_option(s: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(s)
     except ValueError:
         raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint=name) from None
-
-
-def pct(x: float | None, digits: int = 2) -> str:
-    """A decimal rate for people: 0.275 -> '27.5%'."""
-    if x is None or x != x:  # None or NaN
-        return "—"
-    s = f"{100 * x:.{digits}f}".rstrip("0").rstrip(".")
-    return f"{s}%"
-
-
-def usd(x: float | None) -> str:
-    if x is None:
-        return "—"
-    sign, a = ("-" if x < 0 else ""), abs(x)
-    for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"{sign}${a / div:,.2f}{suf}"
-    return f"{sign}${a:,.2f}"
 
 
 def fail(exc: Exception) -> typer.Exit:

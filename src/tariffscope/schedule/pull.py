@@ -20,7 +20,7 @@ import polars as pl
 import pyarrow as pa
 
 from tariffscope.errors import DataError
-from tariffscope.trade.census_api import UNREACHABLE, unreachable
+from tariffscope.net import UNREACHABLE, unreachable
 
 try:  # orjson is optional: it only makes the parse faster
     import orjson

@@ -21,23 +21,12 @@ from pathlib import Path
 import httpx
 
 from tariffscope.countries import all_countries
-from tariffscope.errors import DataError, NetworkUnreachable
+from tariffscope.errors import DataError
+from tariffscope.net import RETRY_STATUS, UNREACHABLE, unreachable
 from tariffscope.trade.loaders import load_census_json
 
 CENSUS_IMPORTS_HS_URL = "https://api.census.gov/data/timeseries/intltrade/imports/hs"
 GET_VARS = ("I_COMMODITY", "CTY_CODE", "CON_VAL_MO", "CON_QY1_MO", "UNIT_QY1")
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-UNREACHABLE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol)
-"""Transport errors that retrying will not cure in seconds: the host cannot be reached at all."""
-
-
-def unreachable(what: str, url: str, exc: Exception) -> NetworkUnreachable:
-    """The error for a server that cannot be reached, naming the host and what to check."""
-    host = httpx.URL(url).host
-    return NetworkUnreachable(
-        f"{what}: cannot reach {host} ({type(exc).__name__}: {exc}); check the network connection "
-        "or proxy (HTTPS_PROXY) and try again"
-    )
 
 
 @dataclass(frozen=True)

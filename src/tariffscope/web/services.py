@@ -233,7 +233,7 @@ def rate(
     as_of: str | None = None,
 ) -> dict[str, Any]:
     """The JSON of ``tariffscope rate --format json`` (the same function builds both)."""
-    from tariffscope.cli.rate_cmds import _contract
+    from tariffscope.results import RateResult
 
     d = parse_date(date, "date")
     a = parse_date(as_of, "as_of", required=False)
@@ -265,7 +265,7 @@ def rate(
         )
     except TariffscopeError as exc:
         raise _engine_error(exc) from None
-    out = _contract(result)
+    out = RateResult.from_record(result).to_dict()
     out["hts"] = result.get("hts")
     out["rates"] = result.get("rates")
     out["components"] = [
@@ -306,18 +306,20 @@ BATCH_REQUIRED = {"hts10": "hts", "origin": "country", "date": "entry_date"}
 
 
 def rate_batch(csv_bytes: bytes, as_of: str | None = None) -> pl.DataFrame:
-    """Resolve an uploaded CSV of entry lines (the columns of ``tariffscope rate --batch``)."""
-    from tariffscope.cli.rate_cmds import BATCH_COLUMNS
+    """Resolve an uploaded CSV of entry lines: :func:`tariffscope.api.rate_batch`, within the upload's
+    limits, plus a ``row`` column (1 = the first line after the header) for bad-row reports."""
+    from tariffscope.api import rate_batch as price
+    from tariffscope.resolver.inputs import BatchFileError, read_batch_csv
 
     a = parse_date(as_of, "as_of", required=False)
     if len(csv_bytes) > BATCH_MAX_BYTES:
         raise InputError("file", f"file: {len(csv_bytes):,} bytes is over the limit of {BATCH_MAX_BYTES:,}")
     try:
-        rows = pl.read_csv(csv_bytes, infer_schema_length=0, truncate_ragged_lines=False)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        rows = read_batch_csv(csv_bytes)
+    except BatchFileError as exc:
+        raise InputError("file", f"file: {exc}") from None
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise InputError("file", f"file: not a readable CSV ({str(exc).splitlines()[0][:200]})") from None
-    if rows.height == 0:
-        raise InputError("file", "file: the CSV has no rows")
     if rows.height > BATCH_MAX_ROWS:
         raise InputError("file", f"file: {rows.height:,} rows is over the limit of {BATCH_MAX_ROWS:,}")
     cols = set(rows.columns)
@@ -326,17 +328,11 @@ def rate_batch(csv_bytes: bytes, as_of: str | None = None) -> pl.DataFrame:
         raise InputError(
             "file", f"file: the CSV lacks column(s) {', '.join(missing)} (need hts10, origin, date)"
         )
-    resolve_frame = engine_function("resolver.api", "resolve_frame")
     try:
-        res = resolve_frame(rows, as_of=a)
-    except ValueError as exc:
+        table = price(rows, as_of=a)
+    except TariffscopeError as exc:
         raise InputError("file", f"file: {exc}") from None
-    keep = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*keep, *[c for c in BATCH_COLUMNS if c in res.table.columns and c not in keep]])
-    for c in ("hts10", "origin", "date"):
-        if c in rows.columns:
-            table = table.with_columns(rows[c].alias(c))
-    if "row" not in table.columns:  # the data row (1 = the first line after the header), for bad-row reports
+    if "row" not in table.columns:
         table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias("row"))
     return table
 
@@ -424,7 +420,7 @@ def search(q: str, limit: int = 20) -> list[dict[str, Any]]:
 
 
 def measures(authority: str | None, origin: str | None, on: str | None) -> pl.DataFrame:
-    from tariffscope.cli.measures_cmds import measures_frame
+    from tariffscope.catalogue.listing import measures_frame
 
     iso = parse_country(origin) if origin else None
     d = parse_date(on, "on", required=False)
