@@ -27,9 +27,24 @@ DateOpt = Annotated[
     str | None, typer.Option("--date", help="entry date YYYY-MM-DD (default: the scenario's)")
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json")]
-AgainstOpt = Annotated[str, typer.Option("--against", help="the alternative changes are measured against")]
+AgainstOpt = Annotated[
+    str,
+    typer.Option(
+        "--against", help="the alternative changes are measured against ('baseline': the law of 2025-01-01)"
+    ),
+]
 SupplyOpt = Annotated[
-    str, typer.Option("--supply", help="infinite (fixed world prices) | elastic (packaged export-supply eps)")
+    str,
+    typer.Option(
+        "--supply", help="elastic (the horizon's export-supply elasticities) | infinite (fixed world prices)"
+    ),
+]
+HorizonOpt = Annotated[
+    str,
+    typer.Option(
+        "--horizon",
+        help="short (1 year) | long (7-10 years) | cge | table | a number of years: elasticities and band",
+    ),
 ]
 DbOpt = Annotated[
     Path | None, typer.Option("--db", help="trade store with loaded imports (default: shipped)")
@@ -91,6 +106,25 @@ def _bn(x: float | None) -> str:
     return "—" if x is None else usd(x)
 
 
+def _horizon(h: str) -> str:
+    from tariffscope.models.pe.horizons import parse_horizon
+
+    try:
+        parse_horizon(h)
+    except TariffscopeError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--horizon") from None
+    return h
+
+
+def _band(r: dict[str, Any], key: str, fmt: Any = None) -> str:
+    """``low…high`` of a row's elasticity band ("" when there is none)."""
+    fmt = fmt or _bn
+    lo_hi = r.get("range", {}).get(key)
+    if not lo_hi or lo_hi[0] == lo_hi[1]:
+        return ""
+    return f"{fmt(lo_hi[0])}…{fmt(lo_hi[1])}"
+
+
 def _rows_table(rows: list[dict[str, Any]], title: str) -> Table:
     t = Table(title=title)
     for c in ("scenario", "partner", "date"):
@@ -101,9 +135,10 @@ def _rows_table(rows: list[dict[str, Any]], title: str) -> Table:
         "duty/yr",
         "exports Δ",
         "exports Δ%",
+        "exports Δ range",
         "US consumer cost",
         "tariff rev Δ",
-        "welfare Δ",
+        "US welfare Δ",
     ):
         t.add_column(c, justify="right")
     t.add_column("who gains (top 3)")
@@ -119,9 +154,10 @@ def _rows_table(rows: list[dict[str, Any]], title: str) -> Table:
             _bn(r["duty_usd_per_year"]),
             _bn(r["exports_change_usd"]),
             pct(r["exports_change_pct"]),
+            _band(r, "exports_change_usd"),
             _bn(r["us_consumer_cost_usd"]),
             _bn(r["tariff_revenue_change_usd"]),
-            _bn(r["welfare_change_usd"]),
+            _bn(r["us_welfare_change_usd"]),
             ", ".join(
                 f"{d['partner']} {usd(d['exports_change_usd'])}" for d in gains if d["exports_change_usd"] > 0
             ),
@@ -135,7 +171,11 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
     partners = list(dict.fromkeys(r["partner"] for r in rows))
     by = {(r["scenario"], r["partner"]): r for r in rows}
     against = rows[0]["against"] if rows else "current-law"
-    t = Table(title=f"Scenarios side by side (changes against {against}; USD per year)")
+    horizon = rows[0].get("horizon", "") if rows else ""
+    t = Table(
+        title=f"Scenarios side by side (changes against {against}, from the {rows[0].get('baseline') if rows else ''}"
+        f" baseline; {horizon} horizon; USD per year; ranges: low…high elasticities)"
+    )
     t.add_column("partner")
     t.add_column("measure")
     for s in scenarios:
@@ -145,15 +185,26 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
         ("ETR", "etr", pct),
         ("duty per year", "duty_usd_per_year", _bn),
         ("exports change", "exports_change_usd", _bn),
-        ("exports change %", "exports_change_pct", pct),
+        ("  range", "exports_change_usd", None),
+        ("exports change % of 2024", "exports_change_pct", pct),
+        ("exporters' price change", "exporter_price_change", pct),
+        ("exporters' share of tariff", "exporter_share_of_tariff", pct),
+        ("exporters' price cuts", "exporter_price_cut_usd", _bn),
         ("exporters' revenue per hour", "exporter_revenue_change_usd_per_hour", _bn),
         ("US consumer cost", "us_consumer_cost_usd", _bn),
-        ("tariff revenue change", "tariff_revenue_change_usd", _bn),
+        ("tariff revenue, own goods", "tariff_revenue_change_usd", _bn),
+        ("tariff revenue, diverted", "tariff_revenue_other_partners_usd", _bn),
+        ("US welfare change", "us_welfare_change_usd", _bn),
+        ("  range", "us_welfare_change_usd", None),
+        ("exporters' surplus change", "exporter_surplus_change_usd", _bn),
         ("welfare change (world)", "welfare_change_usd", _bn),
     ]
     for p in partners:
         for i, (label, key, fmt) in enumerate(measures):
-            cells = [fmt(by[(s, p)][key]) if (s, p) in by else "" for s in scenarios]
+            cells = [
+                ("" if (s, p) not in by else _band(by[(s, p)], key) if fmt is None else fmt(by[(s, p)][key]))
+                for s in scenarios
+            ]
             t.add_row(p if i == 0 else "", label, *cells)
         if p != "ALL":
             cells = []
@@ -286,7 +337,8 @@ def scenario_run(
     date: DateOpt = None,
     fmt: FormatOpt = "table",
     against: AgainstOpt = "current-law",
-    supply: SupplyOpt = "infinite",
+    supply: SupplyOpt = "elastic",
+    horizon: HorizonOpt = "short",
     lines: Annotated[
         Path | None, typer.Option("--lines", help="write every HTS10 x partner line (.parquet/.csv)")
     ] = None,
@@ -306,6 +358,7 @@ def scenario_run(
             weights=_weights(db),
             supply=_choice(supply, ("infinite", "elastic"), "--supply"),
             overrides=_overrides(sigma),
+            horizon=_horizon(horizon),
         )
         parts = _partners(partner) or [*res.scenario_obj.spec.partners, "ALL"]
         rows = res.rows(parts)
@@ -326,7 +379,13 @@ def scenario_run(
             }
         )
         return
-    console.print(_rows_table(rows, f"{res.scenario}: {res.title} (against {res.against}, {res.date})"))
+    console.print(
+        _rows_table(
+            rows,
+            f"{res.scenario}: {res.title} (against {res.against}, {res.date}; from the {res.baseline_date} "
+            f"baseline, {res.horizon} horizon)",
+        )
+    )
     sec = res.by_sector(focus).filter(pl.col("duty_change_usd") != 0).head(top)
     if sec.height:
         console.print(_frame_table(sec, f"By sector, imports from {focus}", skip=("sector",)))
@@ -345,7 +404,8 @@ def scenario_compare(
     date: DateOpt = None,
     fmt: FormatOpt = "table",
     against: AgainstOpt = "current-law",
-    supply: SupplyOpt = "infinite",
+    supply: SupplyOpt = "elastic",
+    horizon: HorizonOpt = "short",
     chart: Annotated[Path, typer.Option("--chart", help="PNG chart of exports change")] = Path(
         "scenario-compare.png"
     ),
@@ -367,6 +427,7 @@ def scenario_compare(
             weights=_weights(db),
             supply=_choice(supply, ("infinite", "elastic"), "--supply"),
             overrides=_overrides(sigma),
+            horizon=_horizon(horizon),
         )
     except TariffscopeError as exc:
         raise fail(exc) from None

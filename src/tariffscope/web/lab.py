@@ -162,7 +162,8 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
         "etr_before": etr_before,
         "etr_after": etr_after,
         "markets_moved": moved.height,
-        "model": "SMART exact (run_pe via scenarios.evaluate.pe_effects), supply " + req.supply,
+        "model": "SMART exact (scenarios.evaluate.compare_rates, from the 2025-01-01 baseline), supply "
+        + req.supply,
         "weights": "2024 import weights (see tariffscope.trade.weights)",
     }
     if moved.height == 0:
@@ -187,9 +188,10 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
             "by_sector": [],
         }
     f = flows.join(moved, on="hts10", how="semi")
-    pe_effects = sv.engine_function("scenarios.evaluate", "pe_effects")
+    # the same path as `scenario run`: both rate sets solved from the one 2025-01-01 baseline
+    compare_rates = sv.engine_function("scenarios.evaluate", "compare_rates")
     try:
-        lines = pe_effects(f, supply=req.supply)
+        lines = compare_rates(f, supply=req.supply, base=sv.catalogue())
     except TariffscopeError as exc:
         raise sv.InputError("scenario", f"scenario: the PE model failed: {exc}") from None
     sums = [
