@@ -218,6 +218,18 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
     return t
 
 
+def _narrow_by(key: str) -> list[str]:
+    """The columns of the by-sector/by-product tables that fit 80 columns (JSON has them all)."""
+    return [
+        key,
+        "rate_against",
+        "rate",
+        "exports_change_usd",
+        "exporter_price_change",
+        "us_consumer_cost_usd",
+    ]
+
+
 def _frame_table(
     df: pl.DataFrame, title: str, pct_cols: tuple[str, ...] = (), skip: tuple[str, ...] = ()
 ) -> Table:
@@ -345,6 +357,12 @@ def scenario_run(
     top: Annotated[int, typer.Option("--top", help="products to list")] = 15,
     sigma: SigmaOpt = None,
     db: DbOpt = None,
+    firm: Annotated[
+        str | None,
+        typer.Option(
+            "--firm", help="compare exporters' price cuts per hour with a firm's figure (toyota-fy2025, ...)"
+        ),
+    ] = None,
 ) -> None:
     """Evaluate one scenario: ETR, duties, exports, diversion, consumer cost, revenue, welfare; by sector and product."""
     from tariffscope.scenarios.evaluate import evaluate
@@ -362,6 +380,11 @@ def scenario_run(
         )
         parts = _partners(partner) or [*res.scenario_obj.spec.partners, "ALL"]
         rows = res.rows(parts)
+        firm_cmp = None
+        if firm is not None:
+            from tariffscope.scenarios.incidence import compare_with_firm
+
+            firm_cmp = compare_with_firm(res.lines, firm)
     except TariffscopeError as exc:
         raise fail(exc) from None
     if lines is not None:
@@ -376,6 +399,7 @@ def scenario_run(
                 "by_sector": res.by_sector(focus).to_dicts(),
                 "by_product": res.by_product(focus, top=top).to_dicts(),
                 "unmatched_imports_usd": res.unmatched_imports_usd,
+                **({"firm": firm_cmp} if firm_cmp else {}),
             }
         )
         return
@@ -388,10 +412,29 @@ def scenario_run(
     )
     sec = res.by_sector(focus).filter(pl.col("duty_change_usd") != 0).head(top)
     if sec.height:
-        console.print(_frame_table(sec, f"By sector, imports from {focus}", skip=("sector",)))
+        console.print(_frame_table(sec.select(_narrow_by("sector_name")), f"By sector, imports from {focus}"))
     prod = res.by_product(focus, top=top).filter(pl.col("exports_change_usd") != 0)
     if prod.height:
-        console.print(_frame_table(prod, f"Largest export changes by product, {focus}"))
+        console.print(
+            _frame_table(prod.select(_narrow_by("hts10")), f"Largest export changes by product, {focus}")
+        )
+    if firm_cmp:
+        ft = Table(
+            title=f"Per hour: {firm_cmp['firm']} against the model ({firm_cmp['country']}, HS "
+            f"{'/'.join(firm_cmp['hs_prefixes'])})"
+        )
+        ft.add_column("measure")
+        ft.add_column("USD per hour", justify="right")
+        ft.add_row(
+            f"firm's own figure ({firm_cmp['reported']}, {firm_cmp['period']})", usd(firm_cmp["usd_per_hour"])
+        )
+        ft.add_row(
+            "model: exporters' price cuts (duty they absorb)",
+            usd(firm_cmp["model_exporter_price_cut_usd_per_hour"]),
+        )
+        ft.add_row("model: extra duty on these goods", usd(firm_cmp["model_duty_change_usd_per_hour"]))
+        console.print(ft)
+        err_console.print(f"source: {firm_cmp['source']}")
     if res.unmatched_imports_usd:
         err_console.print(
             f"note: {usd(res.unmatched_imports_usd)} of imports had no rate on {res.date} (not in the schedule)"

@@ -666,15 +666,19 @@ DEFAULT_BASELINE = dt.date(2025, 1, 1)
 def baseline_date(weights: pl.DataFrame | None) -> dt.date:
     """The day after the data year: the flows of year ``y`` are the equilibrium at the law of ``y+1``-01-01.
 
-    (The shipped 2024 flows -> 2025-01-01: the rates in force as the 2025 measures began.)
+    (The shipped 2024 flows -> 2025-01-01: the rates in force as the 2025 measures began.) Weights that mix
+    years (the shipped ones add 2025 HTS10 flows of Canada and Mexico, mostly USMCA duty-free, for their USMCA
+    shares) take the year that carries most of the imports; the other rows are treated as if observed then.
     """
     if (
-        weights is not None
-        and "data_year" in weights.columns
-        and weights["data_year"].null_count() < weights.height
+        weights is None
+        or "data_year" not in weights.columns
+        or weights["data_year"].null_count() == weights.height
     ):
-        return dt.date(int(weights["data_year"].max()) + 1, 1, 1)  # type: ignore[arg-type]
-    return DEFAULT_BASELINE
+        return DEFAULT_BASELINE
+    by = weights.group_by("data_year").agg(pl.col("imports_usd").sum()).drop_nulls("data_year")
+    year = by.sort(["imports_usd", "data_year"], descending=[True, False])["data_year"][0]
+    return dt.date(int(year) + 1, 1, 1)
 
 
 def evaluate(
