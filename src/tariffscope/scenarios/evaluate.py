@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue
@@ -212,73 +211,68 @@ def pe_compare(
     need = {"hts10", "partner", "imports_usd", "tb", "t0", "t1"}
     if miss := need - set(flows.columns):
         raise DataError(f"flows: missing columns {sorted(miss)}")
-    mask = flows.select((pl.col("t1") != pl.col("t0")).any().over("hts10")).to_series().to_numpy()
-    idx = np.flatnonzero(mask)
-    moved = flows.select("hts10", "partner", "imports_usd", "tb", "t0", "t1").filter(pl.Series(mask))
     # lines with the same (hts10, tb, t0, t1) move in proportion on both sides (see pe_effects): solve classes
     keys = ["hts10", "tb", "t0", "t1"]
-    moved = moved.with_columns(
+    f = flows.with_columns(
         pl.struct(keys).hash(seed=0x5EED).alias("_h"), pl.struct(keys).hash(seed=0xC0FFEE).alias("_h2")
     )
-    classes = moved.group_by("_h").agg(
+    classes = f.group_by("_h").agg(
         *[pl.col(k).first() for k in keys],
         pl.col("imports_usd").sum(),
         (pl.col("_h2").min() != pl.col("_h2").max()).alias("_collision"),
     )
     if classes["_collision"].any():  # two keys share a 64-bit hash: group on the keys themselves
-        ids = moved.select(keys).unique().with_row_index("_h").with_columns(pl.col("_h").cast(pl.UInt64))
-        moved = moved.drop("_h").join(ids, on=keys, maintain_order="left")
-        classes = moved.group_by("_h").agg(*[pl.col(k).first() for k in keys], pl.col("imports_usd").sum())
-    classes = classes.with_columns(pl.col("_h").cast(pl.Utf8).alias("_c"))
+        ids = f.select(keys).unique().with_row_index("_h").with_columns(pl.col("_h").cast(pl.UInt64))
+        f = f.drop("_h").join(ids, on=keys, how="left", maintain_order="left")
+        classes = f.group_by("_h").agg(*[pl.col(k).first() for k in keys], pl.col("imports_usd").sum())
+    f = f.drop("_h2")
+    # products are separate markets: only those where some line has t1 != t0 are solved
+    classes = classes.filter((pl.col("t1") != pl.col("t0")).any().over("hts10"))
     kw: dict[str, Any] = {"supply": supply, "elasticity": elasticity, "overrides": overrides}
-    cls = classes.select("hts10", pl.col("_c").alias("partner"), "imports_usd")
+    cls = classes.select("hts10", pl.col("_h").cast(pl.Utf8).alias("partner"), "imports_usd")
     a = pe_effects(cls.with_columns(classes["tb"].alias("t0"), classes["t1"]), **kw)
     b = pe_effects(cls.with_columns(classes["tb"].alias("t0"), classes["t0"].alias("t1")), **kw)
     per_class = [
-        (b["imports_new_usd"]).alias("imports_against_usd"),
-        (a["imports_new_usd"]).alias("imports_new_usd"),
+        b["imports_new_usd"].alias("imports_against_usd"),
+        a["imports_new_usd"].alias("imports_new_usd"),
         (a["imports_new_usd"] - b["imports_new_usd"]).alias("imports_change_usd"),
         (a["tariff_revenue1_usd"] - b["tariff_revenue1_usd"]).alias("tariff_revenue_change_usd"),
         *[(a[c] - b[c]).alias(c) for c in DIFF],
     ]
-    intensive = [((1 + a[c]) / (1 + b[c]) - 1).alias(c) for c in INTENSIVE]
-    # a product may move on one side only (the other equals the baseline and is not solved there)
-    el = [a[c].fill_null(b[c]).alias(c) for c in ELASTICITY_COLS]
-    solved = pl.DataFrame([classes["_h"], classes["imports_usd"].alias("_cm"), *per_class, *intensive, *el])
-    m = moved.join(solved, on="_h", how="left", maintain_order="left")
-    share = m["imports_usd"] / m["_cm"]
-    m = m.with_columns(
-        *[pl.col(x.name) * share for x in per_class],
+    solved = attribute_us_accounts(classes.with_columns(per_class))
+    additive = [x.name for x in per_class] + ACCOUNT
+    solved = solved.select(
+        "_h",
+        pl.col("imports_usd").alias("_cm"),
+        *additive,
+        *[((1 + a[c]) / (1 + b[c]) - 1).alias(c) for c in INTENSIVE],
+        # a product may move on one side only (the other equals the baseline and is not solved there)
+        *[
+            (
+                a[c].fill_null(b[c]).cast(pl.Categorical) if c.endswith("_source") else a[c].fill_null(b[c])
+            ).alias(c)
+            for c in ELASTICITY_COLS
+        ],
+    )
+    m = f.join(solved, on="_h", how="left", maintain_order="left")
+    share = pl.col("imports_usd") / pl.col("_cm")
+    levels = {"imports_against_usd", "imports_new_usd"}  # null where not solved; effects are zero there
+    return m.with_columns(
+        *[
+            (pl.col(c) * share if c in levels else (pl.col(c) * share).fill_null(0.0)).alias(c)
+            for c in additive
+        ],
         (pl.col("t0") * pl.col("imports_against_usd") * share).alias("tariff_revenue0_usd"),
         (pl.col("t1") * pl.col("imports_new_usd") * share).alias("tariff_revenue1_usd"),
-    )
-    m = attribute_us_accounts(m)
-    # scatter the solved rows back (in the caller's row order); zero effects and null levels elsewhere
-    m = (
-        flows.select("hts10", "partner")
-        .filter(pl.Series(mask))
-        .join(m, on=["hts10", "partner"], how="left", maintain_order="left")
-    )
-    unsolved = {"imports_against_usd", "imports_new_usd", "tariff_revenue0_usd", "tariff_revenue1_usd"}
-    n = flows.height
-    cols = []
-    for c in [x.name for x in per_class] + [
-        *INTENSIVE,
-        "tariff_revenue0_usd",
-        "tariff_revenue1_usd",
-        *ACCOUNT,
-    ]:
-        arr = np.full(n, np.nan if c in unsolved else 0.0)
-        arr[idx] = m[c].to_numpy()
-        cols.append(pl.Series(c, arr, nan_to_null=c in unsolved))
-    for c in ELASTICITY_COLS:
-        full = pl.Series(c, [None], dtype=m[c].dtype).extend_constant(None, n - 1)
-        cols.append(full.scatter(idx, m[c]) if idx.size else full)
-    return flows.with_columns(cols)
+        *[pl.col(c).fill_null(0.0) for c in INTENSIVE],
+    ).drop("_h", "_cm")
 
 
 def attribute_us_accounts(lines: pl.DataFrame) -> pl.DataFrame:
     """Attribute each product's US consumer surplus and tariff revenue changes to the partners whose rates moved.
+
+    Works on lines or on classes of lines (``hts10, imports_usd, t0, t1, cs_change_usd,
+    tariff_revenue_change_usd``); within a class the shares are proportional to imports.
 
     A partner's rate change moves the whole product: prices, and revenue on the imports diverted to (or from)
     other suppliers. The product's US accounts are shared among its lines by their share of the product's
