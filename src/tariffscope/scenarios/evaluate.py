@@ -787,15 +787,19 @@ def compare_rates(
     supply: Supply = "elastic",
     horizon: str | float | None = "short",
     overrides: list[dict[str, object]] | None = None,
+    cache_key: Any = None,
 ) -> pl.DataFrame:
     """Effects of rates ``t1`` against ``t0`` on ``flows`` (``hts10, partner, imports_usd, t0, t1``), from the
     one baseline that :func:`evaluate` uses: the current law (catalogue ``base``) on ``baseline`` (default
     2025-01-01, or the day after the flows' ``data_year``). For callers that build their own rates, e.g. the
-    workbench's scenario lab, so that they agree with ``scenario run``/``compare``.
+    workbench's scenario lab, so that they agree with ``scenario run``/``compare``. ``cache_key`` names the
+    pairs of ``flows`` so that their baseline rates are resolved once per process (with the shipped catalogue).
     """
     bdate = baseline or baseline_date(flows)
     pairs = flows.select("hts10", "partner")
-    rb = scenario_rates(load_scenario(CURRENT_LAW), bdate, pairs, view=view, base=base, rates_fn=rates_fn)
+    rb = scenario_rates(
+        load_scenario(CURRENT_LAW), bdate, pairs, view=view, base=base, rates_fn=rates_fn, cache_key=cache_key
+    )
     f = flows.join(rb.rename({"rate": "tb"}), on=["hts10", "partner"], how="left", maintain_order="left")
     f = f.with_columns(pl.coalesce("tb", "t0").alias("tb"))
     return pe_compare(f, supply=supply, elasticity=elasticity_set(horizon), overrides=overrides)

@@ -191,7 +191,7 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
     # the same path as `scenario run`: both rate sets solved from the one 2025-01-01 baseline
     compare_rates = sv.engine_function("scenarios.evaluate", "compare_rates")
     try:
-        lines = compare_rates(f, supply=req.supply, base=sv.catalogue())
+        lines = compare_rates(f, supply=req.supply, cache_key=("lab", partner, on))
     except TariffscopeError as exc:
         raise sv.InputError("scenario", f"scenario: the PE model failed: {exc}") from None
     sums = [
