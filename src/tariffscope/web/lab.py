@@ -44,7 +44,7 @@ class LabRequest(BaseModel):
     scenario: str | None = Field(
         default=None, max_length=80, description="a shipped scenario instead of levers"
     )
-    supply: str = Field(default="infinite", pattern="^(infinite|elastic)$")
+    supply: str = Field(default="elastic", pattern="^(infinite|elastic)$")
 
 
 def _partner_rules(cat: Any, partner: str, tag: str, lo: dt.date, hi: dt.date) -> list[str]:
@@ -328,7 +328,7 @@ class RunRequest(BaseModel):
     scenarios: list[str] = Field(min_length=1, max_length=6)
     date: str | None = Field(default=None, max_length=10)
     partners: list[str] = Field(default_factory=list, max_length=12)
-    supply: str = Field(default="infinite", pattern="^(infinite|elastic)$")
+    supply: str = Field(default="elastic", pattern="^(infinite|elastic)$")
 
 
 @router.post("/scenarios/run")
