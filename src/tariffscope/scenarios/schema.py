@@ -217,7 +217,7 @@ class PackageSpec(Strict):
     date: dt.date | None = Field(default=None, description="evaluation date (default: the US scenario's)")
     us_side: UsSide
     partner_side: PartnerSide | None = None
-    supply: Literal["infinite", "elastic"] = "infinite"
+    supply: Literal["infinite", "elastic"] = "elastic"
     world_market: WorldMarket = Field(default_factory=WorldMarket)
     timeline: list[Deadline] = Field(default_factory=list)
     security: list[Lever] = Field(

@@ -50,7 +50,7 @@ class LabRequest(BaseModel):
     scenario: str | None = Field(
         default=None, max_length=80, description="a shipped scenario instead of levers"
     )
-    supply: str = Field(default="infinite", pattern="^(infinite|elastic)$")
+    supply: str = Field(default="elastic", pattern="^(infinite|elastic)$")
 
 
 def _partner_rules(cat: Any, partner: str, tag: str, lo: dt.date, hi: dt.date) -> list[str]:
@@ -171,7 +171,8 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
         "etr_before": etr_before,
         "etr_after": etr_after,
         "markets_moved": moved.height,
-        "model": "SMART exact (run_pe via scenarios.evaluate.pe_effects), supply " + req.supply,
+        "model": "SMART exact (scenarios.evaluate.compare_rates, from the 2025-01-01 baseline), supply "
+        + req.supply,
         "weights": "2024 import weights (see tariffscope.trade.weights)",
     }
     if moved.height == 0:
@@ -196,9 +197,10 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
             "by_sector": [],
         }
     f = flows.join(moved, on="hts10", how="semi")
-    pe_effects = sv.engine_function("scenarios.evaluate", "pe_effects")
+    # the same path as `scenario run`: both rate sets solved from the one 2025-01-01 baseline
+    compare_rates = sv.engine_function("scenarios.evaluate", "compare_rates")
     try:
-        lines = pe_effects(f, supply=req.supply)
+        lines = compare_rates(f, supply=req.supply, cache_key=("lab", partner, on))
     except TariffscopeError as exc:
         raise sv.InputError("scenario", f"scenario: the PE model failed: {exc}") from None
     sums = [
@@ -335,7 +337,7 @@ class RunRequest(BaseModel):
     scenarios: list[str] = Field(min_length=1, max_length=6)
     date: str | None = Field(default=None, max_length=10)
     partners: list[str] = Field(default_factory=list, max_length=12)
-    supply: str = Field(default="infinite", pattern="^(infinite|elastic)$")
+    supply: str = Field(default="elastic", pattern="^(infinite|elastic)$")
 
 
 @router.post("/scenarios/run", dependencies=HEAVY)
