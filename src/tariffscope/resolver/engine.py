@@ -457,7 +457,7 @@ def explain_row(
             by = tr.displaced_by[i]
             who = result.traces[by].ref if by >= 0 else None
             reason = (
-                f"applied to {_pct(1 - owed / rate_stat)} of value: the rest is covered by "
+                f"applied to {_pct(owed / rate_stat)} of value: the rest is covered by "
                 f"{who.id if who else '?'} ({who.rule.heading if who else ''})"
             )
             applied = True
