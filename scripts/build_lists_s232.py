@@ -189,6 +189,27 @@ def note35(text: str) -> dict[str, list[str]]:
     }
 
 
+# Note 33(h)(ii): articles of the 33(g) provisions "that are not parts of passenger vehicles ... and light trucks"
+# go to 9903.94.06 (no duty). A provision is an auto part by its terms when its legal or statistical description
+# limits it to motor vehicles; otherwise (computers 8471, bearings 8482, motors 8501, batteries 8507, jacks 8425 ...)
+# the article may or may not be an auto part: `use` = generic, and auto-part use is a claim.
+VEHICLE_TERMS = re.compile(
+    r"motor[- ]+vehicle|motor cars|vehicles of (chapter|heading|subheading)|headings 8701 to 8705|for vehicles"
+    r"|automotive|buses or trucks|on-highway transport|wheel hub units",
+    re.IGNORECASE,
+)
+NOT_ONLY_VEHICLES = re.compile(r"vehicles, aircraft", re.IGNORECASE)
+
+
+def auto_part_use(prefix: str, schedule: pl.DataFrame) -> str:
+    """``inherent`` when the description of every line under ``prefix`` limits it to motor vehicles, else ``generic``."""
+    descs = schedule.filter(pl.col("hts10").str.starts_with(prefix))["description"].to_list()
+    if not descs:
+        raise DataError(f"note 33 provision {prefix} matches no HTS line")
+    ok = all(VEHICLE_TERMS.search(d) and not NOT_ONLY_VEHICLES.search(d) for d in descs)
+    return "inherent" if ok else "generic"
+
+
 def inherent_aircraft(hts: str) -> bool:
     """Provisions that by their terms are aircraft goods (no end-use certification needed to know it)."""
     return hts.startswith(("88", "8411", "840910", "880", "9014", "8526")) and not hts.startswith("8806")
@@ -442,18 +463,35 @@ def main() -> int:
         )
 
     # --- write
+    from tariffscope.paths import PACKAGE_DATA
+
+    sched = pl.read_parquet(PACKAGE_DATA / "schedule.parquet").filter(
+        pl.col("valid_to").is_null() | (pl.col("valid_to") > dt.date(2025, 5, 3))
+    )
+    use_note = (
+        "use: inherent = the provision's description limits it to motor vehicles (charged); generic = it also holds\n"
+        "articles that are not parts of passenger vehicles or light trucks, which note 33(h)(ii) sends to 9903.94.06\n"
+        "(no duty): auto-part use is then a claim (claim auto_part), not charged by default."
+    )
     write(
         "s232_auto_parts",
-        pl.DataFrame({"hts": dedupe(parts)}),
+        pl.DataFrame({"hts": dedupe(parts)}).with_columns(
+            pl.col("hts").map_elements(lambda h: auto_part_use(h, sched), return_dtype=pl.String).alias("use")
+        ),
         header(
             "Parts of passenger vehicles and light trucks, HTSUS chapter 99 note 33(g) (9903.94.05 and deal headings)",
             today_src,
+            use_note,
         ),
     )
     write(
         "s232_auto_parts_uk",
-        pl.DataFrame({"hts": dedupe(uk_parts)}),
-        header("UK parts of passenger vehicles and light trucks, note 33(j) (9903.94.32)", today_src),
+        pl.DataFrame({"hts": dedupe(uk_parts)}).with_columns(
+            pl.col("hts").map_elements(lambda h: auto_part_use(h, sched), return_dtype=pl.String).alias("use")
+        ),
+        header(
+            "UK parts of passenger vehicles and light trucks, note 33(j) (9903.94.32)", today_src, use_note
+        ),
     )
     write(
         "s232_vehicles",

@@ -178,3 +178,14 @@ def test_metals_2025_build_rule_names_file_and_line(build: ModuleType) -> None:
     from tariffscope.paths import PACKAGE_DATA
 
     assert build.check_metals_2025(shipped_rows, pl.read_parquet(PACKAGE_DATA / "schedule.parquet")) == []
+
+
+def test_auto_parts_generic_provisions_33h_ii() -> None:
+    """Note 33(h)(ii): provisions not limited to motor vehicles by their terms are `generic` (auto-part use is a claim)."""
+    use = dict(shipped("s232_auto_parts").select("hts", "use").iter_rows())
+    for h in ("8471", "850760", "84254900", "84824000", "850132", "85443000", "70072151"):
+        assert use[h] == "generic", h
+    for h in ("870880", "94012000", "84152000", "840734", "8482200020", "85272 1".replace(" ", "")):
+        assert use[h] == "inherent", h
+    uk = shipped("s232_auto_parts_uk")
+    assert set(uk["use"]) == {"generic", "inherent"}

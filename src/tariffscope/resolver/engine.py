@@ -250,7 +250,8 @@ class Engine:
             refund = ref.measure.refundable
             if refund is not None and (self.as_of is None or self.as_of >= refund.from_):
                 refundable[cand] += owed
-            trig = live & ((owed > 0) | (rule.kind != "add"))
+            # a rule that is itself wholly displaced (an exemption took the article out) excludes nothing
+            trig = live & ((owed > 0) | ((rule.kind != "add") & (disp < 1.0)))
             fired[ref.id] = len(traces)
             traces.append(
                 _Trace(
@@ -431,7 +432,7 @@ def explain_row(
             reason, applied = "not applied: goods in transit (loaded and entered before the cut-off)", False
         elif tr.claimed_out[i]:
             reason, applied = (
-                "not applied: the entry claims or declares an exemption ("
+                "not applied: the entry claims or declares ("
                 + ", ".join(k for k, v in rule.claims.items() if v == "exempt")
                 + ")",
                 False,
