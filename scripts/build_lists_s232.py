@@ -500,8 +500,15 @@ def main() -> int:
     )
     write(
         "s232_mhd_parts",
-        pl.DataFrame({"hts": dedupe(mhd)}),
-        header("Parts of medium- and heavy-duty vehicles, note 38(i) (9903.74.08)", today_src),
+        pl.DataFrame({"hts": dedupe(mhd)}).with_columns(
+            pl.col("hts").map_elements(lambda h: auto_part_use(h, sched), return_dtype=pl.String).alias("use")
+        ),
+        header(
+            "Parts of medium- and heavy-duty vehicles, note 38(i) (9903.74.08)",
+            today_src,
+            "use: as in s232_auto_parts; 38(i) charges parts of medium- and heavy-duty vehicles, so a generic\n"
+            "provision's article is charged only when declared one (claim mhd_part).",
+        ),
     )
 
     arows = []

@@ -113,7 +113,8 @@ def test_every_s232_list_reference_selects_rows() -> None:
     for ref in cat.rules:
         if not (ref.id.startswith("us.s232.") or ref.id.startswith("us.other.civil_aircraft")):
             continue
-        assert ref.rule.heading, ref.id
+        # an exemption by the terms of a note (not an MHD part: 9903.74.08 simply does not apply) has no heading
+        assert ref.rule.heading or ref.rule.kind == "exempt", ref.id
         for item in [*ref.rule.products.include, *ref.rule.products.exclude]:
             if isinstance(item, ListRef):
                 df = cat.product_list(item.list)
