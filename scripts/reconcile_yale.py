@@ -1,0 +1,232 @@
+"""Reconcile tariffscope's line rates with a second opinion: the Yale Budget Lab tariff-rate-tracker.
+
+Joins the tracker's HTS10 x partner snapshots (``oracle-yale/*.csv.gz`` in the shared source data; read its
+README: the tracker models some things instead of stating the law) with tariffscope's statutory panel for the
+same lines, partners and dates, compares the statutory columns component by component (tolerance 0.05 pp)
+and groups the disagreements into classes: the components that differ, the direction, and the HS chapter.
+Each known class is settled against the law in ``docs/reconciliation.md``; classes the register settles as
+"tracker models" or "tracker wrong" are set aside, and agreement is measured on the comparable pairs left.
+
+Run: ``python scripts/reconcile_yale.py [--date 2026-01-01] [--top 40] [--out disagreements.parquet]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+
+import polars as pl
+
+from tariffscope.paths import shared_data
+from tariffscope.resolver.panel import panel_on
+
+SNAPSHOTS = {
+    "yale_rev_7.csv.gz": dt.date(2025, 4, 5),
+    "yale_rev_18.csv.gz": dt.date(2025, 8, 7),
+    "yale_2026_basic.csv.gz": dt.date(2026, 1, 1),
+    "yale_2026_rev_4.csv.gz": dt.date(2026, 2, 25),
+}
+TOL = 0.0005
+# tariffscope column -> the tracker's statutory column (201 and "other" have no statutory variant)
+COMPONENTS = {
+    "mfn": ("rate_mfn", "statutory_base_rate"),
+    "s232": ("rate_s232", "statutory_rate_232"),
+    "s301": ("rate_s301", "statutory_rate_301"),
+    "recip": ("rate_ieepa_reciprocal", "statutory_rate_ieepa_recip"),
+    "fent": ("rate_ieepa_fentanyl", "statutory_rate_ieepa_fent"),
+    "s122": ("rate_s122", "statutory_rate_s122"),
+    "s201": ("rate_s201", "rate_section_201"),
+    "other": ("rate_other_all", "rate_other"),
+}
+
+
+def load_tracker(name: str) -> pl.DataFrame:
+    cols = [
+        "hts10",
+        "iso2",
+        "total_rate",
+        "base_rate",
+        *dict.fromkeys(v[1] for v in COMPONENTS.values()),
+        *(f"rate_{k}" for k in APPLIED),
+        "metal_share",
+        "deriv_type",
+    ]
+    df = pl.read_csv(shared_data() / "oracle-yale" / name, infer_schema_length=0, columns=cols)
+    return df.with_columns(
+        pl.col(c).cast(pl.Float64, strict=False).fill_null(0.0)
+        for c in cols
+        if c not in ("hts10", "iso2", "deriv_type")
+    )
+
+
+def load_ours(on: dt.date, partners: list[str]) -> pl.DataFrame:
+    p = panel_on(on).filter(pl.col("origin").is_in(partners))
+    return p.with_columns((pl.col("rate_other") + pl.col("rate_s338")).alias("rate_other_all")).rename(
+        {"origin": "iso2"}
+    )
+
+
+APPLIED = ("232", "301", "ieepa_recip", "ieepa_fent", "s122")
+
+
+def tracker_statutory_total() -> pl.Expr:
+    """The tracker's total with its adjustments undone: column 1 as written, and every component at its statutory
+    rate where the tracker scaled it (USMCA usage, FTA usage). Its component columns are shown before stacking
+    (a steel article shows the reciprocal beside the 232), so only the total tells what is owed."""
+    undo = [pl.col(f"statutory_rate_{k}") - pl.col(f"rate_{k}") for k in APPLIED]
+    return (
+        pl.col("total_rate_y") - pl.col("base_rate") + pl.col("statutory_base_rate") + pl.sum_horizontal(undo)
+    )
+
+
+def _labels(cols: dict[str, str]) -> pl.Expr:
+    return pl.concat_str(
+        [pl.when(pl.col(c).abs() > TOL).then(pl.lit(k)).otherwise(pl.lit(None)) for k, c in cols.items()],
+        separator=",",
+        ignore_nulls=True,
+    )
+
+
+OURS = {k: v[0] for k, v in COMPONENTS.items() if k != "mfn"}
+THEIRS = {k: v[1] for k, v in COMPONENTS.items() if k != "mfn"}
+
+
+def compare(ours: pl.DataFrame, theirs: pl.DataFrame) -> pl.DataFrame:
+    """One row per pair: both totals, the difference, and a class key (direction, components each side owes
+    or shows, chapter)."""
+    theirs = theirs.rename({"total_rate": "total_rate_y"})
+    j = ours.join(theirs, on=["hts10", "iso2"], how="inner")
+    j = j.with_columns(tracker_statutory_total().alias("total_y"))
+    j = j.with_columns(
+        (pl.col("total_rate") - pl.col("total_y")).alias("d_total"),
+        (pl.col("rate_mfn") - pl.col("statutory_base_rate")).alias("d_mfn"),
+        pl.col("hts10").str.slice(0, 2).alias("chapter"),
+    )
+    j = j.with_columns(
+        (pl.col("d_total").abs() <= TOL).alias("agree"),
+        pl.concat_str(
+            [
+                pl.when(pl.col("d_total") > 0).then(pl.lit("ts>yale")).otherwise(pl.lit("ts<yale")),
+                pl.lit(" ts["),
+                _labels(OURS),
+                pl.lit("] yale["),
+                _labels(THEIRS),
+                pl.lit("]"),
+                pl.when(pl.col("d_mfn").abs() > TOL).then(pl.lit(" mfn")).otherwise(pl.lit("")),
+            ]
+        ).alias("differs"),
+    )
+    return j
+
+
+# Classes settled in docs/reconciliation.md as the tracker modelling or erring (not tariffscope's error).
+# Each: (name, verdict, predicate over the comparison table). A pair takes the first class that matches.
+Settled = tuple[str, str, Callable[[pl.DataFrame], pl.Expr]]
+
+
+def settled_classes(on: dt.date) -> list[Settled]:
+    return [
+        (
+            "T1 MFN specific/compound duties priced by the tracker's own equivalents",
+            "tracker models",
+            lambda df: (
+                (pl.col("d_mfn").abs() > TOL)
+                & (pl.col("_mfn_kind") != "ad_valorem")
+                & ((pl.col("d_total") - pl.col("d_mfn")).abs() <= TOL)
+            ),
+        ),
+        (
+            "T2 China 34% reciprocal before 2025-04-09",
+            "tracker wrong",
+            lambda df: pl.lit(on < dt.date(2025, 4, 9)) & (pl.col("iso2") == "CN") & (pl.col("d_total") < 0),
+        ),
+        (
+            "T3 derivative 232 on a modelled metal share (tracker default 0.5 / its own estimate)",
+            "tracker models",
+            lambda df: (
+                pl.col("deriv_type").is_not_null()
+                & (pl.col("deriv_type") != "")
+                & (pl.col("deriv_type") != "NA")
+            ),
+        ),
+    ]
+
+
+def classify(j: pl.DataFrame, on: dt.date) -> pl.DataFrame:
+    expr: pl.Expr = pl.lit(None, dtype=pl.String)
+    for name, verdict, pred in reversed(settled_classes(on)):
+        expr = pl.when(~pl.col("agree") & pred(j)).then(pl.lit(f"{name} [{verdict}]")).otherwise(expr)
+    return j.with_columns(expr.alias("settled"))
+
+
+def with_mfn_kind(j: pl.DataFrame, on: dt.date) -> pl.DataFrame:
+    from tariffscope.schedule import Schedule
+
+    kinds = (
+        Schedule.load()
+        .on(on)
+        .select("hts10", pl.col("mfn_kind").cast(pl.String).alias("_mfn_kind"))
+        .unique("hts10")
+    )
+    return j.join(kinds, on="hts10", how="left")
+
+
+def report(name: str, on: dt.date, top: int) -> tuple[pl.DataFrame, dict[str, float]]:
+    theirs = load_tracker(name)
+    partners = sorted(theirs["iso2"].unique().to_list())
+    t0 = time.perf_counter()
+    ours = load_ours(on, partners)
+    secs = time.perf_counter() - t0
+    j = classify(with_mfn_kind(compare(ours, theirs), on), on)
+    n = j.height
+    raw = j["agree"].mean()
+    comparable = j.filter(pl.col("settled").is_null())
+    agree_cmp = comparable["agree"].mean()
+    print(f"\n## {on} ({name}): {n:,} pairs, {len(partners)} partners; panel {secs:.1f} s")
+    print(
+        f"raw agreement {100 * float(raw):.2f}%; on comparable pairs {100 * float(agree_cmp):.2f}% ({comparable.height:,})"
+    )
+    settled = j.filter(pl.col("settled").is_not_null()).group_by("settled").len().sort("len", descending=True)
+    for r in settled.iter_rows():
+        print(f"  set aside: {r[0]}: {r[1]:,}")
+    classes = (
+        comparable.filter(~pl.col("agree"))
+        .group_by("differs", "chapter")
+        .agg(
+            pl.len().alias("pairs"),
+            pl.col("iso2").unique().sort().str.join(",").alias("partners"),
+            pl.col("hts10").first().alias("example"),
+            pl.col("d_total").mean().alias("mean_d_total"),
+        )
+        .sort("pairs", descending=True)
+    )
+    with pl.Config(tbl_rows=top, tbl_width_chars=140, fmt_str_lengths=60):
+        print(classes.head(top))
+    return j, {"raw": float(raw), "comparable": float(agree_cmp)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--date", help="only this snapshot date (YYYY-MM-DD)")
+    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--out", help="write the disagreeing pairs to this Parquet file")
+    a = ap.parse_args(argv)
+    if not (shared_data() / "oracle-yale").exists():
+        print("oracle-yale not found in the shared source data", file=sys.stderr)
+        return 2
+    frames = []
+    for name, on in SNAPSHOTS.items():
+        if a.date and on.isoformat() != a.date:
+            continue
+        j, _ = report(name, on, a.top)
+        frames.append(j.filter(~pl.col("agree")).with_columns(pl.lit(on).alias("date")))
+    if a.out and frames:
+        pl.concat(frames, how="diagonal_relaxed").write_parquet(a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
