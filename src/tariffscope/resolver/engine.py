@@ -351,6 +351,7 @@ class Engine:
             "aluminum": alu,
             "copper": copper,
             "non_us_content": 1.0 - us,
+            "us_content": us,
         }
 
 
