@@ -210,6 +210,16 @@ def auto_part_use(prefix: str, schedule: pl.DataFrame) -> str:
     return "inherent" if ok else "generic"
 
 
+def note2aa_iv(text: str) -> list[str]:
+    """Note 2(aa)(iv): civil aircraft, engines, parts ... exempt from Section 122 (9903.03.05)."""
+    block, _ = between(
+        text,
+        "(iv) As provided in heading 9903.03.05, the additional duty imposed by heading 9903.03.01",
+        "(v) As provided in heading 9903.03.06",
+    )
+    return dedupe(tokens(block.split("from left to right.]", 1)[1]))
+
+
 def inherent_aircraft(hts: str) -> bool:
     """Provisions that by their terms are aircraft goods (no end-use certification needed to know it)."""
     return hts.startswith(("88", "8411", "840910", "880", "9014", "8526")) and not hts.startswith("8806")
@@ -624,6 +634,20 @@ def main() -> int:
         header(
             "Civil aircraft articles, note 35(a) UK (9903.96.01) and 35(b) Japan (9903.96.02). inherent=1: provisions that are "
             "aircraft goods by their terms; the others qualify only with General Note 6 civil-aircraft use",
+            today_src,
+        ),
+    )
+
+    s122_air = note2aa_iv(text)
+    write(
+        "s122_civil_aircraft",
+        pl.DataFrame(
+            {"hts": s122_air, "inherent": ["1" if inherent_aircraft(h) else "0" for h in s122_air]}
+        ),
+        header(
+            "Civil aircraft, engines, parts and ground flight simulators exempt from Section 122, note 2(aa)(iv) "
+            "(9903.03.05). inherent=1: provisions that are aircraft goods by their terms; the others qualify only "
+            "with General Note 6 civil-aircraft use (claim civil_aircraft)",
             today_src,
         ),
     )

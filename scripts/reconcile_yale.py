@@ -53,12 +53,13 @@ def load_tracker(name: str) -> pl.DataFrame:
         *(f"rate_{k}" for k in APPLIED),
         "metal_share",
         "deriv_type",
+        "usmca_eligible",
     ]
     df = pl.read_csv(shared_data() / "oracle-yale" / name, infer_schema_length=0, columns=cols)
     return df.with_columns(
         pl.col(c).cast(pl.Float64, strict=False).fill_null(0.0)
         for c in cols
-        if c not in ("hts10", "iso2", "deriv_type")
+        if c not in ("hts10", "iso2", "deriv_type", "usmca_eligible")
     )
 
 
@@ -73,13 +74,19 @@ APPLIED = ("232", "301", "ieepa_recip", "ieepa_fent", "s122")
 
 
 def tracker_statutory_total() -> pl.Expr:
-    """The tracker's total with its adjustments undone: column 1 as written, and every component at its statutory
-    rate where the tracker scaled it (USMCA usage, FTA usage). Its component columns are shown before stacking
-    (a steel article shows the reciprocal beside the 232), so only the total tells what is owed."""
-    undo = [pl.col(f"statutory_rate_{k}") - pl.col(f"rate_{k}") for k in APPLIED]
-    return (
-        pl.col("total_rate_y") - pl.col("base_rate") + pl.col("statutory_base_rate") + pl.sum_horizontal(undo)
-    )
+    """The tracker's total with its usage adjustments undone: column 1 as written instead of MFN x (1 - FTA/GSP
+    usage), and for Canada and Mexico every component that the tracker scaled by USMCA usage (0 < applied <
+    statutory) back at its statutory rate. Its component columns are shown before stacking (a steel article shows
+    the reciprocal beside the 232; a Canadian steel article the fentanyl duty that its total leaves out), so a
+    component the total does not include is never added back."""
+    camx = pl.col("iso2").is_in(["CA", "MX"])
+    undo = [
+        pl.when(camx & (pl.col(f"rate_{k}") > 0) & (pl.col(f"rate_{k}") < pl.col(f"statutory_rate_{k}") - TOL))
+        .then(pl.col(f"statutory_rate_{k}") - pl.col(f"rate_{k}"))
+        .otherwise(0.0)
+        for k in APPLIED
+    ]
+    return pl.col("total_rate_y") - pl.col("base_rate") + pl.col("statutory_base_rate") + pl.sum_horizontal(undo)
 
 
 def _labels(cols: dict[str, str]) -> pl.Expr:
@@ -127,30 +134,60 @@ def compare(ours: pl.DataFrame, theirs: pl.DataFrame) -> pl.DataFrame:
 Settled = tuple[str, str, Callable[[pl.DataFrame], pl.Expr]]
 
 
+FLOOR_PARTNERS = {"JP": dt.date(2025, 8, 7), "DE": dt.date(2025, 8, 1), "KR": dt.date(2025, 11, 14), "CH": dt.date(2025, 11, 14)}
+AUTO_OFFSET = 0.012375  # the tracker's modelled Proc 10925 offset: 25% -> 23.7625%
+
+
 def settled_classes(on: dt.date) -> list[Settled]:
+    """Classes settled in docs/reconciliation.md as the tracker modelling or erring, in order of precedence."""
+    floors = [c for c, d in FLOOR_PARTNERS.items() if on >= d]
+    d_tot, stat232 = pl.col("d_total"), pl.col("statutory_rate_232")
     return [
         (
             "T1 MFN specific/compound duties priced by the tracker's own equivalents",
             "tracker models",
-            lambda df: (
-                (pl.col("d_mfn").abs() > TOL)
-                & (pl.col("_mfn_kind") != "ad_valorem")
-                & ((pl.col("d_total") - pl.col("d_mfn")).abs() <= TOL)
-            ),
+            lambda df: (pl.col("d_mfn").abs() > TOL) & (pl.col("_mfn_kind") != "ad_valorem"),
         ),
         (
             "T2 China 34% reciprocal before 2025-04-09",
             "tracker wrong",
-            lambda df: pl.lit(on < dt.date(2025, 4, 9)) & (pl.col("iso2") == "CN") & (pl.col("d_total") < 0),
+            lambda df: pl.lit(on < dt.date(2025, 4, 9)) & (pl.col("iso2") == "CN") & (d_tot < 0),
         ),
         (
-            "T3 derivative 232 on a modelled metal share (tracker default 0.5 / its own estimate)",
+            "T8 auto-parts 232 on generic provisions of note 33(g) (computers, motors, bearings ...)",
+            "tracker wrong",
+            lambda df: ((stat232 - (0.25 - AUTO_OFFSET)).abs() < 1e-4) & (pl.col("rate_s232").abs() <= TOL),
+        ),
+        (
+            "T4 auto 232 with the modelled import adjustment offset (23.76% for 25%)",
             "tracker models",
-            lambda df: (
-                pl.col("deriv_type").is_not_null()
-                & (pl.col("deriv_type") != "")
-                & (pl.col("deriv_type") != "NA")
-            ),
+            lambda df: ((stat232 - (0.25 - AUTO_OFFSET)).abs() < 1e-4)
+            & ((d_tot - AUTO_OFFSET).abs() <= TOL)
+            & (pl.col("rate_s232") > 0),
+        ),
+        (
+            "T5 Canada/Mexico scaled by USMCA usage (the statutory view claims no USMCA)",
+            "tracker models",
+            lambda df: pl.col("iso2").is_in(["CA", "MX"]) & (pl.col("usmca_eligible") == "TRUE") & (d_tot > 0),
+        ),
+        (
+            "T6 deal floors computed against the tracker's usage-adjusted MFN",
+            "tracker models",
+            lambda df: pl.col("iso2").is_in(floors)
+            & (d_tot.abs() <= (pl.col("statutory_base_rate") - pl.col("base_rate")).abs() + TOL),
+        ),
+        (
+            "T7 Korea's 15% floor applied before 2025-11-14 (9903.02.56 was +15% stacked)",
+            "tracker wrong",
+            lambda df: pl.lit(on < dt.date(2025, 11, 14)) & (pl.col("iso2") == "KR") & (d_tot > 0),
+        ),
+        (
+            "T3 232 on metal content: tracker share (1.0 for ch. 72-73/76, else 0.5 or its own) vs BEA estimate",
+            "tracker models",
+            lambda df: (pl.col("rate_s232") > TOL)
+            & (stat232 > TOL)
+            & ((pl.col("rate_s232") - stat232).abs() > TOL)
+            & pl.lit(dt.date(2025, 6, 4) <= on <= dt.date(2026, 4, 5)),
         ),
     ]
 

@@ -162,6 +162,13 @@ class Exclusion(Strict):
     target: str
     from_: dt.date | None = Field(default=None, alias="from")
     to: dt.date | None = Field(default=None, description="last entry date (inclusive) the relation holds")
+    whole: bool = Field(
+        default=False,
+        description=(
+            "the note takes the whole article out of the target (no 'but applies to the non-metal content' "
+            "clause, e.g. note 2(aa)(v)): displaced on the full value even when this rule is charged on a share"
+        ),
+    )
     cite: str | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

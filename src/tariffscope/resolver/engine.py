@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tariffscope.catalogue.loader import Catalogue, RuleRef, visible_steps
+from tariffscope.catalogue.loader import Catalogue, Era, RuleRef, visible_steps
 from tariffscope.catalogue.schema import Rule
 from tariffscope.resolver.coverage import CodeSet, product_masks, row_product_mask
 
@@ -279,7 +279,7 @@ class Engine:
         rule_id: str,
         cand: np.ndarray,
         d: np.ndarray,
-        excluders: dict[str, list[tuple[str, list[tuple[dt.date | None, dt.date | None]]]]],
+        excluders: dict[str, list[tuple[str, list[Era]]]],
         fired: dict[str, int],
         traces: list[_Trace],
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -303,16 +303,20 @@ class Engine:
             if not ok.any():
                 continue
             p, sh = pos[ok], tr.trigger_share[ok]
-            if any(a is not None or b is not None for a, b in eras):
+            if any(a is not None or b is not None or w for a, b, w in eras):
                 dd = d[p]
                 in_era = np.zeros(p.size, dtype=bool)
-                for a, b in eras:
+                whole = np.zeros(p.size, dtype=bool)
+                for a, b, w in eras:
                     m = np.ones(p.size, dtype=bool)
                     if a is not None:
                         m &= dd >= np.datetime64(a, "D")
                     if b is not None:
                         m &= dd <= np.datetime64(b, "D")
                     in_era |= m
+                    if w:
+                        whole |= m
+                sh = np.where(whole, 1.0, sh)
                 p, sh = p[in_era], sh[in_era]
             disp[p] += sh
             better = sh > best[p]
