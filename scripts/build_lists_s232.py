@@ -222,7 +222,9 @@ def note2aa_iv(text: str) -> list[str]:
 
 def inherent_aircraft(hts: str) -> bool:
     """Provisions that by their terms are aircraft goods (no end-use certification needed to know it)."""
-    return hts.startswith(("88", "8411", "840910", "880", "9014", "8526")) and not hts.startswith("8806")
+    return hts.startswith(("88", "8411", "840710", "840910", "880", "9014", "8526")) and not hts.startswith(
+        "8806"
+    )
 
 
 def header(title: str, sources: Iterable[tuple[str, str]], extra: str = "") -> str:
@@ -641,9 +643,7 @@ def main() -> int:
     s122_air = note2aa_iv(text)
     write(
         "s122_civil_aircraft",
-        pl.DataFrame(
-            {"hts": s122_air, "inherent": ["1" if inherent_aircraft(h) else "0" for h in s122_air]}
-        ),
+        pl.DataFrame({"hts": s122_air, "inherent": ["1" if inherent_aircraft(h) else "0" for h in s122_air]}),
         header(
             "Civil aircraft, engines, parts and ground flight simulators exempt from Section 122, note 2(aa)(iv) "
             "(9903.03.05). inherent=1: provisions that are aircraft goods by their terms; the others qualify only "
