@@ -14,15 +14,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from tariffscope.paths import shared_data
 from tariffscope.resolver.panel import panel_on
 
+# the class predicates read this checkout's lists, so that an older tariffscope on PYTHONPATH (the "before"
+# figures of docs/reconciliation.md) is measured against the same classes
+LISTS = Path(__file__).resolve().parents[1] / "src" / "tariffscope" / "catalogue" / "lists"
 SNAPSHOTS = {
     "yale_rev_7.csv.gz": dt.date(2025, 4, 5),
     "yale_rev_18.csv.gz": dt.date(2025, 8, 7),
@@ -56,11 +62,11 @@ def load_tracker(name: str) -> pl.DataFrame:
         "usmca_eligible",
     ]
     df = pl.read_csv(shared_data() / "oracle-yale" / name, infer_schema_length=0, columns=cols)
-    return df.with_columns(
-        pl.col(c).cast(pl.Float64, strict=False).fill_null(0.0)
-        for c in cols
-        if c not in ("hts10", "iso2", "deriv_type", "usmca_eligible")
+    text = ("hts10", "iso2", "deriv_type", "usmca_eligible")
+    df = df.with_columns(
+        pl.col(c).cast(pl.Float64, strict=False).fill_null(0.0) for c in cols if c not in text
     )
+    return df.rename({"rate_s122": "y_rate_s122"})
 
 
 def load_ours(on: dt.date, partners: list[str]) -> pl.DataFrame:
@@ -73,20 +79,38 @@ def load_ours(on: dt.date, partners: list[str]) -> pl.DataFrame:
 APPLIED = ("232", "301", "ieepa_recip", "ieepa_fent", "s122")
 
 
-def tracker_statutory_total() -> pl.Expr:
-    """The tracker's total with its usage adjustments undone: column 1 as written instead of MFN x (1 - FTA/GSP
-    usage), and for Canada and Mexico every component that the tracker scaled by USMCA usage (0 < applied <
-    statutory) back at its statutory rate. Its component columns are shown before stacking (a steel article shows
-    the reciprocal beside the 232; a Canadian steel article the fentanyl duty that its total leaves out), so a
-    component the total does not include is never added back."""
-    camx = pl.col("iso2").is_in(["CA", "MX"])
-    undo = [
-        pl.when(camx & (pl.col(f"rate_{k}") > 0) & (pl.col(f"rate_{k}") < pl.col(f"statutory_rate_{k}") - TOL))
-        .then(pl.col(f"statutory_rate_{k}") - pl.col(f"rate_{k}"))
-        .otherwise(0.0)
-        for k in APPLIED
-    ]
-    return pl.col("total_rate_y") - pl.col("base_rate") + pl.col("statutory_base_rate") + pl.sum_horizontal(undo)
+def yrate(k: str) -> str:
+    """The tracker's applied column of component ``k`` (its ``rate_s122`` is renamed: tariffscope has one too)."""
+    return "y_rate_s122" if k == "s122" else f"rate_{k}"
+
+
+def tracker_statutory_total(df: pl.DataFrame) -> pl.Series:
+    """The tracker's total with its usage adjustments undone.
+
+    Its component columns are shown before stacking (a steel article shows the reciprocal beside the 232; a
+    Canadian steel article the fentanyl duty its total leaves out), so the components its total includes are
+    found first: the subset whose sum, with the base, gives the total. Then column 1 as written replaces
+    MFN x (1 - FTA/GSP usage), and for Canada and Mexico an included component scaled by USMCA usage
+    (0 < applied < statutory) is put back at its statutory rate.
+    """
+    rates = np.column_stack([df[yrate(k)].to_numpy() for k in APPLIED])
+    stat = np.column_stack([df[f"statutory_rate_{k}"].to_numpy() for k in APPLIED])
+    rest = df["total_rate_y"].to_numpy() - df["base_rate"].to_numpy()
+    rest -= df["rate_section_201"].to_numpy() + df["rate_other"].to_numpy()
+    masks = np.array(list(itertools.product([0, 1], repeat=len(APPLIED))), dtype=float)  # subsets
+    err = np.abs(rest[:, None] - rates @ masks.T)
+    err += 1e-9 * (len(APPLIED) - masks.sum(axis=1))[None, :]  # ties: the larger set (zeros change nothing)
+    included = masks[err.argmin(axis=1)]
+    camx = df["iso2"].is_in(["CA", "MX"]).to_numpy()[:, None]
+    scaled = camx & (rates > 0) & (rates < stat - TOL)
+    comp = np.where(scaled, stat, rates) * included
+    total = (
+        df["statutory_base_rate"].to_numpy()
+        + df["rate_section_201"].to_numpy()
+        + df["rate_other"].to_numpy()
+        + comp.sum(axis=1)
+    )
+    return pl.Series("total_y", total)
 
 
 def _labels(cols: dict[str, str]) -> pl.Expr:
@@ -106,7 +130,7 @@ def compare(ours: pl.DataFrame, theirs: pl.DataFrame) -> pl.DataFrame:
     or shows, chapter)."""
     theirs = theirs.rename({"total_rate": "total_rate_y"})
     j = ours.join(theirs, on=["hts10", "iso2"], how="inner")
-    j = j.with_columns(tracker_statutory_total().alias("total_y"))
+    j = j.with_columns(tracker_statutory_total(j))
     j = j.with_columns(
         (pl.col("total_rate") - pl.col("total_y")).alias("d_total"),
         (pl.col("rate_mfn") - pl.col("statutory_base_rate")).alias("d_mfn"),
@@ -134,14 +158,43 @@ def compare(ours: pl.DataFrame, theirs: pl.DataFrame) -> pl.DataFrame:
 Settled = tuple[str, str, Callable[[pl.DataFrame], pl.Expr]]
 
 
-FLOOR_PARTNERS = {"JP": dt.date(2025, 8, 7), "DE": dt.date(2025, 8, 1), "KR": dt.date(2025, 11, 14), "CH": dt.date(2025, 11, 14)}
+FLOOR_PARTNERS = {
+    "JP": dt.date(2025, 8, 7),
+    "DE": dt.date(2025, 8, 1),
+    "KR": dt.date(2025, 11, 14),
+    "CH": dt.date(2025, 11, 14),
+}
 AUTO_OFFSET = 0.012375  # the tracker's modelled Proc 10925 offset: 25% -> 23.7625%
+
+
+def _list(name: str, **where: str) -> list[str]:
+    df = pl.read_csv(LISTS / f"{name}.csv", comment_prefix="#", infer_schema_length=0)
+    for col, val in where.items():
+        df = df.filter(pl.col(col).str.contains(val))
+    return df["hts"].unique().to_list()
+
+
+def in_list(prefixes: list[str]) -> pl.Expr:
+    """Whether ``hts10`` starts with one of ``prefixes`` (of any lengths)."""
+    expr = pl.lit(False)
+    for n in sorted({len(p) for p in prefixes}):
+        expr = expr | pl.col("hts10").str.slice(0, n).is_in([p for p in prefixes if len(p) == n])
+    return expr
 
 
 def settled_classes(on: dt.date) -> list[Settled]:
     """Classes settled in docs/reconciliation.md as the tracker modelling or erring, in order of precedence."""
     floors = [c for c, d in FLOOR_PARTNERS.items() if on >= d]
-    d_tot, stat232 = pl.col("d_total"), pl.col("statutory_rate_232")
+    d_tot, stat232, ours232 = pl.col("d_total"), pl.col("statutory_rate_232"), pl.col("rate_s232")
+    metals = _list("s232_metals_2025")
+    refined = sorted({h[:8] for h in metals if len(h) == 10})
+    content = _list("s232_metals_2025", group="derivative") + _list("s232_copper_2025")
+    regime_2025 = dt.date(2025, 6, 4) <= on <= dt.date(2026, 4, 5)
+    tracker_scaled = pl.any_horizontal(
+        [pl.col(f"statutory_rate_{k}") > pl.col(yrate(k)) + TOL for k in APPLIED]
+    )
+    air_uk = _list("s232_civil_aircraft", country="GB", inherent="1")
+    air_jp = _list("s232_civil_aircraft", country="JP", inherent="1")
     return [
         (
             "T1 MFN specific/compound duties priced by the tracker's own equivalents",
@@ -156,25 +209,69 @@ def settled_classes(on: dt.date) -> list[Settled]:
         (
             "T8 auto-parts 232 on generic provisions of note 33(g) (computers, motors, bearings ...)",
             "tracker wrong",
-            lambda df: ((stat232 - (0.25 - AUTO_OFFSET)).abs() < 1e-4) & (pl.col("rate_s232").abs() <= TOL),
+            lambda df: (
+                in_list(_list("s232_auto_parts", use="generic")) & (ours232.abs() <= TOL) & (stat232 > TOL)
+            ),
+        ),
+        (
+            "T9 232 derivative on a whole HTS8 where note 19(k) names statistical lines (3004.90.92.44 ...)",
+            "tracker wrong",
+            lambda df: (
+                pl.lit(regime_2025)
+                & in_list(refined)
+                & ~in_list(metals)
+                & (ours232.abs() <= TOL)
+                & (stat232 > TOL)
+            ),
+        ),
+        (
+            "T10 IEEPA / Section 122 duties on informational materials (chapter 49, 9701-9705)",
+            "tracker wrong",
+            lambda df: in_list(["49", "9701", "9702", "9703", "9704", "9705"]) & (d_tot < 0),
+        ),
+        (
+            "T11 reciprocal on UK / Japanese civil aircraft (note 35, 9903.96.01/.02)",
+            "tracker wrong",
+            lambda df: (
+                (((pl.col("iso2") == "GB") & in_list(air_uk)) | ((pl.col("iso2") == "JP") & in_list(air_jp)))
+                & (d_tot < 0)
+            ),
+        ),
+        (
+            "T12 Section 122 civil-aircraft exemption of every note 2(aa)(iv) provision, without general note 6 use",
+            "tracker models",
+            lambda df: (
+                pl.lit(on >= dt.date(2026, 2, 24))
+                & in_list(_list("s122_civil_aircraft", inherent="0"))
+                & ((d_tot - 0.10).abs() <= TOL)
+            ),
+        ),
+        (
+            "T13 a 'Section 201' duty on footwear and other goods outside the safeguards",
+            "tracker wrong",
+            lambda df: (pl.col("rate_section_201") > TOL) & (pl.col("rate_s201") <= TOL),
         ),
         (
             "T4 auto 232 with the modelled import adjustment offset (23.76% for 25%)",
             "tracker models",
-            lambda df: ((stat232 - (0.25 - AUTO_OFFSET)).abs() < 1e-4)
-            & ((d_tot - AUTO_OFFSET).abs() <= TOL)
-            & (pl.col("rate_s232") > 0),
+            lambda df: (
+                ((stat232 - (0.25 - AUTO_OFFSET)).abs() < 1e-4)
+                & ((d_tot - AUTO_OFFSET).abs() <= TOL)
+                & (ours232 > 0)
+            ),
         ),
         (
             "T5 Canada/Mexico scaled by USMCA usage (the statutory view claims no USMCA)",
             "tracker models",
-            lambda df: pl.col("iso2").is_in(["CA", "MX"]) & (pl.col("usmca_eligible") == "TRUE") & (d_tot > 0),
+            lambda df: pl.col("iso2").is_in(["CA", "MX"]) & (d_tot > 0) & tracker_scaled,
         ),
         (
             "T6 deal floors computed against the tracker's usage-adjusted MFN",
             "tracker models",
-            lambda df: pl.col("iso2").is_in(floors)
-            & (d_tot.abs() <= (pl.col("statutory_base_rate") - pl.col("base_rate")).abs() + TOL),
+            lambda df: (
+                pl.col("iso2").is_in(floors)
+                & (d_tot.abs() <= (pl.col("statutory_base_rate") - pl.col("base_rate")).abs() + TOL)
+            ),
         ),
         (
             "T7 Korea's 15% floor applied before 2025-11-14 (9903.02.56 was +15% stacked)",
@@ -184,10 +281,7 @@ def settled_classes(on: dt.date) -> list[Settled]:
         (
             "T3 232 on metal content: tracker share (1.0 for ch. 72-73/76, else 0.5 or its own) vs BEA estimate",
             "tracker models",
-            lambda df: (pl.col("rate_s232") > TOL)
-            & (stat232 > TOL)
-            & ((pl.col("rate_s232") - stat232).abs() > TOL)
-            & pl.lit(dt.date(2025, 6, 4) <= on <= dt.date(2026, 4, 5)),
+            lambda df: pl.lit(regime_2025) & in_list(content) & (ours232 > TOL) & (stat232 > TOL),
         ),
     ]
 
