@@ -189,7 +189,7 @@ def settled_classes(on: dt.date) -> list[Settled]:
     metals = _list("s232_metals_2025")
     refined = sorted({h[:8] for h in metals if len(h) == 10})
     content = _list("s232_metals_2025", group="derivative") + _list("s232_copper_2025")
-    regime_2025 = dt.date(2025, 6, 4) <= on <= dt.date(2026, 4, 5)
+    regime_2025 = dt.date(2025, 3, 12) <= on <= dt.date(2026, 4, 5)
     tracker_scaled = pl.any_horizontal(
         [pl.col(f"statutory_rate_{k}") > pl.col(yrate(k)) + TOL for k in APPLIED]
     )
@@ -250,6 +250,16 @@ def settled_classes(on: dt.date) -> list[Settled]:
             "T13 a 'Section 201' duty on footwear and other goods outside the safeguards",
             "tracker wrong",
             lambda df: (pl.col("rate_section_201") > TOL) & (pl.col("rate_s201") <= TOL),
+        ),
+        (
+            "T14 China 301 exclusions (9903.88.69/.70) applied to whole lines",
+            "tracker models",
+            lambda df: (pl.col("iso2") == "CN") & in_list(_list("s301_exclusions")) & (d_tot > 0),
+        ),
+        (
+            "T15 antiques (9706) treated as informational materials",
+            "tracker wrong",
+            lambda df: in_list(["9706"]) & (d_tot > 0),
         ),
         (
             "T4 auto 232 with the modelled import adjustment offset (23.76% for 25%)",
