@@ -257,6 +257,15 @@ def settled_classes(on: dt.date) -> list[Settled]:
             lambda df: (pl.col("iso2") == "CN") & in_list(_list("s301_exclusions")) & (d_tot > 0),
         ),
         (
+            "T16 particular articles (note 2(v)(iii)(b), 9903.02.78) and agricultural Annex II lines exempted before 2025-11-13",
+            "tracker wrong",
+            lambda df: (
+                pl.lit(on < dt.date(2025, 11, 13))
+                & in_list(_list("annex_ii_particular") + _list("annex_ii", **{"from": "2025-11-13"}))
+                & (d_tot > 0)
+            ),
+        ),
+        (
             "T15 antiques (9706) treated as informational materials",
             "tracker wrong",
             lambda df: in_list(["9706"]) & (d_tot > 0),
