@@ -16,6 +16,7 @@ Use ``--check`` to compare without writing (exit status 1 on a difference).
 from __future__ import annotations
 
 import argparse
+import bisect
 import csv
 import datetime as dt
 import gzip
@@ -520,6 +521,31 @@ def build(check: bool, revisions: bool = True) -> int:
     s301_path = lists_dir / "s301_product_lists.csv"
     note20 = s301_note20(lines)
     rows301, errs = s301_rows(note20, read_csv(s301_path))
+    # build rule (issue 11): a note 20 entry that matches no HTS line of 2025-26 fails the build (file, line)
+    import polars as pl
+
+    from tariffscope.paths import PACKAGE_DATA
+
+    in_force = (
+        pl.read_parquet(PACKAGE_DATA / "schedule.parquet", columns=["hts10"])["hts10"]
+        .unique()
+        .sort()
+        .to_list()
+    )
+
+    def matches(h: str) -> bool:
+        j = bisect.bisect_left(in_force, h)
+        return j < len(in_force) and in_force[j].startswith(h)
+
+    dead = [
+        f"s301_china_lists.csv data line {i + 1}: {h} (list {k}) matches no HTS line of 2025-26"
+        for i, (h, k, _) in enumerate(sorted(rows301))
+        if k in NOTE20_LISTS and not matches(h)
+    ]
+    if dead:
+        for e in dead:
+            print("ERROR:", e, file=sys.stderr)
+        raise SystemExit(f"s301_china_lists: {len(dead)} note 20 entries match no HTS line of 2025-26")
     if errs:
         for e in errs:
             print("ERROR:", e, file=sys.stderr)

@@ -236,7 +236,33 @@ def header(title: str, sources: Iterable[tuple[str, str]], extra: str = "") -> s
     return "\n".join(lines) + "\n"
 
 
+def unmatched(codes: list[str], lines: list[str]) -> list[tuple[int, str]]:
+    """(data line, code) of the list entries that match no HTS10 line (``lines`` sorted)."""
+    import bisect
+
+    out = []
+    for i, h in enumerate(codes):
+        j = bisect.bisect_left(lines, h)
+        if not (j < len(lines) and lines[j].startswith(h)):
+            out.append((i + 1, h))
+    return out
+
+
 def write(name: str, df: pl.DataFrame, head: str) -> None:
+    """Write a list; an entry that matches no HTS10 line of 2025-26 fails the build, naming file and line."""
+    from tariffscope.paths import PACKAGE_DATA
+
+    lines = (
+        pl.read_parquet(PACKAGE_DATA / "schedule.parquet", columns=["hts10"])["hts10"]
+        .unique()
+        .sort()
+        .to_list()
+    )
+    bad = unmatched(df["hts"].to_list(), lines)
+    if bad:
+        raise DataError(
+            "; ".join(f"{name}.csv data line {i}: {h} matches no HTS line of 2025-26" for i, h in bad[:10])
+        )
     path = OUT / f"{name}.csv"
     path.write_text(head + df.write_csv())
     print(f"{path.name}: {df.height} rows")
