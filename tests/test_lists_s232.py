@@ -190,3 +190,8 @@ def test_auto_parts_generic_provisions_33h_ii() -> None:
         assert use[h] == "inherent", h
     uk = shipped("s232_auto_parts_uk")
     assert set(uk["use"]) == {"generic", "inherent"}
+
+
+def test_unmatched_entries_are_named_by_data_line(build: ModuleType) -> None:
+    lines = sorted(["3004909244", "3004909259", "8471410150"])
+    assert build.unmatched(["30049092", "99990000", "8471"], lines) == [(2, "99990000")]
