@@ -72,7 +72,7 @@ def test_one_blank_row_leaves_every_other_row_alone(bad: str) -> None:
     assert t["status"][0].startswith("error: row: empty row")
     for i, (h, o, d) in enumerate(GOOD, start=1):
         assert t["status"][i] == "ok"
-        assert t["total_rate"][i] == pytest.approx(single(h, o, d), abs=1e-12)
+        assert t["total_rate"][i] == pytest.approx(single(h, o, d), abs=1e-10)  # a lookup rounds to 10 decimals
 
 
 def test_empty_hts_cell_is_reported_not_a_crash() -> None:
@@ -183,7 +183,7 @@ def test_any_mix_prices_good_rows_as_single_lookups(
         status = t["status"][i]
         if kind == "good":
             assert status == "ok"
-            assert t["total_rate"][i] == pytest.approx(single(h, o, d), abs=1e-12)
+            assert t["total_rate"][i] == pytest.approx(single(h, o, d), abs=1e-10)  # a lookup rounds to 10 decimals
         else:
             assert status.startswith("error: ") and status.count(":") >= 2, status
             assert t["total_rate"][i] is None

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tariffscope.catalogue.loader import Catalogue, RuleRef, visible_steps
+from tariffscope.catalogue.loader import Catalogue, Era, RuleRef, visible_steps
 from tariffscope.catalogue.schema import Rule
 from tariffscope.resolver.coverage import CodeSet, product_masks, row_product_mask
 
@@ -345,7 +345,8 @@ class Engine:
             refund = ref.measure.refundable
             if refund is not None and (self.as_of is None or self.as_of >= refund.from_):
                 refundable[cand] += owed
-            trig = live & ((owed > 0) | (rule.kind != "add"))
+            # a rule that is itself wholly displaced (an exemption took the article out) excludes nothing
+            trig = live & ((owed > 0) | ((rule.kind != "add") & (disp < 1.0)))
             fired[ref_id] = len(traces)
             traces.append(
                 _Trace(
@@ -373,7 +374,7 @@ class Engine:
         rule_id: str,
         cand: np.ndarray,
         d: np.ndarray,
-        excluders: dict[str, list[tuple[str, list[tuple[dt.date | None, dt.date | None]]]]],
+        excluders: dict[str, list[tuple[str, list[Era]]]],
         fired: dict[str, int],
         traces: list[_Trace],
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -397,16 +398,20 @@ class Engine:
             if not ok.any():
                 continue
             p, sh = pos[ok], tr.trigger_share[ok]
-            if any(a is not None or b is not None for a, b in eras):
+            if any(a is not None or b is not None or w for a, b, w in eras):
                 dd = d[p]
                 in_era = np.zeros(p.size, dtype=bool)
-                for a, b in eras:
+                whole = np.zeros(p.size, dtype=bool)
+                for a, b, w in eras:
                     m = np.ones(p.size, dtype=bool)
                     if a is not None:
                         m &= dd >= np.datetime64(a, "D")
                     if b is not None:
                         m &= dd <= np.datetime64(b, "D")
                     in_era |= m
+                    if w:
+                        whole |= m
+                sh = np.where(whole, 1.0, sh)
                 p, sh = p[in_era], sh[in_era]
             disp[p] += sh
             better = sh > best[p]
@@ -445,6 +450,7 @@ class Engine:
             "aluminum": alu,
             "copper": copper,
             "non_us_content": 1.0 - us,
+            "us_content": us,
         }
 
 
@@ -514,7 +520,7 @@ def explain_row(
             reason, applied = "not applied: goods in transit (loaded and entered before the cut-off)", False
         elif tr.claimed_out[i]:
             reason, applied = (
-                "not applied: the entry claims or declares an exemption ("
+                "not applied: the entry claims or declares ("
                 + ", ".join(k for k, v in rule.claims.items() if v == "exempt")
                 + ")",
                 False,
