@@ -7,8 +7,14 @@ rule that changes are evaluated again (:mod:`tariffscope.resolver.series`).
 
 Two views side by side:
 
-- ``statutory``: the rate the law sets with no preference claimed;
-- ``adjusted``: USMCA claims at each line's observed claim share (2025 DataWeb data).
+- ``adjusted`` (the default, the "owed" view): preferences claimed as they are claimed, i.e. USMCA
+  at each line's observed claim share (2025 DataWeb data);
+- ``statutory``: the rate the law sets with no preference claimed: a ceiling.
+
+Every result names its view (``view``, ``view_label``), its weights grain and, where the weights
+carry alternative spread shapes (:data:`tariffscope.trade.weights.ALT_COLUMNS`), a sensitivity
+band ``etr_band_lo``/``etr_band_hi``: the lowest and highest ETR over the shapes (the rates are the
+same; only where a spread partner's value sits inside its sectors changes).
 
 In both, Section 232 duties charged on metal content use the BEA-estimated metal share of each
 line (``tariffscope.resolver.shares``).
@@ -30,6 +36,11 @@ from tariffscope.resolver.panel import country_classes
 from tariffscope.resolver.series import RateSeries
 
 View = Literal["statutory", "adjusted"]
+DEFAULT_VIEW: View = "adjusted"
+VIEW_LABELS = {
+    "adjusted": "owed: preferences claimed as claimed",
+    "statutory": "no preference claimed: a ceiling",
+}
 ETR_COLUMNS = {c: "etr_" + c.removeprefix("rate_") for c in RATE_COLUMNS}
 
 
@@ -98,7 +109,7 @@ def rates_for_pairs(
     pairs: pl.DataFrame,
     on: dt.date,
     *,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     as_of: dt.date | None = None,
     cat: Catalogue | None = None,
 ) -> pl.DataFrame:
@@ -122,13 +133,14 @@ def etr_series(
     *,
     partners: Sequence[str] | None = None,
     by: Literal["partner", "authority", "sector"] = "partner",
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     as_of: dt.date | None = None,
     daily: bool = True,
     progress: Callable[[int, int], None] | None = None,
     catalogue: Catalogue | None = None,
 ) -> pl.DataFrame:
-    """Daily ETR rows ``date, partner, etr, etr_additional, etr_<authority>…, imports_usd, weights_grain``.
+    """Daily ETR rows ``date, partner, etr, etr_additional, etr_<authority>…, etr_band_lo,
+    etr_band_hi, imports_usd, duty_usd_per_year, weights_grain, view, view_label``.
 
     ``weights``: ``hts10, partner, imports_usd`` [, ``usmca_share``, ``grain``, ``sector``]. With
     ``partners=None`` every partner is a row and so is ``ALL`` (all partners together). ``by="sector"``
@@ -148,6 +160,7 @@ def etr_series(
     labels = groups.unique("_g").sort("_g").drop("_g")
     n_groups = labels.height
     imports = w["imports_usd"].fill_null(0.0).to_numpy().astype(float)
+    alts = [w[c].fill_null(0.0).to_numpy().astype(float) for c in _alt_columns(w)]
     breaks = regime_breaks(start, end, cat)
     keys, k0, k1 = _keys(
         w.select([c for c in ("hts10", "partner", "usmca_share") if c in w.columns]),
@@ -159,7 +172,9 @@ def etr_series(
     frames = []
     for i, (d, rates) in enumerate(RateSeries(cat, as_of).run(keys, breaks)):
         cols = _pair_rates(rates, k0, k1, share)
-        frames.append(_aggregate(cols, imports, gidx, labels, n_groups, d, partners is None, w, all_group))
+        frames.append(
+            _aggregate(cols, imports, gidx, labels, n_groups, d, partners is None, w, all_group, alts)
+        )
         if progress:
             progress(i + 1, len(breaks))
     df = pl.concat(frames, how="diagonal_relaxed")
@@ -168,9 +183,16 @@ def etr_series(
     df = df.with_columns(
         pl.lit(grain).alias("weights_grain"),
         pl.lit(view).alias("view"),
+        pl.lit(VIEW_LABELS[view]).alias("view_label"),
         pl.lit("all imports").alias("denominator"),
     )
     return df.sort(["date", *group])
+
+
+def _alt_columns(w: pl.DataFrame) -> list[str]:
+    from tariffscope.trade.weights import ALT_COLUMNS
+
+    return [c for c in ALT_COLUMNS if c in w.columns]
 
 
 def _grain(w: pl.DataFrame) -> str:
@@ -194,8 +216,10 @@ def _aggregate(
     with_all: bool,
     w: pl.DataFrame,
     all_group: list[str],
+    alts: Sequence[np.ndarray] = (),
 ) -> pl.DataFrame:
-    """Import-weighted sums per group (np.bincount), then rates over all imports of the group."""
+    """Import-weighted sums per group (np.bincount), then rates over all imports of the group; the
+    band is the range of the ETR over the default and the alternative weight vectors ``alts``."""
     unmatched = np.isnan(cols["total_rate"])
     sums = {"imports_usd": np.bincount(gidx, weights=imports, minlength=n_groups)}
     sums["unmatched_imports_usd"] = np.bincount(
@@ -203,6 +227,10 @@ def _aggregate(
     )
     for c in ["total_rate", *RATE_COLUMNS, "rate_refundable"]:
         sums[c] = np.bincount(gidx, weights=np.nan_to_num(cols[c]) * imports, minlength=n_groups)
+    total = np.nan_to_num(cols["total_rate"])
+    for i, a in enumerate(alts):
+        sums[f"_alt_imp{i}"] = np.bincount(gidx, weights=a, minlength=n_groups)
+        sums[f"_alt_duty{i}"] = np.bincount(gidx, weights=total * a, minlength=n_groups)
     g = pl.concat([labels, pl.DataFrame(sums)], how="horizontal")
     if with_all:
         tot = (
@@ -213,6 +241,9 @@ def _aggregate(
         g = pl.concat([g, tot.with_columns(pl.lit("ALL").alias("partner"))], how="diagonal_relaxed")
     denom = pl.col("imports_usd")
     group = labels.columns
+    band = [pl.col("total_rate") / denom] + [
+        pl.col(f"_alt_duty{i}") / pl.col(f"_alt_imp{i}") for i in range(len(alts))
+    ]
     return g.select(
         pl.lit(day).alias("date"),
         *group,
@@ -222,6 +253,8 @@ def _aggregate(
         ((pl.col("total_rate") - pl.col("rate_mfn")) / denom).alias("etr_additional"),
         *[(pl.col(c) / denom).alias(ETR_COLUMNS[c]) for c in RATE_COLUMNS],
         (pl.col("rate_refundable") / denom).alias("etr_refundable"),
+        pl.min_horizontal(band).alias("etr_band_lo"),
+        pl.max_horizontal(band).alias("etr_band_hi"),
         pl.col("total_rate").alias("duty_usd_per_year"),
     )
 

@@ -17,7 +17,7 @@ import polars as pl
 from tariffscope.analytics import charts
 from tariffscope.analytics.common import AUTHORITY_LABELS, measure_events, partner_code, weights_or_default
 from tariffscope.analytics.diff import diff
-from tariffscope.analytics.etr import View, etr_series
+from tariffscope.analytics.etr import DEFAULT_VIEW, View, etr_series
 from tariffscope.analytics.exposure import exposure
 from tariffscope.analytics.rank import rank
 
@@ -128,7 +128,7 @@ def build_report(
     since: dt.date | None = None,
     start: dt.date = TIMELINE_START,
     weights: pl.DataFrame | None = None,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     as_of: dt.date | None = None,
     chart_dir: Path | str | None = None,
     compare: bool = True,

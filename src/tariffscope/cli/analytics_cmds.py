@@ -27,7 +27,11 @@ from tariffscope.errors import TariffscopeError
 
 ViewOpt = Annotated[
     str,
-    typer.Option("--view", help="statutory (no preference claimed) | adjusted (USMCA claims, metal shares)"),
+    typer.Option(
+        "--view",
+        help="adjusted (default, the owed view: preferences claimed as claimed) | "
+        "statutory (no preference claimed: a ceiling)",
+    ),
 ]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="the law as known on this date (YYYY-MM-DD)")]
 DbOpt = Annotated[
@@ -92,7 +96,7 @@ def etr(
     date_from: Annotated[str, typer.Option("--from", help="first entry date")] = "2025-01-01",
     date_to: Annotated[str, typer.Option("--to", help="last entry date")] = "2026-06-30",
     by: Annotated[str, typer.Option("--by", help="partner | authority | sector")] = "partner",
-    view: ViewOpt = "statutory",
+    view: ViewOpt = "adjusted",
     as_of: AsOfOpt = None,
     daily: Annotated[
         bool, typer.Option("--daily/--changes", help="one row per day, or only the change points")
@@ -142,16 +146,31 @@ def etr(
         )
         df = df.filter(changed).sort(["date", *group])
         if by == "authority":
-            cols = ["date", "partner", *etr_cols]
+            show = df.select("date", "partner", *etr_cols)
+            pcols: list[str] = etr_cols
         else:
-            cols = ["date", *group, "etr", "etr_additional", "imports_usd", "duty_usd_per_year"]
+            show = df.select(
+                "date",
+                *group,
+                "etr",
+                pl.format(
+                    "{}-{}", (100 * pl.col("etr_band_lo")).round(1), (100 * pl.col("etr_band_hi")).round(1)
+                ).alias("band %"),
+                pl.col("etr_additional").alias("above MFN"),
+                pl.col("imports_usd").alias("imports"),
+                pl.col("duty_usd_per_year").alias("duty/yr"),
+            )
+            pcols = ["etr", "above MFN"]
         emit_frame(
-            df.select(cols),
+            show,
             fmt,
             out,
-            title=f"Effective tariff rate ({view}; weights {df['weights_grain'][0]}): days on which it changed",
-            percent_cols=etr_cols,
-            usd_cols=("imports_usd", "duty_usd_per_year"),
+            title=(
+                f"Effective tariff rate, {view} view ({df['view_label'][0]}); weights "
+                f"{df['weights_grain'][0]}; band: other spreads of the weights. Days it changed"
+            ),
+            percent_cols=pcols,
+            usd_cols=("imports", "duty/yr"),
         )
         return
     emit_frame(df, fmt, out)
@@ -164,7 +183,7 @@ def exposure(
         str | None,
         typer.Option("--sector", "-s", help="GTAP-45 code (mvh = motor vehicles) or HS chapters (84-85)"),
     ] = None,
-    view: ViewOpt = "statutory",
+    view: ViewOpt = "adjusted",
     as_of: AsOfOpt = None,
     top: Annotated[int, typer.Option("--top", help="number of top products")] = 10,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
@@ -184,13 +203,14 @@ def exposure(
     if fmt == "json":
         emit_json(e)
         return
-    head = f"[bold]{e['partner']}[/] on {e['date']} ({e['view']}"
+    head = f"[bold]{e['partner']}[/] on {e['date']} ({e['view']} view: {e['view_label']}"
     head += f", as known on {e['as_of']})" if e["as_of"] else ")"
     if e["sector"]:
         head += f", sector {e['sector']}"
     console.print(head)
     console.print(
-        f"imports {usd(e['imports_usd'])}/year   ETR [bold]{pct(e['etr'])}[/] (above MFN {pct(e['etr_additional'])})   "
+        f"imports {usd(e['imports_usd'])}/year   ETR [bold]{pct(e['etr'])}[/] "
+        f"(band {pct(e['etr_band_lo'])}-{pct(e['etr_band_hi'])}; above MFN {pct(e['etr_additional'])})   "
         f"duty {usd(e['duty_usd_per_year'])}/year = [bold]{usd(e['duty_usd_per_hour'])}/hour[/] "
         f"(above MFN {usd(e['additional_duty_usd_per_hour'])}/hour)"
     )
@@ -237,7 +257,7 @@ def diff(
     date_from: Annotated[str, typer.Option("--from", help="earlier entry date")],
     date_to: Annotated[str, typer.Option("--to", help="later entry date")],
     sector: Annotated[str | None, typer.Option("--sector", "-s", help="GTAP-45 code or HS chapters")] = None,
-    view: ViewOpt = "statutory",
+    view: ViewOpt = "adjusted",
     as_of: AsOfOpt = None,
     top: Annotated[int, typer.Option("--top", help="number of products shown")] = 20,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
@@ -320,7 +340,7 @@ def refunds(
     by_month: Annotated[
         bool, typer.Option("--by-month/--totals", help="rows per month or per partner")
     ] = True,
-    view: ViewOpt = "statutory",
+    view: ViewOpt = "adjusted",
     monthly: Annotated[
         Path | None,
         typer.Option(
@@ -372,7 +392,7 @@ def refunds(
 
 def rank(
     date: Annotated[str, typer.Option("--date", "-d", help="entry date")],
-    view: ViewOpt = "statutory",
+    view: ViewOpt = "adjusted",
     as_of: AsOfOpt = None,
     reference: Annotated[
         str, typer.Option("--reference", "-r", help="compare every partner with this one")
@@ -410,13 +430,30 @@ def rank(
         if mine.height and ref not in shown["partner"].to_list():
             shown = pl.concat([shown, mine])
         shown = pl.concat([shown, df.filter(pl.col("partner") == "ALL")], how="vertical_relaxed")
+        from tariffscope.analytics.etr import VIEW_LABELS
+
+        band = pl.format(
+            "{}-{}", (100 * pl.col("etr_band_lo")).round(1), (100 * pl.col("etr_band_hi")).round(1)
+        ).alias("band %")
         emit_frame(
-            shown.drop("weights_grain"),
+            shown.select(
+                "rank",
+                "partner",
+                pl.col("imports_usd").alias("imports"),
+                "etr",
+                band,
+                pl.col("etr_additional").alias("above MFN"),
+                pl.col("duty_usd_per_year").alias("duty/yr"),
+                pl.col("vs_reference_pp").round(1).alias("vs pp"),
+            ),
             fmt,
             out,
-            title=f"ETR on {d} ({view}), partners with imports ≥ {usd(min_imports)}; vs {ref} in pp",
-            percent_cols=("etr", "etr_additional"),
-            usd_cols=("imports_usd", "duty_usd_per_year", "duty_usd_per_hour"),
+            title=(
+                f"ETR on {d}, {view} view ({VIEW_LABELS[_view(view)]}), partners with imports ≥ "
+                f"{usd(min_imports)}; band: other spreads of the weights; vs {ref} in pp"
+            ),
+            percent_cols=("etr", "above MFN"),
+            usd_cols=("imports", "duty/yr"),
         )
         if mine.height:
             n_better = int(mine["rank"][0]) - 1
@@ -438,7 +475,7 @@ def report(
         str | None, typer.Option("--since", help="baseline date of 'what changed' (default: --from)")
     ] = None,
     date_from: Annotated[str, typer.Option("--from", help="first date of the ETR timeline")] = "2025-01-01",
-    view: ViewOpt = "statutory",
+    view: ViewOpt = "adjusted",
     as_of: AsOfOpt = None,
     compare: Annotated[
         bool, typer.Option("--compare/--no-compare", help="include the comparison with all partners")

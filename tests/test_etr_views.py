@@ -1,0 +1,54 @@
+"""ETR views and uncertainty: the owed view by default, the statutory ceiling labelled, a weights band."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from tariffscope.analytics.etr import VIEW_LABELS, etr_series
+from tariffscope.cli.main import app
+from tariffscope.trade.weights import load_weights
+
+DAY = dt.date(2026, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def weights() -> pl.DataFrame:
+    return load_weights().filter(pl.col("partner").is_in(["JP", "CA", "DE"]))
+
+
+def test_default_view_is_owed_and_statutory_is_a_labelled_ceiling(weights: pl.DataFrame) -> None:
+    owed = etr_series(weights, DAY, DAY, daily=False)
+    ceiling = etr_series(weights, DAY, DAY, daily=False, view="statutory")
+    assert owed["view"].unique().to_list() == ["adjusted"]
+    assert ceiling["view_label"].unique().to_list() == ["no preference claimed: a ceiling"]
+    assert owed["view_label"][0] == VIEW_LABELS["adjusted"]
+    j = owed.join(ceiling, on=["date", "partner"], suffix="_stat")
+    # claims only lower duty: the statutory ETR is a ceiling of the owed one, partner by partner
+    assert (j["etr"] <= j["etr_stat"] + 1e-12).all()
+    ca = j.filter(pl.col("partner") == "CA").row(0, named=True)
+    assert ca["etr_stat"] - ca["etr"] > 0.05  # most Canadian trade enters under USMCA
+
+
+def test_band_brackets_the_etr_and_is_zero_for_exact_partners(weights: pl.DataFrame) -> None:
+    df = etr_series(weights, DAY, DAY, daily=False)
+    assert ((df["etr_band_lo"] <= df["etr"] + 1e-12) & (df["etr"] <= df["etr_band_hi"] + 1e-12)).all()
+    by = {r["partner"]: r for r in df.iter_rows(named=True)}
+    assert by["CA"]["etr_band_hi"] - by["CA"]["etr_band_lo"] < 1e-12  # exact HTS10 data: no spread
+    assert by["JP"]["etr_band_hi"] - by["JP"]["etr_band_lo"] > 0.002  # spread partner: a real band
+
+
+def test_cli_table_names_view_weights_and_band() -> None:
+    r = CliRunner().invoke(
+        app, ["etr", "--from", "2026-01-01", "--to", "2026-01-01", "-p", "JP"], env={"COLUMNS": "80"}
+    )
+    assert r.exit_code == 0, r.output
+    assert "adjusted view (owed" in r.output and "weights raked_spread" in r.output and "band" in r.output
+    assert max(len(line) for line in r.output.splitlines()) <= 80
+    r = CliRunner().invoke(
+        app, ["etr", "--from", "2026-01-01", "--to", "2026-01-01", "-p", "JP", "--view", "statutory"]
+    )
+    assert "no preference claimed: a ceiling" in r.output
