@@ -52,3 +52,33 @@ def test_cli_table_names_view_weights_and_band() -> None:
         app, ["etr", "--from", "2026-01-01", "--to", "2026-01-01", "-p", "JP", "--view", "statutory"]
     )
     assert "no preference claimed: a ceiling" in r.output
+
+
+def test_usmca_claims_follow_the_month_and_the_july_2025_break() -> None:
+    from tariffscope.trade import claims
+
+    assert [claims.period_of(dt.date(y, m, 5)) for y, m in ((2024, 6), (2025, 3), (2025, 12), (2026, 2))] == [
+        1,
+        3,
+        12,
+        claims.LATEST,
+    ]
+    w = load_weights().filter(pl.col("partner") == "CA")
+    s = claims.share_matrix(w.select("hts10", "partner", "usmca_share"), [6, 7, claims.LATEST])
+    v = w["imports_usd"].to_numpy()
+    june, july, latest = (float((s[:, k] * v).sum() / v.sum()) for k in range(3))
+    assert june < 0.65 < 0.8 < july and latest > 0.8  # the break, in the owed view's weights
+    df = etr_series(w, dt.date(2025, 6, 30), dt.date(2025, 7, 1), daily=True)
+    e = dict(zip(df["date"].to_list(), df["etr"].to_list(), strict=True))
+    assert e[dt.date(2025, 7, 1)] < e[dt.date(2025, 6, 30)] - 0.03  # same law, more claims
+
+
+def test_usmca_vehicles_pay_232_on_non_us_content_only() -> None:
+    from tariffscope.analytics.etr import rates_for_pairs
+    from tariffscope.trade.claims import USMCA_VEHICLE_US_CONTENT
+
+    pairs = pl.DataFrame({"hts10": ["8703230190"], "partner": ["MX"], "usmca_share": [1.0]})
+    r = rates_for_pairs(pairs, dt.date(2025, 6, 2), view="adjusted").row(0, named=True)
+    # claimed in full in June 2025 at the line's own monthly share; the 232 applies to the non-US part
+    share = r["usmca_share"]
+    assert r["rate_s232"] == pytest.approx(0.25 * (1 - share * USMCA_VEHICLE_US_CONTENT), abs=1e-9)

@@ -34,6 +34,8 @@ from tariffscope.resolver.api import change_dates
 from tariffscope.resolver.engine import RATE_COLUMNS
 from tariffscope.resolver.panel import country_classes
 from tariffscope.resolver.series import RateSeries
+from tariffscope.trade import claims
+from tariffscope.trade.claims import USMCA_VEHICLE_US_CONTENT
 
 View = Literal["statutory", "adjusted"]
 DEFAULT_VIEW: View = "adjusted"
@@ -67,23 +69,44 @@ def _keys(
         classes.rename({"origin": "partner"}), on="partner", how="left", maintain_order="left"
     ).with_columns(pl.coalesce("rep", "partner").alias("rep"))
     claimed = view == "adjusted" and "usmca_share" in pairs.columns
-    base = p.select("hts10", pl.col("rep").alias("origin"), pl.lit(None, dtype=pl.String).alias("claim"))
+    base = p.select(
+        "hts10",
+        pl.col("rep").alias("origin"),
+        pl.lit(None, dtype=pl.String).alias("claim"),
+        pl.lit(None, dtype=pl.Float64).alias("us_content"),
+    )
     parts = [base]
     if claimed:
+        # every line of a USMCA partner gets a claimed key: its monthly share may be > 0 in some month
         parts.append(
-            p.filter(pl.col("usmca_share").fill_null(0) > 0).select(
-                "hts10", pl.col("rep").alias("origin"), pl.lit("usmca").alias("claim")
+            p.filter(pl.col("usmca_share").is_not_null()).select(
+                "hts10",
+                pl.col("rep").alias("origin"),
+                pl.lit("usmca").alias("claim"),
+                pl.lit(USMCA_VEHICLE_US_CONTENT).alias("us_content"),
             )
         )
-    keys = pl.concat(parts).unique(maintain_order=True).with_row_index("_k")
-    k0 = base.join(
-        keys, on=["hts10", "origin", "claim"], how="left", nulls_equal=True, maintain_order="left"
-    )["_k"].to_numpy()
+    keys = (
+        pl.concat(parts).unique(subset=["hts10", "origin", "claim"], maintain_order=True).with_row_index("_k")
+    )
+    k0 = (
+        base.drop("us_content")
+        .join(
+            keys.drop("us_content"),
+            on=["hts10", "origin", "claim"],
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )["_k"]
+        .to_numpy()
+    )
     k1 = None
     if claimed:
         k1 = (
             p.select("hts10", pl.col("rep").alias("origin"), pl.lit("usmca").alias("claim"))
-            .join(keys, on=["hts10", "origin", "claim"], how="left", maintain_order="left")["_k"]
+            .join(
+                keys.drop("us_content"), on=["hts10", "origin", "claim"], how="left", maintain_order="left"
+            )["_k"]
             .fill_null(-1)
             .to_numpy()
         )
@@ -121,9 +144,12 @@ def rates_for_pairs(
     cat = cat or default_catalogue()
     keys, k0, k1 = _keys(pairs, view, country_classes(cat, on, as_of))
     _, rates = next(RateSeries(cat, as_of).run(keys, [on]))
-    share = pairs["usmca_share"].fill_null(0.0).clip(0.0, 1.0).to_numpy() if k1 is not None else None
+    share = claims.share_matrix(pairs, [claims.period_of(on)])[:, 0] if k1 is not None else None
     cols = _pair_rates(rates, k0, k1, share)
-    return pairs.with_columns([pl.Series(c, v).fill_nan(None) for c, v in cols.items()])
+    out = pairs.with_columns([pl.Series(c, v).fill_nan(None) for c, v in cols.items()])
+    if share is not None:
+        out = out.with_columns(pl.Series("usmca_share", share).alias("usmca_share"))
+    return out
 
 
 def etr_series(
@@ -167,10 +193,16 @@ def etr_series(
         view,
         country_classes(cat, None, as_of),
     )
-    share = w["usmca_share"].fill_null(0.0).clip(0.0, 1.0).to_numpy() if k1 is not None else None
+    shares = None
+    if k1 is not None:  # claim shares change by month in 2025: those days are change points too
+        breaks = sorted(set(breaks) | set(claims.change_dates(start, end)))
+        periods = sorted({claims.period_of(d) for d in breaks})
+        shares = claims.share_matrix(w.select("hts10", "partner", "usmca_share"), periods)
+        col_of = {p: i for i, p in enumerate(periods)}
     all_group = [g for g in group if g != "partner"]
     frames = []
     for i, (d, rates) in enumerate(RateSeries(cat, as_of).run(keys, breaks)):
+        share = None if shares is None else shares[:, col_of[claims.period_of(d)]]
         cols = _pair_rates(rates, k0, k1, share)
         frames.append(
             _aggregate(cols, imports, gidx, labels, n_groups, d, partners is None, w, all_group, alts)

@@ -57,7 +57,7 @@ class RateSeries:
 
         cat = self.catalogue
         eng = Engine(cat, self.as_of)
-        keys = keys.select([c for c in ("hts10", "origin", "claim") if c in keys.columns])
+        keys = keys.select([c for c in ("hts10", "origin", "claim", "us_content") if c in keys.columns])
         if "claim" not in keys.columns:
             keys = keys.with_columns(pl.lit(None, dtype=pl.String).alias("claim"))
         keys = with_default_shares(keys)
