@@ -176,6 +176,61 @@ def etr(
     emit_frame(df, fmt, out)
 
 
+def weights(
+    partner: Annotated[
+        str, typer.Option("--partner", "-p", help="partner (ISO2/ISO3/Census); default ALL partners")
+    ] = "ALL",
+    level: Annotated[str, typer.Option("--level", "-l", help="hts10 | hs6 | hs4 | hs2 | sector")] = "hs4",
+    top: Annotated[int, typer.Option("--top", help="rows in the table (0 = all); JSON/CSV give all")] = 25,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write to a file (CSV/JSON/Parquet by extension)")
+    ] = None,
+    db: DbOpt = None,
+    year: YearOpt = 2024,
+) -> None:
+    """The import weights an ETR rests on: value by code, its share, grain and spread band.
+
+    Rows ``{partner, code, name, imports_usd, share, imports_lo_usd, imports_hi_usd, grain,
+    data_year}``. Grains: hts10_exact (observed), raked_spread (2024 sector totals raked to where
+    the trade is; lo/hi = other spread shapes), gtap_spread, hs2_spread.
+    """
+    from tariffscope.analytics.common import partner_code
+    from tariffscope.trade.weights_view import LEVELS, weights_table
+
+    if level not in LEVELS:
+        raise typer.BadParameter(f"{level!r}: use one of {', '.join(LEVELS)}", param_hint="--level")
+    p = _run(lambda: partner_code(partner))
+    w = _run(lambda: _weights(db, year))
+    df = _run(lambda: weights_table(w, p, level))
+    if fmt != "table":
+        emit_frame(df, fmt, out)
+        return
+    shown = df.head(top) if top else df
+    from tariffscope.analytics.common import grain_label
+
+    grains = grain_label(w if p == "ALL" else w.filter(pl.col("partner") == p))
+    emit_frame(
+        shown.select(
+            "code",
+            *([pl.col("name").str.slice(0, 22)] if level == "sector" else []),
+            pl.col("imports_usd").alias("imports"),
+            "share",
+            pl.col("imports_lo_usd").alias("low"),
+            pl.col("imports_hi_usd").alias("high"),
+            "grain",
+        ),
+        fmt,
+        out,
+        title=(
+            f"Import weights of {p} by {level}, {year} ({usd(float(df['imports_usd'].sum()))} in all; "
+            f"grains {grains}); low/high: other spread shapes"
+        ),
+        percent_cols=("share",),
+        usd_cols=("imports", "low", "high"),
+    )
+
+
 def exposure(
     partner: Annotated[str, typer.Argument(help="partner: ISO2, ISO3 or Census code")],
     date: Annotated[str, typer.Option("--date", "-d", help="entry date")],
@@ -507,6 +562,7 @@ def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
     app.command(name="etr")(etr)
     app.command(name="exposure")(exposure)
+    app.command(name="weights")(weights)
     app.command(name="diff")(diff)
     app.command(name="refunds")(refunds)
     app.command(name="rank")(rank)
