@@ -80,5 +80,22 @@ def test_usmca_vehicles_pay_232_on_non_us_content_only() -> None:
     pairs = pl.DataFrame({"hts10": ["8703230190"], "partner": ["MX"], "usmca_share": [1.0]})
     r = rates_for_pairs(pairs, dt.date(2025, 6, 2), view="adjusted").row(0, named=True)
     # claimed in full in June 2025 at the line's own monthly share; the 232 applies to the non-US part
-    share = r["usmca_share"]
+    share = r["claim_share"]
     assert r["rate_s232"] == pytest.approx(0.25 * (1 - share * USMCA_VEHICLE_US_CONTENT), abs=1e-9)
+
+
+def test_fta_claims_waive_mfn_where_the_programme_is_free_and_floors_recompute() -> None:
+    """KORUS (special programme KR, HTS General Note 3(c)(i)) makes T-shirts Free; Korea's 15% floor
+    then charges the reciprocal duty on the whole 15% (EO 14345 floor, note 2(v)). China: no FTA."""
+    from tariffscope.analytics.etr import rates_for_pairs
+
+    pairs = pl.DataFrame({"hts10": ["6109100012", "6109100012"], "partner": ["KR", "CN"]})
+    owed = rates_for_pairs(pairs, DAY).rows_by_key("partner", named=True)
+    stat = rates_for_pairs(pairs, DAY, view="statutory").rows_by_key("partner", named=True)
+    kr, kr0 = owed["KR"][0], stat["KR"][0]
+    assert kr["claim_kind"] == "fta" and 0.5 < kr["claim_share"] <= 1
+    s = kr["claim_share"]
+    assert kr0["total_rate"] == pytest.approx(0.165)  # MFN 16.5% already above the floor
+    assert kr["total_rate"] == pytest.approx((1 - s) * 0.165 + s * 0.15)
+    assert owed["CN"][0]["claim_kind"] is None
+    assert owed["CN"][0]["total_rate"] == pytest.approx(stat["CN"][0]["total_rate"])

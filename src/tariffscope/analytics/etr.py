@@ -57,60 +57,74 @@ def regime_breaks(start: dt.date, end: dt.date, cat: Catalogue | None = None) ->
     return sorted(out)
 
 
+def _claim_kind(pairs: pl.DataFrame, view: View) -> pl.DataFrame:
+    """Add ``claim_kind`` (``usmca``, ``fta`` or null) and ``fta_share`` to ``pairs`` (owed view only):
+    USMCA for the pairs with a USMCA share (Canada, Mexico); FTA where :func:`claims.fta_shares`
+    finds the partner's programme Free on the line."""
+    if view != "adjusted":
+        return pairs.with_columns(
+            pl.lit(None, pl.String).alias("claim_kind"), pl.lit(None, pl.Float64).alias("fta_share")
+        )
+    fta = pl.Series("fta_share", claims.fta_shares(pairs)).fill_nan(None)
+    usmca = pl.col("usmca_share").is_not_null() if "usmca_share" in pairs.columns else pl.lit(False)
+    return pairs.with_columns(fta).with_columns(
+        pl.when(usmca)
+        .then(pl.lit("usmca"))
+        .when(pl.col("fta_share").is_not_null())
+        .then(pl.lit("fta"))
+        .otherwise(None)
+        .alias("claim_kind")
+    )
+
+
 def _keys(
     pairs: pl.DataFrame, view: View, classes: pl.DataFrame
 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
     """Distinct (line, country class[, claim]) keys of ``pairs`` and each pair's key index.
 
-    Returns the keys, the index of each pair's unclaimed key, and (adjusted view) the index of its
-    USMCA-claimed key (-1 where the pair has no claim share).
+    ``pairs`` carry ``claim_kind`` (:func:`_claim_kind`). Returns the keys, the index of each pair's
+    unclaimed key, and (owed view) the index of its claimed key (-1 where the pair has no claim).
+    Claimed USMCA keys carry the US content of USMCA vehicles (9903.94.03).
     """
     p = pairs.join(
         classes.rename({"origin": "partner"}), on="partner", how="left", maintain_order="left"
     ).with_columns(pl.coalesce("rep", "partner").alias("rep"))
-    claimed = view == "adjusted" and "usmca_share" in pairs.columns
-    base = p.select(
-        "hts10",
-        pl.col("rep").alias("origin"),
-        pl.lit(None, dtype=pl.String).alias("claim"),
-        pl.lit(None, dtype=pl.Float64).alias("us_content"),
-    )
-    parts = [base]
+    claimed = view == "adjusted" and p["claim_kind"].is_not_null().any()
+    on = ["hts10", "origin", "claim"]
+    base = p.select("hts10", pl.col("rep").alias("origin"), pl.lit(None, dtype=pl.String).alias("claim"))
+    parts = [base.with_columns(pl.lit(None, dtype=pl.Float64).alias("us_content"))]
     if claimed:
-        # every line of a USMCA partner gets a claimed key: its monthly share may be > 0 in some month
         parts.append(
-            p.filter(pl.col("usmca_share").is_not_null()).select(
+            p.filter(pl.col("claim_kind").is_not_null()).select(
                 "hts10",
                 pl.col("rep").alias("origin"),
-                pl.lit("usmca").alias("claim"),
-                pl.lit(USMCA_VEHICLE_US_CONTENT).alias("us_content"),
+                pl.col("claim_kind").alias("claim"),
+                pl.when(pl.col("claim_kind") == "usmca")
+                .then(pl.lit(USMCA_VEHICLE_US_CONTENT))
+                .otherwise(None)
+                .alias("us_content"),
             )
         )
-    keys = (
-        pl.concat(parts).unique(subset=["hts10", "origin", "claim"], maintain_order=True).with_row_index("_k")
-    )
-    k0 = (
-        base.drop("us_content")
-        .join(
-            keys.drop("us_content"),
-            on=["hts10", "origin", "claim"],
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )["_k"]
-        .to_numpy()
-    )
+    keys = pl.concat(parts).unique(subset=on, maintain_order=True).with_row_index("_k")
+    idx = keys.select(*on, "_k")
+    k0 = base.join(idx, on=on, how="left", nulls_equal=True, maintain_order="left")["_k"].to_numpy()
     k1 = None
     if claimed:
         k1 = (
-            p.select("hts10", pl.col("rep").alias("origin"), pl.lit("usmca").alias("claim"))
-            .join(
-                keys.drop("us_content"), on=["hts10", "origin", "claim"], how="left", maintain_order="left"
-            )["_k"]
+            p.select("hts10", pl.col("rep").alias("origin"), pl.col("claim_kind").alias("claim"))
+            .join(idx, on=on, how="left", maintain_order="left")["_k"]
             .fill_null(-1)
             .to_numpy()
         )
     return keys.drop("_k"), k0.astype(np.int64), None if k1 is None else k1.astype(np.int64)
+
+
+def _claim_shares(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
+    """Claim share of each pair in each claim period: USMCA by month, FTA constant, else 0."""
+    usm = claims.share_matrix(pairs, periods)
+    fta = pairs["fta_share"].fill_null(0.0).to_numpy()
+    is_fta = (pairs["claim_kind"] == "fta").fill_null(False).to_numpy()
+    return np.where(is_fta[:, None], fta[:, None], usm)
 
 
 def _pair_rates(
@@ -142,13 +156,14 @@ def rates_for_pairs(
     Pairs whose line is not in force on the date get null rates.
     """
     cat = cat or default_catalogue()
-    keys, k0, k1 = _keys(pairs, view, country_classes(cat, on, as_of))
+    ck = _claim_kind(pairs, view)
+    keys, k0, k1 = _keys(ck, view, country_classes(cat, on, as_of))
     _, rates = next(RateSeries(cat, as_of).run(keys, [on]))
-    share = claims.share_matrix(pairs, [claims.period_of(on)])[:, 0] if k1 is not None else None
+    share = _claim_shares(ck, [claims.period_of(on)])[:, 0] if k1 is not None else None
     cols = _pair_rates(rates, k0, k1, share)
     out = pairs.with_columns([pl.Series(c, v).fill_nan(None) for c, v in cols.items()])
     if share is not None:
-        out = out.with_columns(pl.Series("usmca_share", share).alias("usmca_share"))
+        out = out.with_columns(ck["claim_kind"], pl.Series("claim_share", share))
     return out
 
 
@@ -188,16 +203,13 @@ def etr_series(
     imports = w["imports_usd"].fill_null(0.0).to_numpy().astype(float)
     alts = [w[c].fill_null(0.0).to_numpy().astype(float) for c in _alt_columns(w)]
     breaks = regime_breaks(start, end, cat)
-    keys, k0, k1 = _keys(
-        w.select([c for c in ("hts10", "partner", "usmca_share") if c in w.columns]),
-        view,
-        country_classes(cat, None, as_of),
-    )
+    ck = _claim_kind(w.select([c for c in ("hts10", "partner", "usmca_share") if c in w.columns]), view)
+    keys, k0, k1 = _keys(ck, view, country_classes(cat, None, as_of))
     shares = None
     if k1 is not None:  # claim shares change by month in 2025: those days are change points too
         breaks = sorted(set(breaks) | set(claims.change_dates(start, end)))
         periods = sorted({claims.period_of(d) for d in breaks})
-        shares = claims.share_matrix(w.select("hts10", "partner", "usmca_share"), periods)
+        shares = _claim_shares(ck, periods)
         col_of = {p: i for i, p in enumerate(periods)}
     all_group = [g for g in group if g != "partner"]
     frames = []

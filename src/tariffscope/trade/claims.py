@@ -72,3 +72,59 @@ def share_matrix(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
     cols = np.array([col[p] for p in j["period"].to_list()], dtype=np.int64)
     out[rows, cols] = j["share"].to_numpy()
     return out
+
+
+@functools.cache
+def _fta() -> pl.DataFrame:
+    return pl.read_csv(PACKAGE_DATA / "fta_claim_shares.csv", schema_overrides={"chapter": pl.String})
+
+
+@functools.cache
+def _line_programmes() -> pl.DataFrame:
+    """``hts10, programme``: the special programmes with a Free rate on each line, in any version
+    of the schedule (programme lists rarely change between revisions)."""
+    from tariffscope.schedule import Schedule
+
+    return (
+        Schedule.load()
+        .lines.select("hts10", pl.col("special_programs").alias("programme"))
+        .explode("programme")
+        .drop_nulls()
+        .unique()
+    )
+
+
+def fta_shares(pairs: pl.DataFrame) -> np.ndarray:
+    """FTA claim share of each pair (``hts10, partner``): NaN where the partner has no US free trade
+    agreement in ``fta_claim_shares.csv`` or the line's special column does not list its programme
+    as Free; else the partner x chapter share of MFN duty waived by claims in 2024 (Census calculated
+    duty, via the Yale Budget Lab tracker), or the partner's mean share where the chapter is missing.
+    GSP (expired 2020-12-31), AGOA, CBERA and other programmes: no claim assumed."""
+    f = _fta()
+    out = np.full(pairs.height, np.nan)
+    cand = (
+        pairs.select("hts10", "partner")
+        .with_row_index("_i")
+        .filter(pl.col("partner").is_in(f["partner"].unique().implode()))
+    )
+    if cand.height == 0:
+        return out
+    progs = (
+        f.select("partner", pl.col("programmes").str.split(";").alias("programme"))
+        .unique("partner")
+        .explode("programme")
+    )
+    eligible = (
+        cand.join(progs, on="partner")
+        .join(_line_programmes(), on=["hts10", "programme"], how="semi")
+        .unique("_i")
+        .with_columns(pl.col("hts10").str.slice(0, 2).alias("chapter"))
+    )
+    mean = f.group_by("partner").agg(pl.col("claim_share").mean().alias("_m"))
+    j = (
+        eligible.join(f.select("partner", "chapter", "claim_share"), on=["partner", "chapter"], how="left")
+        .join(mean, on="partner", how="left")
+        .with_columns(pl.coalesce("claim_share", "_m").alias("s"))
+    )
+    out[j["_i"].to_numpy()] = j["s"].to_numpy()
+    return out
