@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=330_000)
     ap.add_argument("--days", type=int, default=730)
     ap.add_argument("--cores", type=int, default=2)
-    ap.add_argument("--view", default="statutory", choices=["statutory", "adjusted"])
+    ap.add_argument("--view", default="adjusted", choices=["statutory", "adjusted"])
     ap.add_argument("--profile", action="store_true", help="print where the time goes")
     ap.add_argument("--gap", action="store_true", help="also compare exact and spread weights (CA, MX)")
     args = ap.parse_args(argv)
