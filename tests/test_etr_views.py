@@ -99,3 +99,23 @@ def test_fta_claims_waive_mfn_where_the_programme_is_free_and_floors_recompute()
     assert kr["total_rate"] == pytest.approx((1 - s) * 0.165 + s * 0.15)
     assert owed["CN"][0]["claim_kind"] is None
     assert owed["CN"][0]["total_rate"] == pytest.approx(stat["CN"][0]["total_rate"])
+
+
+def test_reality_check_sets_collected_duties_beside_the_owed_view() -> None:
+    from tariffscope.analytics.collected import collected, reality_check
+
+    c = collected()
+    assert (
+        c["source"].str.contains("Monthly Treasury Statement").all()
+        and c["url"].str.starts_with("http").all()
+    )
+    s = etr_series(load_weights(), dt.date(2025, 6, 1), dt.date(2025, 7, 31))
+    r = reality_check(s)
+    assert r["month"].to_list() == [dt.date(2025, 6, 1), dt.date(2025, 7, 1)]
+    june = r.row(0, named=True)
+    assert june["basis"] == "net" and june["collected_usd"] == 26.6e9  # net preferred over gross
+    assert (r["ratio"] < 1).all() and (r["ratio"] > 0.3).all()  # the wedge: collected below owed
+    out = CliRunner().invoke(
+        app, ["etr", "--from", "2025-06-01", "--to", "2025-06-30"], env={"COLUMNS": "80"}
+    )
+    assert out.exit_code == 0 and "Reality check" in out.output and "$26.60B" in out.output

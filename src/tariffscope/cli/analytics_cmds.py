@@ -139,6 +139,7 @@ def etr(
         )
     etr_cols = [c for c in df.columns if c.startswith("etr")]
     if fmt == "table":
+        reality = _reality(df) if by == "partner" and not ps else None
         group = ["partner", "sector"] if by == "sector" else ["partner"]
         df = df.sort([*group, "date"])
         changed = pl.any_horizontal([pl.col(c).diff().over(group).abs() > 1e-9 for c in etr_cols]) | (
@@ -172,8 +173,34 @@ def etr(
             percent_cols=pcols,
             usd_cols=("imports", "duty/yr"),
         )
+        if reality is not None and reality.height:
+            from tariffscope.analytics.collected import WEDGE
+
+            emit_frame(
+                reality.select(
+                    pl.col("month").dt.strftime("%Y-%m"),
+                    pl.col("owed_usd").alias("owed/month"),
+                    pl.col("collected_usd").alias("collected"),
+                    "basis",
+                    pl.format("{}%", (100 * pl.col("ratio")).round(0).cast(pl.Int64)).alias("collected/owed"),
+                ),
+                "table",
+                None,
+                title="Reality check: owed view's duty (2024 volumes) vs customs duties collected (Treasury MTS)",
+                usd_cols=("owed/month", "collected"),
+            )
+            console.print(f"[dim]{WEDGE}. Sources: src/tariffscope/data/duties_collected.csv[/]")
         return
     emit_frame(df, fmt, out)
+
+
+def _reality(df: pl.DataFrame) -> pl.DataFrame | None:
+    """The months of ``df`` with cited collected duties (all partners, daily rows only)."""
+    from tariffscope.analytics.collected import reality_check
+
+    if "ALL" not in df["partner"].unique().to_list():
+        return None
+    return reality_check(df)
 
 
 def weights(
