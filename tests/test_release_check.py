@@ -31,8 +31,10 @@ REVIEWED: dict[tuple[str, str], str] = {
 # Outliers that wait on other work (issue 11 law fixes; a spread artifact without a control).
 PENDING = (
     "3004.90.92 taken whole at 100% (issue 11: the note names one statistical line); "
-    "China 8701.21 road tractors $11B (raked spread artifact: no control for 8701); "
-    "China 8544.30, 8302.30, 3920.10, 8301.20 stacked above 60% (to read against the law)"
+    "China 8701.21 road tractors $9B (raked spread artifact: no control for 8701); "
+    "China 8507 batteries at 63% (232 auto parts on every 8507 line: note 33(g) list scope, the same "
+    "class as 8471 in issue 11); China 8544.30, 8302.30, 3920.10, 8301.20 stacked above 60% (to read "
+    "against the law)"
 )
 
 
