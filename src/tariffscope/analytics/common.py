@@ -122,7 +122,7 @@ def partner_weights(weights: pl.DataFrame, partner: str, sector: SectorFilter | 
         w = w.filter(sector.expr())
     if w.height == 0:
         what = f"partner {partner}" + (f", sector {sector.label}" if sector else "")
-        raise UnknownCountry(f"no import weights for {what} (weights grains: hts10_exact, gtap_spread)")
+        raise UnknownCountry(f"no import weights for {what} (weights grains: hts10_exact, raked_spread)")
     if "gtap" not in w.columns:
         from tariffscope.trade.weights import sectors_of
 

@@ -184,7 +184,7 @@ def _api() -> APIRouter:
         start: Annotated[str, Query(max_length=10)] = "2025-01-01",
         end: Annotated[str, Query(max_length=10)] = "2026-12-31",
         by: Annotated[Literal["partner", "authority", "sector"], Query()] = "partner",
-        view: Annotated[Literal["statutory", "adjusted"], Query()] = "statutory",
+        view: Annotated[Literal["statutory", "adjusted"], Query()] = "adjusted",
         daily: Annotated[bool, Query(description="every day, or only the days the ETR changes")] = False,
         format: Annotated[Fmt, Query()] = "json",
     ) -> Response:
@@ -202,7 +202,7 @@ def _api() -> APIRouter:
         partner: Annotated[str, ORIGIN_Q],
         date: Annotated[str, DATE_Q],
         sector: Annotated[str | None, Query(max_length=60)] = None,
-        view: Annotated[Literal["statutory", "adjusted"], Query()] = "statutory",
+        view: Annotated[Literal["statutory", "adjusted"], Query()] = "adjusted",
         format: Annotated[Fmt, Query()] = "json",
     ) -> Response:
         """A partner's exposure on a date: duty by sector and top products (``tariffscope exposure``).

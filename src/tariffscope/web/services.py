@@ -487,7 +487,7 @@ def _group_members(name: str) -> list[str]:
 
 @functools.lru_cache(maxsize=64)
 def etr(
-    partners: tuple[str, ...], start: str, end: str, by: str = "partner", view: str = "statutory"
+    partners: tuple[str, ...], start: str, end: str, by: str = "partner", view: str = "adjusted"
 ) -> pl.DataFrame:
     """ETR by day for each partner (a group such as EU27 is the import-weighted mean of its members)."""
     etr_series = engine_function("analytics.etr", "etr_series")
