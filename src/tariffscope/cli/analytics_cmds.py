@@ -85,6 +85,13 @@ def _run(fn: Callable[[], Any]) -> Any:
         raise fail(exc) from None
 
 
+def _band_pct() -> pl.Expr:
+    """The ETR's weights band as ``lo-hi`` in percent (other spreads of the weights: docs/analytics.md)."""
+    return pl.format(
+        "{}-{}", (100 * pl.col("etr_band_lo")).round(1), (100 * pl.col("etr_band_hi")).round(1)
+    ).alias("band %")
+
+
 def etr(
     partner: Annotated[
         list[str] | None,
@@ -146,21 +153,20 @@ def etr(
         drop: list[str] = []
         if by == "authority":
             # authorities that charge nothing in the period take no room; the others are named plainly
-            parts = [c for c in etr_cols if c not in ("etr", "etr_additional")]
+            summary = ("etr", "etr_additional", "etr_refundable", "etr_band_lo", "etr_band_hi")
+            parts = [c for c in etr_cols if c not in summary]
             live = [c for c in parts if df.height and float(df[c].abs().max() or 0.0) > 0.0]
-            show = df.select("date", "partner", "etr", "etr_additional", *live)
+            show = df.select("date", "partner", "etr", _band_pct(), *live, "etr_refundable")
             pcols: list[str] = etr_cols
-            labels = {c: c.removeprefix("etr_").replace("_", " ") for c in parts}
-            # when narrow, the smallest contributions are left out first (and named)
-            drop = sorted(live, key=lambda c: float(df[c].abs().max() or 0.0))
+            labels = {c: c.removeprefix("etr_").replace("_", " ") for c in [*parts, "etr_refundable"]}
+            # when narrow, the IEEPA-refundable part, then the smallest contributions are left out first (named)
+            drop = ["etr_refundable", *sorted(live, key=lambda c: float(df[c].abs().max() or 0.0))]
         else:
             show = df.select(
                 "date",
                 *group,
                 "etr",
-                pl.format(
-                    "{}-{}", (100 * pl.col("etr_band_lo")).round(1), (100 * pl.col("etr_band_hi")).round(1)
-                ).alias("band %"),
+                _band_pct(),
                 pl.col("etr_additional").alias("above MFN"),
                 pl.col("imports_usd").alias("imports"),
                 pl.col("duty_usd_per_year").alias("duty/yr"),
@@ -527,9 +533,7 @@ def rank(
         shown = pl.concat([shown, df.filter(pl.col("partner") == "ALL")], how="vertical_relaxed")
         from tariffscope.analytics.etr import VIEW_LABELS
 
-        band = pl.format(
-            "{}-{}", (100 * pl.col("etr_band_lo")).round(1), (100 * pl.col("etr_band_hi")).round(1)
-        ).alias("band %")
+        band = _band_pct()
         emit_frame(
             shown.select(
                 "rank",
