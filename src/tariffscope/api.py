@@ -123,7 +123,7 @@ def rate(
     total 27.5%
     >>> ts.rate("8703.23.01.60", origin="XX", date="2025-05-02")
     Traceback (most recent call last):
-    tariffscope.errors.UnknownCountry: origin: unknown country code XX
+    tariffscope.errors.UnknownCountry: origin: unknown country code XX; did you mean XK (Kosovo)?
     """
     from tariffscope.resolver.api import resolve_one
     from tariffscope.results import RateResult

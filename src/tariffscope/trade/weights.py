@@ -195,6 +195,12 @@ def _shipped_weights(covered: frozenset[str], exact: bool, spread: str) -> pl.Da
         *WEIGHT_COLUMNS[:4], pl.col("grain").cast(GRAIN_ENUM), *WEIGHT_COLUMNS[5:], *ALT_COLUMNS
     )
 
+def gtap_names() -> dict[str, str]:
+    """GTAP-45 code -> sector name (shipped with the weights)."""
+    df = pl.read_csv(PACKAGE_DATA / "weights_gtap_sectors.csv", infer_schema_length=0)
+    return dict(zip(df["gtap"].to_list(), df["gtap_name"].to_list(), strict=True))
+
+
 
 def load_weights(
     db: Path | str | None = None, year: int = SHIPPED_YEAR, *, exact: bool = True, spread: str = "raked"

@@ -72,7 +72,7 @@ def weights_table(weights: pl.DataFrame, partner: str = "ALL", level: Level = "h
         .alias("data_year"),
     )
     if level == "sector":
-        from tariffscope.analytics.common import gtap_names
+        from tariffscope.trade.weights import gtap_names
 
         names = gtap_names()
         out = out.with_columns(pl.col("code").replace_strict(names, default="").alias("name"))

@@ -401,7 +401,7 @@ def create_app(*, warm: bool = False) -> FastAPI:
     app.include_router(_api())
     from tariffscope.web import security_routes
 
-    app.include_router(security_routes.router)
+    app.include_router(security_routes.router, responses=ERRORS)
 
     @app.get("/feed.atom", tags=["measures"], response_class=Response, responses=ERRORS)
     def feed(request: Request) -> Response:

@@ -223,7 +223,7 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
     price = float((pl_lines["us_price_change"] * pl_lines["imports_usd"]).sum()) / max(
         float(pl_lines["imports_usd"].sum()), 1e-9
     )
-    from tariffscope.analytics.common import gtap_names
+    from tariffscope.trade.weights import gtap_names
 
     names = gtap_names()
     by_sector = (
