@@ -11,7 +11,7 @@ from tariffscope.cli.main import app
 
 def _run(*args: str) -> tuple[int, str]:
     r = CliRunner().invoke(app, ["weights", *args], env={"COLUMNS": "80"})
-    return r.exit_code, r.output
+    return r.exit_code, r.stdout if r.exit_code == 0 else r.output  # notes and errors go to stderr
 
 
 def test_japan_hs4_shows_cars_near_40b_and_trucks_near_1b() -> None:

@@ -119,8 +119,7 @@ def weights(db: Path | None, year: int) -> pl.DataFrame:
         raise fail(exc) from None
     if cov is None or cov.height == 0:
         err_console.print(
-            f"[dim]weights: shipped {SHIPPED_YEAR} import weights (use --db STORE to weight by loaded imports)[/]",
-            soft_wrap=True,
+            f"[dim]weights: the shipped {SHIPPED_YEAR} imports (--db STORE: your loaded imports)[/]",
         )
         return w
     shown = ", ".join(
