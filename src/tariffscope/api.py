@@ -216,7 +216,7 @@ def etr(
     *,
     partners: Sequence[str] | None = None,
     by: Literal["partner", "authority", "sector"] = "partner",
-    view: View = "statutory",
+    view: View = "adjusted",
     as_of: DateLike | None = None,
     daily: bool = True,
     weights: pl.DataFrame | None = None,
@@ -233,7 +233,7 @@ def etr(
     >>> import tariffscope as ts
     >>> e = ts.etr("2025-09-16", "2025-09-16", partners=["JPN"], by="authority")
     >>> e.to_polars().select("date", "partner", "view").row(0)
-    (datetime.date(2025, 9, 16), 'JP', 'statutory')
+    (datetime.date(2025, 9, 16), 'JP', 'adjusted')
     """
     from tariffscope.analytics.etr import etr_series
     from tariffscope.results import EtrResult
@@ -265,7 +265,7 @@ def exposure(
     *,
     date: DateLike,
     sector: str | None = None,
-    view: View = "statutory",
+    view: View = "adjusted",
     as_of: DateLike | None = None,
     top: int = 10,
     weights: pl.DataFrame | None = None,
@@ -303,7 +303,8 @@ def scenario(
     date: DateLike | None = None,
     against: str | Path = "current-law",
     partners: Sequence[str] | None = None,
-    supply: Literal["infinite", "elastic"] = "infinite",
+    supply: Literal["infinite", "elastic"] = "elastic",
+    horizon: str | float = "short",
     sigma: dict[str, float] | None = None,
     weights: pl.DataFrame | None = None,
     db: Path | str | None = None,
@@ -337,7 +338,9 @@ def scenario(
             overrides.append({"prefix": p, "sigma": float(val)})
     parts = [_partner(p, "partners") for p in partners] if partners else None
     w = None if weights is None and db is None else _weights(weights, db, 2024)
-    res = evaluate(name, _date(date, "date"), against=against, weights=w, supply=supply, overrides=overrides)
+    res = evaluate(
+        name, _date(date, "date"), against=against, weights=w, supply=supply, overrides=overrides, horizon=horizon
+    )
     return ScenarioRun(res, parts or [*res.scenario_obj.spec.partners, "ALL"], top)
 
 

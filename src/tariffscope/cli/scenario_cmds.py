@@ -111,12 +111,12 @@ def _horizon(h: str) -> str:
 
 
 def _band(r: dict[str, Any], key: str, fmt: Any = None) -> str:
-    """``low…high`` of a row's elasticity band ("" when there is none)."""
+    """``low to high`` of a row's elasticity band ("" when there is none)."""
     fmt = fmt or _bn
     lo_hi = (r.get("range") or {}).get(key)
     if not lo_hi or lo_hi[0] == lo_hi[1]:
         return ""
-    return f"{fmt(lo_hi[0])}…{fmt(lo_hi[1])}"
+    return f"{fmt(lo_hi[0])} to {fmt(lo_hi[1])}"
 
 
 ROW_MEASURES: list[tuple[str, str, Any]] = [
@@ -174,7 +174,7 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
     horizon = rows[0].get("horizon", "") if rows else ""
     t = Table(
         title=f"Scenarios side by side (changes against {against}, from the {rows[0].get('baseline') if rows else ''}"
-        f" baseline; {horizon} horizon; USD per year; ranges: low…high elasticities)"
+        f" baseline; {horizon} horizon; USD per year; ranges: low to high elasticities)"
     )
     t.add_column("partner")
     t.add_column("measure")
