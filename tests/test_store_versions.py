@@ -154,7 +154,7 @@ def test_a_small_import_does_not_replace_the_shipped_weights_unasked(
     assert "for 1 partner(s) (JP 1 line(s) $999.00)" in note
     assert "JP: the store's $999.00 is under 1% of the shipped" in note
     r = runner.invoke(app, ["rank", "--date", "2025-06-01", "--format", "csv"])
-    assert "weights: shipped 2024 import weights" in " ".join(r.stderr.split())
+    assert "weights: the shipped 2024 imports" in " ".join(r.stderr.split())
 
 
 def test_pull_without_network_fails_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
