@@ -202,6 +202,12 @@ def settled_classes(on: dt.date) -> list[Settled]:
             lambda df: (pl.col("d_mfn").abs() > TOL) & (pl.col("_mfn_kind") != "ad_valorem"),
         ),
         (
+            "T17 column 1 rate by reference (ensembles, sets: 'the rate applicable to each garment'): "
+            "tariffscope leaves that part unpriced and says so, the tracker prices its own equivalent",
+            "tracker models",
+            lambda df: pl.col("base_status") == "by reference",
+        ),
+        (
             "T2 China 34% reciprocal before 2025-04-09",
             "tracker wrong",
             lambda df: pl.lit(on < dt.date(2025, 4, 9)) & (pl.col("iso2") == "CN") & (d_tot < 0),
