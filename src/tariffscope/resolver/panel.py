@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
+from tariffscope.catalogue.loader import Catalogue, rule_rate_on
 from tariffscope.countries import countries_frame
+from tariffscope.resolver.context import PricingContext, context_for
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine
 from tariffscope.resolver.inputs import HORIZON
 from tariffscope.resolver.shares import with_default_shares
@@ -43,25 +44,36 @@ def country_classes(cat: Catalogue, on: dt.date | None, as_of: dt.date | None = 
     return pl.DataFrame({"origin": iso, "rep": reps.astype(str)})
 
 
-def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | None = None) -> pl.DataFrame:
+def panel_on(
+    on: dt.date,
+    as_of: dt.date | None = None,
+    catalogue: Catalogue | None = None,
+    *,
+    context: PricingContext | None = None,
+    part: tuple[int, int] | None = None,
+) -> pl.DataFrame:
     """Statutory rates of every HTS10 line in force on ``on`` for every country.
 
     The engine runs directly on lines x country classes (no per-row validation is needed: every
     code is a line in force and every country is known), then the classes expand to countries.
     Lines with no ad valorem equivalent (a few rates that refer to other provisions) are left out.
+    ``part=(k, n)`` prices only the k-th of n contiguous slices of the (sorted) lines: the n parts,
+    concatenated in order, are the whole panel (an executor's unit of work).
     """
-    from tariffscope.schedule import Schedule
-
-    cat = catalogue or default_catalogue()
+    ctx = context or context_for(catalogue)
+    cat = ctx.catalogue
     products = (
-        Schedule.load()
-        .on(on)
+        ctx.schedule.on(on)
         .select("hts10", "mfn_ave", "col2_ave")
         .unique("hts10")
         .filter(pl.col("mfn_ave").is_not_null())
         .sort("hts10")
-        .pipe(with_default_shares)
     )
+    if part is not None:
+        k, n = part
+        bounds = np.linspace(0, products.height, n + 1).astype(int)
+        products = products.slice(bounds[k], bounds[k + 1] - bounds[k])
+    products = with_default_shares(products, ctx.metal_shares)
     classes = country_classes(cat, on, as_of)
     col2 = cat.countries(["COLUMN2"])
     reps = classes.select(pl.col("rep").unique(maintain_order=True)).with_columns(
@@ -92,11 +104,9 @@ def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | N
     return out.select(PANEL_COLUMNS)
 
 
-def revision_dates() -> list[dt.date]:
+def revision_dates(context: PricingContext | None = None) -> list[dt.date]:
     """The effective date of every HTS revision within the catalogue's horizon."""
-    from tariffscope.schedule import Schedule
-
-    revs = Schedule.load().revisions
+    revs = (context or context_for(None)).schedule.revisions
     col = "effective_from" if "effective_from" in revs.columns else revs.columns[1]
     return sorted({d for d in revs[col].to_list() if d is not None and HORIZON[0] <= d <= HORIZON[1]})
 
@@ -105,6 +115,7 @@ def write_panel_all_revisions(
     out: Path,
     as_of: dt.date | None = None,
     progress: Callable[[int, int, dt.date], None] | None = None,
+    context: PricingContext | None = None,
 ) -> int:
     """Write the panel of every revision date to one Parquet file, one revision at a time.
 
@@ -118,11 +129,11 @@ def write_panel_all_revisions(
     import pyarrow.parquet as pq
 
     from tariffscope.resolver.series import RateSeries
-    from tariffscope.schedule import Schedule
 
-    cat = default_catalogue()
-    dates = revision_dates()
-    lines = Schedule.load().lines["hts10"].unique().sort()
+    ctx = context or context_for(None)
+    cat, sched = ctx.catalogue, ctx.schedule
+    dates = revision_dates(ctx)
+    lines = sched.lines["hts10"].unique().sort()
     classes = country_classes(cat, None, as_of).sort("origin")
     rep_names = classes["rep"].unique(maintain_order=True).to_list()
     rep_pos = {r: i for i, r in enumerate(rep_names)}
@@ -142,8 +153,8 @@ def write_panel_all_revisions(
     # writer releases the GIL); at most one panel waits, so memory stays at about two panels
     with ThreadPoolExecutor(max_workers=1) as io:
         try:
-            sched = Schedule.load()
-            for i, (day, rates) in enumerate(RateSeries(cat, as_of).run(keys, dates)):
+            series = RateSeries(cat, as_of, schedule=sched, metal_shares=ctx.metal_shares)
+            for i, (day, rates) in enumerate(series.run(keys, dates)):
                 in_force = lines.is_in(sched.on(day)["hts10"].implode()).to_numpy()
                 keep = np.repeat(in_force, n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[grid])
                 tbl = (

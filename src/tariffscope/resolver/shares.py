@@ -24,9 +24,9 @@ def metal_shares() -> pl.DataFrame:
     )
 
 
-def with_default_shares(df: pl.DataFrame) -> pl.DataFrame:
-    """Fill undeclared shares of ``df`` (by ``hts10``) with the estimates."""
-    est = metal_shares().rename({c: f"{c}_est" for c in SHARE_COLUMNS})
+def with_default_shares(df: pl.DataFrame, shares: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Fill undeclared shares of ``df`` (by ``hts10``) with the estimates (``shares``, default the shipped)."""
+    est = (metal_shares() if shares is None else shares).rename({c: f"{c}_est" for c in SHARE_COLUMNS})
     df = df.join(est, on="hts10", how="left")
     return df.with_columns(
         [
