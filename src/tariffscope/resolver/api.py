@@ -165,7 +165,9 @@ PARALLEL_FROM = 200_000
 """Tables at least this large are split across the machine's cores (NumPy releases the GIL)."""
 
 
-def _run_engine(engine: Engine, keys: pl.DataFrame, explain: bool, workers: int | None = None) -> EngineResult:
+def _run_engine(
+    engine: Engine, keys: pl.DataFrame, explain: bool, workers: int | None = None
+) -> EngineResult:
     """Run the engine, in contiguous chunks on parallel threads for large tables (same results)."""
     import os
     from concurrent.futures import ThreadPoolExecutor

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -131,21 +132,8 @@ def write_panel_all_revisions(
     from tariffscope.resolver.series import RateSeries
 
     ctx = context or context_for(None)
-    cat, sched = ctx.catalogue, ctx.schedule
     dates = revision_dates(ctx)
-    lines = sched.lines["hts10"].unique().sort()
-    classes = country_classes(cat, None, as_of).sort("origin")
-    rep_names = classes["rep"].unique(maintain_order=True).to_list()
-    rep_pos = {r: i for i, r in enumerate(rep_names)}
-    rep_of = np.array([rep_pos[r] for r in classes["rep"].to_list()], dtype=np.int64)
-    n_lines, n_reps, n_ctry = lines.len(), len(rep_names), classes.height
-    keys = pl.DataFrame(
-        {"hts10": np.repeat(lines.to_numpy(), n_reps), "origin": np.tile(np.array(rep_names), n_lines)}
-    )
-    grid = (np.arange(n_lines, dtype=np.int64)[:, None] * n_reps + rep_of[None, :]).ravel()
-    # repeated strings as dictionary (categorical) columns: cheap to build, compact in Parquet
-    hts = pl.Series("hts10", np.repeat(lines.to_numpy(), n_ctry)).cast(pl.Categorical)
-    origin = pl.Series("origin", np.tile(classes["origin"].to_numpy(), n_lines)).cast(pl.Categorical)
+    grid = _RevisionGrid.build(ctx, as_of)
     writer: pq.ParquetWriter | None = None
     total = 0
     pending: Future[None] | None = None
@@ -153,16 +141,9 @@ def write_panel_all_revisions(
     # writer releases the GIL); at most one panel waits, so memory stays at about two panels
     with ThreadPoolExecutor(max_workers=1) as io:
         try:
-            series = RateSeries(cat, as_of, schedule=sched, metal_shares=ctx.metal_shares)
-            for i, (day, rates) in enumerate(series.run(keys, dates)):
-                in_force = lines.is_in(sched.on(day)["hts10"].implode()).to_numpy()
-                keep = np.repeat(in_force, n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[grid])
-                tbl = (
-                    rates[grid[keep]]
-                    .with_columns(hts.filter(keep), origin.filter(keep), pl.lit(day).alias("date"))
-                    .select(PANEL_COLUMNS)
-                    .to_arrow()
-                )
+            series = RateSeries(ctx.catalogue, as_of, schedule=ctx.schedule, metal_shares=ctx.metal_shares)
+            for i, (day, rates) in enumerate(series.run(grid.keys, dates)):
+                tbl = grid.expand(day, rates, ctx).to_arrow()
                 if writer is None:
                     # dictionary pages and statistics only where they help readers (codes, date)
                     writer = pq.ParquetWriter(
@@ -184,3 +165,66 @@ def write_panel_all_revisions(
             if writer is not None:
                 writer.close()
     return total
+
+
+@dataclass
+class _RevisionGrid:
+    """Keys of the every-revision panel (lines of any revision x country classes of the whole
+    catalogue) and how to expand their rates to lines x all countries."""
+
+    lines: pl.Series
+    keys: pl.DataFrame
+    grid: np.ndarray
+    hts: pl.Series
+    origin: pl.Series
+    n_ctry: int
+
+    @classmethod
+    def build(
+        cls, ctx: PricingContext, as_of: dt.date | None, part: tuple[int, int] | None = None
+    ) -> _RevisionGrid:
+        lines = ctx.schedule.lines["hts10"].unique().sort()
+        if part is not None:
+            bounds = np.linspace(0, lines.len(), part[1] + 1).astype(int)
+            lines = lines.slice(bounds[part[0]], bounds[part[0] + 1] - bounds[part[0]])
+        classes = country_classes(ctx.catalogue, None, as_of).sort("origin")
+        rep_names = classes["rep"].unique(maintain_order=True).to_list()
+        rep_pos = {r: i for i, r in enumerate(rep_names)}
+        rep_of = np.array([rep_pos[r] for r in classes["rep"].to_list()], dtype=np.int64)
+        n_lines, n_reps, n_ctry = lines.len(), len(rep_names), classes.height
+        keys = pl.DataFrame(
+            {"hts10": np.repeat(lines.to_numpy(), n_reps), "origin": np.tile(np.array(rep_names), n_lines)}
+        )
+        grid = (np.arange(n_lines, dtype=np.int64)[:, None] * n_reps + rep_of[None, :]).ravel()
+        # repeated strings as dictionary (categorical) columns: cheap to build, compact in Parquet
+        hts = pl.Series("hts10", np.repeat(lines.to_numpy(), n_ctry)).cast(pl.Categorical)
+        origin = pl.Series("origin", np.tile(classes["origin"].to_numpy(), n_lines)).cast(pl.Categorical)
+        return cls(lines, keys, grid, hts, origin, n_ctry)
+
+    def expand(self, day: dt.date, rates: pl.DataFrame, ctx: PricingContext) -> pl.DataFrame:
+        """Rates of the keys on ``day`` as the panel rows (lines in force that day, rates known)."""
+        in_force = self.lines.is_in(ctx.schedule.on(day)["hts10"].implode()).to_numpy()
+        keep = np.repeat(in_force, self.n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[self.grid])
+        return (
+            rates[self.grid[keep]]
+            .with_columns(self.hts.filter(keep), self.origin.filter(keep), pl.lit(day).alias("date"))
+            .select(PANEL_COLUMNS)
+        )
+
+
+def revision_panel(
+    day: dt.date,
+    as_of: dt.date | None = None,
+    *,
+    context: PricingContext | None = None,
+    part: tuple[int, int] | None = None,
+) -> pl.DataFrame:
+    """The rows :func:`write_panel_all_revisions` writes for ``day``, computed on their own
+    (``part=(k, n)``: the k-th of n contiguous slices of the lines), for an executor's task."""
+    from tariffscope.resolver.series import RateSeries
+
+    ctx = context or context_for(None)
+    grid = _RevisionGrid.build(ctx, as_of, part)
+    series = RateSeries(ctx.catalogue, as_of, schedule=ctx.schedule, metal_shares=ctx.metal_shares)
+    _, rates = next(iter(series.run(grid.keys, [day])))
+    return grid.expand(day, rates, ctx)
