@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import polars as pl
 import typer
@@ -12,21 +12,13 @@ from rich.table import Table
 
 from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, fail, pct
 from tariffscope.errors import TariffscopeError
+from tariffscope.resolver.executor import BATCH_COLUMNS
 
-BATCH_COLUMNS = [
-    "total_rate",
-    "rate_mfn",
-    "rate_s232",
-    "rate_s301",
-    "rate_ieepa_reciprocal",
-    "rate_ieepa_fentanyl",
-    "rate_s122",
-    "rate_s201",
-    "rate_s338",
-    "rate_other",
-    "duty_usd",
-    "status",
-]
+__all__ = ["BATCH_COLUMNS", "panel", "rate", "register", "timeline"]
+
+Engine = Literal["embedded", "spark"]
+ENGINE_HELP = "embedded (this process) | spark (Apache Spark; pip install 'tariffscope[spark]')"
+MASTER_HELP = "Spark master for --engine spark (default: as spark-submit set it, else local[*])"
 
 
 def rate(
@@ -52,21 +44,26 @@ def rate(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
     batch: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            help="CSV of entry lines: hts10, origin, date [, value, quantity, unit, metal_share, claim]"
+            help="CSV (or Parquet) of entry lines: hts10, origin, date [, value, quantity, unit, metal_share, claim]"
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="output file for --batch (CSV, or Parquet by extension)")
+        str | None, typer.Option(help="output file for --batch (CSV, or Parquet by extension)")
     ] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)] = "embedded",
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help=MASTER_HELP)] = None,
 ) -> None:
     """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
-    from tariffscope.resolver.api import resolve_frame, resolve_one
+    from tariffscope.resolver.api import resolve_one
 
     as_of_d = date_option(as_of, "--as-of")
     if batch is not None:
-        _batch(batch, out, as_of_d, resolve_frame)
+        if engine == "spark":
+            _batch_spark(batch, out, as_of_d, spark_master)
+        else:
+            _batch(Path(batch), None if out is None else Path(out), as_of_d)
         return
     if not hts or not origin or not date:
         raise fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
@@ -137,30 +134,49 @@ def _print_rate(r: dict[str, Any]) -> None:
     console.print(line)
 
 
-def _batch(path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any) -> None:
+def _batch(path: Path, out: Path | None, as_of: dt.date | None) -> None:
+    from tariffscope.resolver.executor import price_rows
+
     try:
-        rows = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=False)
+        if path.suffix.lower() in (".parquet", ".pq"):
+            rows = pl.read_parquet(path)
+        else:
+            rows = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=False)
     except (pl.exceptions.ComputeError, OSError) as exc:
         raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
     try:
-        res = resolve_frame(rows, as_of=as_of)
+        priced = price_rows(rows, as_of=as_of)
     except ValueError as exc:
         raise fail(TariffscopeError(f"{path}: {exc}")) from None
-    cols = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*cols, *[c for c in BATCH_COLUMNS if c in res.table.columns]])
-    if "hts10" in table.columns and "hts10" in rows.columns:
-        table = table.with_columns(rows["hts10"].alias("hts10"))
-    if "origin" in rows.columns:
-        table = table.with_columns(rows["origin"].alias("origin"))
-    if "date" in rows.columns:
-        table = table.with_columns(rows["date"].alias("date"))
-    emit_frame(table, "csv", out)
-    n_bad = res.failed.height
-    err_console.print(f"{table.height - n_bad} of {table.height} lines priced; {n_bad} failed")
-    for rec in res.failed.head(20).iter_rows(named=True):
-        err_console.print(f"  row {rec['row'] + 1}: {rec['status']}")
+    emit_frame(priced.table, "csv", out)
+    failures = [(r + 1, s) for r, s in priced.failed.head(20).iter_rows()]
+    _report(priced.table.height, priced.failed.height, failures)
+
+
+def _report(n: int, n_bad: int, first: list[tuple[int, str]]) -> None:
+    """The batch summary on stderr (the same for every engine); exit 1 when a line failed."""
+    err_console.print(f"{n - n_bad} of {n} lines priced; {n_bad} failed")
+    for row, status in first:
+        err_console.print(f"  row {row}: {status}")
     if n_bad:
         raise typer.Exit(code=1)
+
+
+def _batch_spark(src: str, out: str | None, as_of: dt.date | None, master: str | None) -> None:
+    """``rate --batch`` on Spark: read, price per partition, write ``out`` (a directory of part files)."""
+    if out is None:
+        raise fail(
+            TariffscopeError("--engine spark writes its result with Spark: give --out (a path or URI)")
+        )
+    try:
+        from tariffscope.scale import spark as sp
+
+        report = sp.rate_batch(sp.session(master), src, out, as_of=as_of)
+    except ValueError as exc:
+        raise fail(TariffscopeError(f"{src}: {exc}")) from None
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    _report(report.rows, report.failed, report.first_failures)
 
 
 def timeline(
@@ -185,35 +201,93 @@ def timeline(
 
 def panel(
     date: Annotated[str | None, typer.Option("--date", "-d", help="entry date")] = None,
-    out: Annotated[Path, typer.Option(help="Parquet file to write")] = Path("panel.parquet"),
+    out: Annotated[
+        str, typer.Option(help="Parquet file to write (a path or URI for Spark)")
+    ] = "panel.parquet",
     all_revisions: Annotated[
         bool, typer.Option("--all-revisions", help="one panel per HTS revision date")
     ] = False,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="daily panels from this date (with --to)")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="last date of the daily panels")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)] = "embedded",
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help=MASTER_HELP)] = None,
 ) -> None:
-    """All HTS10 lines x all countries: the statutory rates of a date (or of every revision), as Parquet."""
+    """All HTS10 lines x all countries: the statutory rates of a date (or of every revision, or of every
+    day of a range), as Parquet. Several dates are written partitioned by date (``out/date=D/``)."""
     from rich.progress import Progress
 
     from tariffscope.resolver.panel import panel_on, write_panel_all_revisions
 
     try:
-        if all_revisions:
+        days = _panel_days(date, date_from, date_to, all_revisions)
+        as_of_d = date_option(as_of, "--as-of")
+        if engine == "spark":
+            from tariffscope.scale import spark as sp
+
+            n_rows = sp.write_panel(sp.session(spark_master), days, out, as_of=as_of_d)
+        elif days is not None and len(days) > 1:
+            n_rows = _write_daily(days, Path(out), as_of_d)
+        elif all_revisions:
             with Progress(console=err_console) as bar:
                 task = bar.add_task("revisions", total=None)
 
                 def tick(i: int, n: int, d: dt.date) -> None:
                     bar.update(task, completed=i, total=n, description=f"revision of {d}")
 
-                n_rows = write_panel_all_revisions(out, as_of=date_option(as_of, "--as-of"), progress=tick)
+                n_rows = write_panel_all_revisions(Path(out), as_of=as_of_d, progress=tick)
         else:
-            if date is None:
-                raise TariffscopeError("give --date or --all-revisions")
-            df = panel_on(date_option(date, "--date"), as_of=date_option(as_of, "--as-of"))  # type: ignore[arg-type]
+            assert days is not None
+            df = panel_on(days[0], as_of=as_of_d)
             df.write_parquet(out, compression="zstd")
             n_rows = df.height
     except TariffscopeError as exc:
         raise fail(exc) from None
     err_console.print(f"wrote {out}: {n_rows:,} rows")
+
+
+def _panel_days(
+    date: str | None, date_from: str | None, date_to: str | None, all_revisions: bool
+) -> list[dt.date] | None:
+    """The panel's dates: one, every day of --from..--to, or None for every revision."""
+    given = sum([date is not None, date_from is not None or date_to is not None, all_revisions])
+    if given != 1:
+        raise TariffscopeError("give one of --date, --from/--to or --all-revisions")
+    if all_revisions:
+        return None
+    if date is not None:
+        return [date_option(date, "--date")]  # type: ignore[list-item]
+    if date_from is None or date_to is None:
+        raise TariffscopeError("a daily panel needs both --from and --to")
+    start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
+    assert start is not None and end is not None
+    if end < start:
+        raise TariffscopeError(f"--to {end} is before --from {start}")
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _write_daily(days: list[dt.date], out: Path, as_of: dt.date | None) -> int:
+    """Daily panels on this machine, one Parquet file per day under ``out/date=YYYY-MM-DD/``."""
+    import shutil
+
+    from tariffscope.resolver.panel import panel_on
+
+    if out.is_dir():
+        if any(not p.name.startswith("date=") for p in out.iterdir()):
+            raise TariffscopeError(f"{out} is a folder that is not a daily panel: not replacing it")
+        shutil.rmtree(out)
+    elif out.exists():
+        out.unlink()
+    total = 0
+    for day in days:
+        part = out / f"date={day}"
+        part.mkdir(parents=True)
+        df = panel_on(day, as_of=as_of)
+        df.drop("date").write_parquet(part / "part-0.parquet", compression="zstd")
+        total += df.height
+    return total
 
 
 def register(app: typer.Typer) -> None:
