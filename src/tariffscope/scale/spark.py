@@ -90,7 +90,13 @@ def session(master: str | None = None, app_name: str = "tariffscope") -> SparkSe
 
 
 def _is_parquet(uri: str) -> bool:
-    return uri.rstrip("/").lower().endswith((".parquet", ".pq"))
+    """Parquet by extension, or a local folder of ``.parquet`` part files."""
+    if uri.rstrip("/").lower().endswith((".parquet", ".pq")):
+        return True
+    from pathlib import Path
+
+    p = Path(uri)
+    return p.is_dir() and any(f.suffix == ".parquet" for f in p.iterdir())
 
 
 def read_batch(spark: SparkSession, uri: str) -> DataFrame:
