@@ -109,3 +109,13 @@ def test_embedded_daily_panel_is_partitioned_by_date(tmp_path: Path) -> None:
     assert got.equals(panel_on(dt.date(2025, 4, 5)).drop("date"))
     r = CliRunner().invoke(app, ["panel", "--date", "2025-04-04", "--from", "2025-04-04", "--out", str(out)])
     assert r.exit_code != 0 and "one of --date" in r.output
+
+
+def test_embedded_batch_reads_parquet(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.parquet", tmp_path / "out.csv"
+    ROWS.with_columns(pl.col("date").str.to_date(), pl.col("value").cast(pl.Float64)).write_parquet(src)
+    r = CliRunner().invoke(app, ["rate", "--batch", str(src), "--out", str(out)])
+    assert (
+        r.exit_code == 1 and "3 of 4 lines priced; 1 failed" in r.output and "row 4: error: hts10" in r.output
+    )
+    assert pl.read_csv(out)["total_rate"][0] == pytest.approx(0.275)
