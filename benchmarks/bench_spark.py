@@ -180,6 +180,20 @@ def synthesize(rows: int, work: Path, seed: int = 0) -> Path:
     return out
 
 
+def _progress(spark: object, stop: threading.Event, every: float = 60.0) -> None:
+    """Print the big job's completed tasks now and then (a partial figure if the run must stop)."""
+    tracker = spark.sparkContext.statusTracker()  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    while not stop.wait(every):
+        for sid in tracker.getActiveStageIds():
+            info = tracker.getStageInfo(sid)
+            if info is not None and info.numTasks > 1:
+                print(
+                    f"  {time.perf_counter() - t0:6.0f} s: {info.numCompletedTasks} of {info.numTasks} tasks done",
+                    flush=True,
+                )
+
+
 def run_spark(src: Path, out: Path, cores: int, driver_memory: str) -> tuple[float, int, int, str]:
     """Price ``src`` on Spark ``local[cores]``; (seconds, rows, failed, memory) — session start excluded."""
     from pyspark.sql import SparkSession
@@ -203,9 +217,12 @@ def run_spark(src: Path, out: Path, cores: int, driver_memory: str) -> tuple[flo
             t = time.perf_counter()
             sp.rate_batch(spark, str(small), str(out / "fixed.parquet"))
             fixed = time.perf_counter() - t
+            stop = threading.Event()
+            threading.Thread(target=_progress, args=(spark, stop), daemon=True).start()
             t = time.perf_counter()
             rep = sp.rate_batch(spark, str(src), str(out / "priced.parquet"))
             secs = time.perf_counter() - t
+            stop.set()
             t = time.perf_counter()
             sp.rate_batch(spark, str(small), str(out / "fixed2.parquet"))
             warm = time.perf_counter() - t
