@@ -17,7 +17,7 @@ from tariffscope.resolver.executor import BATCH_COLUMNS
 __all__ = ["BATCH_COLUMNS", "panel", "rate", "register", "timeline"]
 
 Engine = Literal["embedded", "spark"]
-ENGINE_HELP = "embedded (this process) | spark (Apache Spark; pip install 'tariffscope[spark]')"
+ENGINE_HELP = "embedded (this process) | spark (Apache Spark: needs the 'spark' extra and Java 17+)"
 MASTER_HELP = "Spark master for --engine spark (default: as spark-submit set it, else local[*])"
 
 
@@ -216,7 +216,7 @@ def panel(
     spark_master: Annotated[str | None, typer.Option("--spark-master", help=MASTER_HELP)] = None,
 ) -> None:
     """All HTS10 lines x all countries: the statutory rates of a date (or of every revision, or of every
-    day of a range), as Parquet. Several dates are written partitioned by date (``out/date=D/``)."""
+    day of a range), as Parquet. Several dates are written partitioned by date (out/date=YYYY-MM-DD/)."""
     from rich.progress import Progress
 
     from tariffscope.resolver.panel import panel_on, write_panel_all_revisions
