@@ -1,7 +1,7 @@
 """Benchmark: a scenario over all HTS10 x partner lines of the shipped import weights (~2 million lines).
 
-Target: the PE part (:func:`tariffscope.scenarios.evaluate.pe_effects`, the exact SMART solve over every line)
-under 2 s on 2 cores. Also timed: loading the weights, resolving the rates under current law and under the
+Target: the PE part (:func:`tariffscope.scenarios.evaluate.pe_compare`: the scenario and its alternative, each
+solved exactly from the 2025-01-01 baseline over every line) under 2 s on 2 cores. Also timed: loading the weights, resolving the rates under current law and under the
 scenario (the resolver), the partner's diversion solve, the whole ``evaluate``, and the one-world-market GSIM
 view of the same lines (:mod:`tariffscope.scenarios.package_gsim`). Peak memory: tracemalloc
 (Python/NumPy allocations) and the process max RSS (includes Polars' native memory).
@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tariffscope.scenarios.evaluate import _RATE_CACHE, evaluate, pe_effects
+from tariffscope.models.pe.horizons import elasticity_set
+from tariffscope.scenarios.evaluate import _RATE_CACHE, evaluate, pe_compare, pe_effects
 
 
 def timed(label: str, fn: Callable[[], Any], repeat: int = 1) -> Any:
@@ -63,7 +64,7 @@ def main() -> None:
         flows = w.select("hts10", "partner", "imports_usd").with_columns(
             pl.col("partner").replace_strict(rate, return_dtype=pl.Float64).alias("t0")
         )
-        flows = flows.with_columns((pl.col("t0") * 0.4).alias("t1"))
+        flows = flows.with_columns((pl.col("t0") * 0.4).alias("t1"), pl.lit(0.025).alias("tb"))
     else:
         res = timed(
             f"evaluate({args.scenario!r}) cold (resolver x2 + PE)", lambda: evaluate(args.scenario, on)
@@ -81,7 +82,7 @@ def main() -> None:
         timed(
             f"rates_for_pairs, {args.scenario} (all lines)", lambda: rates_for_pairs(pairs, res.date, cat=cat)
         )
-        flows = res.lines.select("hts10", "partner", "imports_usd", "t0", "t1")
+        flows = res.lines.select("hts10", "partner", "imports_usd", "tb", "t0", "t1")
         timed("evaluate() warm (rates cached)", lambda: evaluate(args.scenario, on), args.repeat)
         jp = timed("diversion solve for JP", lambda: res._diversion("JP"))
         print(f"  JP diversion rows: {jp.height}")
@@ -91,8 +92,15 @@ def main() -> None:
         f"PE input: {flows.height:,} lines, {moved.height:,} with a rate change, "
         f"{moved['hts10'].n_unique():,} products solved"
     )
-    eff = timed("pe_effects, supply=infinite (target < 2 s)", lambda: pe_effects(flows), args.repeat)
-    timed("pe_effects, supply=elastic", lambda: pe_effects(flows, supply="elastic"), args.repeat)
+    one = flows.select("hts10", "partner", "imports_usd", "t0", "t1")
+    eff = timed("pe_effects, supply=infinite (one solve)", lambda: pe_effects(one), args.repeat)
+    timed("pe_effects, supply=elastic (one solve)", lambda: pe_effects(one, supply="elastic"), args.repeat)
+    es = elasticity_set("short")
+    timed(
+        "pe_compare, short horizon: two solves from the baseline (target < 2 s)",
+        lambda: pe_compare(flows, elasticity=es),
+        args.repeat,
+    )
     print(
         f"  imports change ${eff['imports_change_usd'].sum() / 1e9:,.2f} bn; "
         f"diversion sum ${eff['trade_diversion_usd'].sum():,.2f}"

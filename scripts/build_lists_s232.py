@@ -189,9 +189,42 @@ def note35(text: str) -> dict[str, list[str]]:
     }
 
 
+# Note 33(h)(ii): articles of the 33(g) provisions "that are not parts of passenger vehicles ... and light trucks"
+# go to 9903.94.06 (no duty). A provision is an auto part by its terms when its legal or statistical description
+# limits it to motor vehicles; otherwise (computers 8471, bearings 8482, motors 8501, batteries 8507, jacks 8425 ...)
+# the article may or may not be an auto part: `use` = generic, and auto-part use is a claim.
+VEHICLE_TERMS = re.compile(
+    r"motor[- ]+vehicle|motor cars|vehicles of (chapter|heading|subheading)|headings 8701 to 8705|for vehicles"
+    r"|automotive|buses or trucks|on-highway transport|wheel hub units",
+    re.IGNORECASE,
+)
+NOT_ONLY_VEHICLES = re.compile(r"vehicles, aircraft", re.IGNORECASE)
+
+
+def auto_part_use(prefix: str, schedule: pl.DataFrame) -> str:
+    """``inherent`` when the description of every line under ``prefix`` limits it to motor vehicles, else ``generic``."""
+    descs = schedule.filter(pl.col("hts10").str.starts_with(prefix))["description"].to_list()
+    if not descs:
+        raise DataError(f"note 33 provision {prefix} matches no HTS line")
+    ok = all(VEHICLE_TERMS.search(d) and not NOT_ONLY_VEHICLES.search(d) for d in descs)
+    return "inherent" if ok else "generic"
+
+
+def note2aa_iv(text: str) -> list[str]:
+    """Note 2(aa)(iv): civil aircraft, engines, parts ... exempt from Section 122 (9903.03.05)."""
+    block, _ = between(
+        text,
+        "(iv) As provided in heading 9903.03.05, the additional duty imposed by heading 9903.03.01",
+        "(v) As provided in heading 9903.03.06",
+    )
+    return dedupe(tokens(block.split("from left to right.]", 1)[1]))
+
+
 def inherent_aircraft(hts: str) -> bool:
     """Provisions that by their terms are aircraft goods (no end-use certification needed to know it)."""
-    return hts.startswith(("88", "8411", "840910", "880", "9014", "8526")) and not hts.startswith("8806")
+    return hts.startswith(("88", "8411", "840710", "840910", "880", "9014", "8526")) and not hts.startswith(
+        "8806"
+    )
 
 
 def header(title: str, sources: Iterable[tuple[str, str]], extra: str = "") -> str:
@@ -203,7 +236,33 @@ def header(title: str, sources: Iterable[tuple[str, str]], extra: str = "") -> s
     return "\n".join(lines) + "\n"
 
 
+def unmatched(codes: list[str], lines: list[str]) -> list[tuple[int, str]]:
+    """(data line, code) of the list entries that match no HTS10 line (``lines`` sorted)."""
+    import bisect
+
+    out = []
+    for i, h in enumerate(codes):
+        j = bisect.bisect_left(lines, h)
+        if not (j < len(lines) and lines[j].startswith(h)):
+            out.append((i + 1, h))
+    return out
+
+
 def write(name: str, df: pl.DataFrame, head: str) -> None:
+    """Write a list; an entry that matches no HTS10 line of 2025-26 fails the build, naming file and line."""
+    from tariffscope.paths import PACKAGE_DATA
+
+    lines = (
+        pl.read_parquet(PACKAGE_DATA / "schedule.parquet", columns=["hts10"])["hts10"]
+        .unique()
+        .sort()
+        .to_list()
+    )
+    bad = unmatched(df["hts"].to_list(), lines)
+    if bad:
+        raise DataError(
+            "; ".join(f"{name}.csv data line {i}: {h} matches no HTS line of 2025-26" for i, h in bad[:10])
+        )
     path = OUT / f"{name}.csv"
     path.write_text(head + df.write_csv())
     print(f"{path.name}: {df.height} rows")
@@ -213,8 +272,70 @@ def dedupe(codes: list[str]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def ingest_2025_metals() -> pl.DataFrame:
-    """The 2025 regime (notes 16(j)-(n), 19(g)-(k) as amended; inclusions of 2025-08-18), from the tracker tables."""
+NOTE19 = {
+    # subdivision: (start marker, end marker, group)
+    "g": (
+        "(g) The rates of duty set forth in heading 9903.85.02 apply",
+        "(h) Except as provided",
+        "aluminum_article",
+    ),
+    "i": (
+        "(i) The rates of duty set forth in heading 9903.85.04 apply",
+        "(j) The rates of duty set forth in heading 9903.85.07",
+        "aluminum_derivative_full",
+    ),
+    "j": (
+        "(j) The rates of duty set forth in heading 9903.85.07 apply",
+        "(k) The rates of duty in heading 9903.85.08",
+        "aluminum_derivative_full",
+    ),
+    "k": (
+        "(k) The rates of duty in heading 9903.85.08 apply",
+        "(l) Any importer entering",
+        "aluminum_derivative_content",
+    ),
+}
+CASTINGS_FORGINGS = ["7616995160", "7616995170"]
+# Inclusions dated by Commerce outside the 2025-08-18 round (the tracker's table lacks them).
+INCLUSION_FROM = {"22030000": "2025-04-04", "76129010": "2025-04-04"}  # BIS: beer and empty aluminium cans
+
+
+def note19(text: str) -> dict[str, list[str]]:
+    """Note 19(g), (i), (j), (k): the 2025 aluminium articles and derivatives, at the digit level the note uses.
+
+    19(i) describes its articles; only the subheadings "(described in subheading ...)" are provisions.
+    """
+    n19 = text.find("19. (a)  This note and the tariff provisions")
+    if n19 < 0:
+        raise DataError(f"{CH99}: note 19 not found")
+    out: dict[str, list[str]] = {}
+    for sub, (start, end, _) in NOTE19.items():
+        block, _ = between(text, start, end, n19)
+        if sub == "i":
+            out[sub] = [
+                t.replace(".", "") for t in re.findall(r"described in subheading\s+([\d.]+\d)", block)
+            ]
+        else:
+            out[sub] = tokens(block.split(":", 1)[1])
+    # 19(g)(vii) covers only "castings and forgings of aluminum provided for in subheading 7616.99.51": the
+    # description limits the subheading to its statistical lines for castings (.60) and forgings (.70)
+    out["g"] = [x for h in out["g"] for x in (CASTINGS_FORGINGS if h == "76169951" else [h])]
+    return out
+
+
+def refine(prefixes: list[str], named: set[str]) -> list[str]:
+    """Replace a coarse prefix by the finer provisions the note names under it (3004.90.92 -> 3004.90.92.44)."""
+    out: list[str] = []
+    for p in prefixes:
+        finer = sorted(n for n in named if n.startswith(p) and len(n) > len(p))
+        out.extend(finer or [p])
+    return out
+
+
+def ingest_2025_metals(text: str) -> pl.DataFrame:
+    """The 2025 regime: aluminium parsed from note 19(g)-(k); steel (notes 16(j)-(n), no longer in the
+    Rev. 6 text) from the tracker's tables, refined to the statistical lines that note 19(k) names for the
+    codes of the 2025-08-18 inclusions common to both metals (90 FR 40326 lists one set of codes)."""
     lists = shared_data() / "lists"
     mc = pl.read_csv(lists / "s232_metal_chapter_products.csv", infer_schema_length=0)
     der = pl.read_csv(lists / "s232_derivative_products.csv", infer_schema_length=0)
@@ -247,6 +368,33 @@ def ingest_2025_metals() -> pl.DataFrame:
                 "note": ch99,
             }
         )
+    # aluminium: the note text, dated from the tracker's table (2025-08-18 inclusions) by HTS8
+    n19 = note19(text)
+    al_from = {
+        r["hts"][:8]: r["from"] for r in rows if r["metal"] == "aluminum" and r["from"]
+    } | INCLUSION_FROM
+    al_incl = {r["hts"] for r in rows if r["metal"] == "aluminum" and r["from"] == "2025-08-18"}
+    named_k = {h for h in n19["k"] if len(h) > 8}
+    rows = [r for r in rows if r["metal"] != "aluminum"]
+    for sub, codes in n19.items():
+        for h in dedupe(codes):
+            rows.append(
+                {
+                    "hts": h,
+                    "metal": "aluminum",
+                    "group": NOTE19[sub][2],
+                    "from": al_from.get(h[:8]),
+                    "note": f"note 19({sub})",
+                }
+            )
+    # steel: the same inclusion codes at the digit level note 19(k) uses
+    steel = []
+    for r in rows:
+        if r["metal"] == "steel" and r["from"] == "2025-08-18" and r["hts"] in al_incl:
+            steel.extend({**r, "hts": h} for h in refine([r["hts"]], named_k))
+        else:
+            steel.append(r)
+    rows = steel
     df = pl.DataFrame(
         rows,
         schema={
@@ -262,6 +410,59 @@ def ingest_2025_metals() -> pl.DataFrame:
         ["hts", "metal"], keep="first", maintain_order=True
     )
     return df.with_columns(pl.col("from").fill_null(""))
+
+
+REGIME_2025 = (dt.date(2025, 3, 12), dt.date(2026, 4, 5))
+CONTENT_GROUPS = (
+    "steel_derivative_content",
+    "aluminum_derivative_content",
+    "steel_derivative_full",
+    "aluminum_derivative_full",
+)
+
+
+def check_metals_2025(
+    df: pl.DataFrame, schedule: pl.DataFrame, name: str = "s232_metals_2025.csv"
+) -> list[str]:
+    """Build rule (issue 11): every entry matches an HTS10 line in force in its window, and every line a
+    derivative entry covers has a metal share estimate (a missing share must never mean the full value).
+
+    Returns the errors, each naming the output file and its data line (header lines counted).
+    """
+    from tariffscope.resolver.shares import share_estimates
+
+    errors: list[str] = []
+    lo, hi = REGIME_2025
+    live = schedule.filter(
+        pl.col("valid_from") <= hi, pl.col("valid_to").is_null() | (pl.col("valid_to") > lo)
+    ).select("hts10", "valid_from", "valid_to")
+    codes = live["hts10"].unique().sort()
+    est = share_estimates(codes).filter(pl.col("share_source").is_not_null())
+    has_share = set(est["hts10"])
+    arr = codes.to_list()
+    import bisect
+
+    for i, r in enumerate(df.iter_rows(named=True)):
+        p = r["hts"]
+        start = dt.date.fromisoformat(r["from"]) if r["from"] else lo
+        j = bisect.bisect_left(arr, p)
+        lines = []
+        while j < len(arr) and arr[j].startswith(p):
+            lines.append(arr[j])
+            j += 1
+        inwin = live.filter(
+            pl.col("hts10").is_in(lines),
+            pl.col("valid_from") <= hi,
+            pl.col("valid_to").is_null() | (pl.col("valid_to") > start),
+        )
+        where = f"{name} data line {i + 1} ({p}, {r['group']}, from {r['from'] or lo})"
+        if inwin.height == 0:
+            errors.append(f"{where}: matches no HTS line in force")
+        elif r["group"] in CONTENT_GROUPS:
+            no = sorted(set(inwin["hts10"]) - has_share)
+            if no:
+                errors.append(f"{where}: lines without a metal share estimate {no[:5]}")
+    return errors
 
 
 def main() -> int:
@@ -300,18 +501,35 @@ def main() -> int:
         )
 
     # --- write
+    from tariffscope.paths import PACKAGE_DATA
+
+    sched = pl.read_parquet(PACKAGE_DATA / "schedule.parquet").filter(
+        pl.col("valid_to").is_null() | (pl.col("valid_to") > dt.date(2025, 5, 3))
+    )
+    use_note = (
+        "use: inherent = the provision's description limits it to motor vehicles (charged); generic = it also holds\n"
+        "articles that are not parts of passenger vehicles or light trucks, which note 33(h)(ii) sends to 9903.94.06\n"
+        "(no duty): auto-part use is then a claim (claim auto_part), not charged by default."
+    )
     write(
         "s232_auto_parts",
-        pl.DataFrame({"hts": dedupe(parts)}),
+        pl.DataFrame({"hts": dedupe(parts)}).with_columns(
+            pl.col("hts").map_elements(lambda h: auto_part_use(h, sched), return_dtype=pl.String).alias("use")
+        ),
         header(
             "Parts of passenger vehicles and light trucks, HTSUS chapter 99 note 33(g) (9903.94.05 and deal headings)",
             today_src,
+            use_note,
         ),
     )
     write(
         "s232_auto_parts_uk",
-        pl.DataFrame({"hts": dedupe(uk_parts)}),
-        header("UK parts of passenger vehicles and light trucks, note 33(j) (9903.94.32)", today_src),
+        pl.DataFrame({"hts": dedupe(uk_parts)}).with_columns(
+            pl.col("hts").map_elements(lambda h: auto_part_use(h, sched), return_dtype=pl.String).alias("use")
+        ),
+        header(
+            "UK parts of passenger vehicles and light trucks, note 33(j) (9903.94.32)", today_src, use_note
+        ),
     )
     write(
         "s232_vehicles",
@@ -320,8 +538,15 @@ def main() -> int:
     )
     write(
         "s232_mhd_parts",
-        pl.DataFrame({"hts": dedupe(mhd)}),
-        header("Parts of medium- and heavy-duty vehicles, note 38(i) (9903.74.08)", today_src),
+        pl.DataFrame({"hts": dedupe(mhd)}).with_columns(
+            pl.col("hts").map_elements(lambda h: auto_part_use(h, sched), return_dtype=pl.String).alias("use")
+        ),
+        header(
+            "Parts of medium- and heavy-duty vehicles, note 38(i) (9903.74.08)",
+            today_src,
+            "use: as in s232_auto_parts; 38(i) charges parts of medium- and heavy-duty vehicles, so a generic\n"
+            "provision's article is charged only when declared one (claim mhd_part).",
+        ),
     )
 
     arows = []
@@ -374,7 +599,14 @@ def main() -> int:
         ),
     )
 
-    m25 = ingest_2025_metals()
+    m25 = ingest_2025_metals(text)
+    from tariffscope.paths import PACKAGE_DATA
+
+    errors = check_metals_2025(m25, pl.read_parquet(PACKAGE_DATA / "schedule.parquet"))
+    if errors:
+        for e in errors:
+            print("ERROR:", e, file=sys.stderr)
+        raise DataError(f"s232_metals_2025: {len(errors)} list entries fail the build rule (see above)")
     write(
         "s232_metals_2025",
         m25,
@@ -383,13 +615,16 @@ def main() -> int:
             "group: <metal>_article (9903.81.87 / 9903.85.02), <metal>_derivative_full (9903.81.89-.90 / 9903.85.04, .07: "
             "full value until 2025-06-03), <metal>_derivative_content (9903.81.91 / 9903.85.08: metal content)",
             [
+                *today_src,
                 (
                     "lists/s232_metal_chapter_products.csv",
                     "Budget Lab at Yale tariff-rate-tracker, MIT licence",
                 ),
                 ("lists/s232_derivative_products.csv", "Budget Lab at Yale tariff-rate-tracker, MIT licence"),
             ],
-            "The 2025 notes 16(j)-(n) and 19(g)-(k) are not in the Rev. 6 text, so these lists are ingested, not parsed.",
+            "Aluminium rows are parsed from note 19(g)-(k) of the Rev. 6 text at the digit level the note uses; the steel\n"
+            "notes 16(j)-(n) are not in that text, so steel rows are ingested, with the 2025-08-18 inclusion codes refined\n"
+            "to the statistical lines note 19(k) names (3004.90.92.44, 2106.90.99.98, 2710.19.30.50 ...).",
         ),
     )
 
@@ -427,6 +662,18 @@ def main() -> int:
         header(
             "Civil aircraft articles, note 35(a) UK (9903.96.01) and 35(b) Japan (9903.96.02). inherent=1: provisions that are "
             "aircraft goods by their terms; the others qualify only with General Note 6 civil-aircraft use",
+            today_src,
+        ),
+    )
+
+    s122_air = note2aa_iv(text)
+    write(
+        "s122_civil_aircraft",
+        pl.DataFrame({"hts": s122_air, "inherent": ["1" if inherent_aircraft(h) else "0" for h in s122_air]}),
+        header(
+            "Civil aircraft, engines, parts and ground flight simulators exempt from Section 122, note 2(aa)(iv) "
+            "(9903.03.05). inherent=1: provisions that are aircraft goods by their terms; the others qualify only "
+            "with General Note 6 civil-aircraft use (claim civil_aircraft)",
             today_src,
         ),
     )

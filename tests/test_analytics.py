@@ -88,7 +88,7 @@ def test_exposure_identities(jp_deal: dict) -> None:
     assert duties == sorted(duties, reverse=True)
     for p in top:
         assert sum(p["rates"].values()) == pytest.approx(p["total_rate"])
-    assert e["weights_grain"] == "gtap_spread"
+    assert e["weights_grain"] == "raked_spread"
     assert set(e) >= {
         "partner", "date", "imports_usd", "etr", "duty_usd_per_year", "duty_usd_per_hour",
         "additional_duty_usd_per_hour", "weights_grain", "composition",

@@ -105,3 +105,17 @@ def test_every_ieepa_measure_is_refundable_and_ends() -> None:
             assert m.refundable is not None and m.refundable.from_ == dt.date(2026, 2, 20), mid
             for r in m.rules:
                 assert rule_rate_on(r, dt.date(2026, 2, 24)) is None, f"{mid}/{r.id} outlives IEEPA"
+
+
+def test_s301_lists_from_note_20_one_list_per_line() -> None:
+    """Lists 1, 2, 3, 4A come from note 20(b), (d), (f), (s); no line is on two of them (issue 11)."""
+    b = _builder()
+    lines = TEXT.read_text(encoding="utf-8", errors="replace").splitlines()
+    n20 = b.s301_note20(lines)
+    assert {k: len(v) for k, v in n20.items() if k != "4A"} == {"1": 856, "2": 283, "3": 5906}
+    assert "84791000" in n20["1"] and "84791000" not in n20["3"]
+    assert "4901990040" not in n20["4A"] and "4901990010" in n20["4A"] and "49019900" not in n20["4A"]
+    _, errors = b.s301_rows(n20, [])
+    assert errors == []
+    clash = {"1": ["84791000"], "2": [], "3": ["84791000"], "4A": []}
+    assert b.s301_rows(clash, [])[1] == ["note 20: 84791000 on list 3 and 84791000 on list 1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import sys
 from pathlib import Path
@@ -112,7 +113,8 @@ def test_every_s232_list_reference_selects_rows() -> None:
     for ref in cat.rules:
         if not (ref.id.startswith("us.s232.") or ref.id.startswith("us.other.civil_aircraft")):
             continue
-        assert ref.rule.heading, ref.id
+        # an exemption by the terms of a note (not an MHD part: 9903.74.08 simply does not apply) has no heading
+        assert ref.rule.heading or ref.rule.kind == "exempt", ref.id
         for item in [*ref.rule.products.include, *ref.rule.products.exclude]:
             if isinstance(item, ListRef):
                 df = cat.product_list(item.list)
@@ -132,3 +134,64 @@ def test_metals_2025_groups_and_inclusions() -> None:
     }
     incl = df.filter(pl.col("from") == "2025-08-18")
     assert 400 <= incl.height <= 500  # 407 codes in 90 FR 40326, counted per metal
+
+
+def test_metals_2025_at_the_digit_level_of_note_19k(build: ModuleType, text: str) -> None:
+    """Note 19(k) names 3004.90.92.44, 2106.90.99.98, 2710.19.30.50: never their whole HTS8 (issue 11)."""
+    n19 = build.note19(text)
+    assert "3004909244" in n19["k"] and "30049092" not in n19["k"]
+    assert n19["i"] == ["76141050", "76149020", "76149040", "76149050", "87081030", "87082921"]
+    df = shipped("s232_metals_2025")
+    for metal in ("steel", "aluminum"):
+        codes = set(df.filter(pl.col("metal") == metal)["hts"])
+        assert {"3004909244", "2106909998", "2710193050"} <= codes, metal
+        assert not {"30049092", "21069099", "27101930"} & codes, metal
+    al = set(df.filter(pl.col("metal") == "aluminum")["hts"])
+    assert al == {h for v in n19.values() for h in v}  # aluminium rows are exactly the note's provisions
+
+
+def test_metals_2025_build_rule_names_file_and_line(build: ModuleType) -> None:
+    """A list entry that matches no line in force, or a derivative line with no metal share, fails the build."""
+    schedule = pl.DataFrame(
+        {
+            "hts10": ["3004909244", "0000000001"],
+            "valid_from": [dt.date(2025, 1, 1)] * 2,
+            "valid_to": [None, None],
+        },
+        schema={"hts10": pl.String, "valid_from": pl.Date, "valid_to": pl.Date},
+    )
+    rows = pl.DataFrame(
+        {
+            "hts": ["3004909244", "30049093", "0000000001"],
+            "metal": ["steel"] * 3,
+            "group": ["steel_derivative_content"] * 3,
+            "from": ["2025-08-18", "", ""],
+        }
+    )
+    errors = build.check_metals_2025(rows, schedule)
+    assert len(errors) == 2
+    assert (
+        errors[0].startswith("s232_metals_2025.csv data line 2 (30049093")
+        and "no HTS line in force" in errors[0]
+    )
+    assert "data line 3" in errors[1] and "without a metal share" in errors[1]
+    shipped_rows = shipped("s232_metals_2025").with_columns(pl.col("from").fill_null(""))
+    from tariffscope.paths import PACKAGE_DATA
+
+    assert build.check_metals_2025(shipped_rows, pl.read_parquet(PACKAGE_DATA / "schedule.parquet")) == []
+
+
+def test_auto_parts_generic_provisions_33h_ii() -> None:
+    """Note 33(h)(ii): provisions not limited to motor vehicles by their terms are `generic` (auto-part use is a claim)."""
+    use = dict(shipped("s232_auto_parts").select("hts", "use").iter_rows())
+    for h in ("8471", "850760", "84254900", "84824000", "850132", "85443000", "70072151"):
+        assert use[h] == "generic", h
+    for h in ("870880", "94012000", "84152000", "840734", "8482200020", "85272 1".replace(" ", "")):
+        assert use[h] == "inherent", h
+    uk = shipped("s232_auto_parts_uk")
+    assert set(uk["use"]) == {"generic", "inherent"}
+
+
+def test_unmatched_entries_are_named_by_data_line(build: ModuleType) -> None:
+    lines = sorted(["3004909244", "3004909259", "8471410150"])
+    assert build.unmatched(["30049092", "99990000", "8471"], lines) == [(2, "99990000")]

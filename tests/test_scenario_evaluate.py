@@ -218,7 +218,7 @@ def test_pause_lapses_cuts_japan_and_diverts_to_others(weights: pl.DataFrame, ca
     gainers = {d["partner"]: d["exports_change_usd"] for d in row["diversion"]}
     assert gainers["KR"] > 0 and gainers["DE"] > 0  # Korea and Germany take Japan's car share
     assert "JP" not in gainers
-    assert row["elasticities"]["supply"] == "infinite" and "sigma_sources" in row["elasticities"]
+    assert row["elasticities"]["supply"] == "elastic" and "sigma_sources" in row["elasticities"]
     total = res.row("ALL")
     assert total["exports_change_usd"] == pytest.approx(float(res.lines["imports_change_usd"].sum()), abs=0.1)
 
@@ -279,13 +279,116 @@ def test_partial_reresolution_equals_full(weights: pl.DataFrame, cat: Catalogue)
 
 
 def test_elasticity_overrides_are_used_and_reported(weights: pl.DataFrame, cat: Catalogue) -> None:
-    low = _eval("pause-lapses", weights, cat, overrides=[{"prefix": "8703", "sigma": 2.0}])
+    low = _eval("pause-lapses", weights, cat, overrides=[{"prefix": "8703", "sigma": 1.0}])
     high = _eval("pause-lapses", weights, cat)
     car = pl.col("hts10") == CAR
-    assert low.lines.filter(car)["sigma"].drop_nulls().unique().to_list() == [2.0]
+    assert low.lines.filter(car)["sigma"].drop_nulls().unique().to_list() == [1.0]
     assert "override:8703" in low.row("JP")["elasticities"]["sigma_sources"]
     # less substitution: Japan loses less of the car market and Korea gains less
     assert low.row("JP")["exports_change_usd"] > high.row("JP")["exports_change_usd"]
     kr = {d["partner"]: d["exports_change_usd"] for d in low.row("JP")["diversion"]}["KR"]
     kr_hi = {d["partner"]: d["exports_change_usd"] for d in high.row("JP")["diversion"]}["KR"]
     assert 0 < kr < kr_hi
+
+
+# -- one baseline: comparisons are differences of solutions --------------------------------------------------------
+
+SCENARIOS = ["current-law", "pause-lapses", "july-letter", "no-auto-relief", "the-deal", "ieepa-struck-down"]
+ON = dt.date(2025, 10, 1)
+MONEY = ["exports_change_usd", "us_welfare_change_usd", "us_consumer_cost_usd", "exporter_surplus_change_usd"]
+
+
+@pytest.fixture(scope="module")
+def solved(weights: pl.DataFrame, cat: Catalogue) -> dict[tuple[str, str], dict[str, dict[str, object]]]:
+    """Every ordered pair of scenarios on one date, rows by partner (engine rates, small weights)."""
+    out = {}
+    for a in SCENARIOS:
+        for b in SCENARIOS:
+            res = _eval(a, weights, cat, date=ON, against=b, bands=False)
+            out[a, b] = {p: res.row(p) for p in ("JP", "KR", "ALL")}
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a=st.sampled_from(SCENARIOS),
+    b=st.sampled_from(SCENARIOS),
+    c=st.sampled_from(SCENARIOS),
+    partner=st.sampled_from(["JP", "KR", "ALL"]),
+)
+def test_comparisons_are_antisymmetric_and_chain(
+    solved: dict[tuple[str, str], dict[str, dict[str, object]]], a: str, b: str, c: str, partner: str
+) -> None:
+    """compare A --against B = -(compare B --against A), and A->B + B->C = A->C (all from one baseline)."""
+    for k in MONEY:
+        ab, ba = solved[a, b][partner][k], solved[b, a][partner][k]
+        bc, ac = solved[b, c][partner][k], solved[a, c][partner][k]
+        assert (
+            isinstance(ab, float)
+            and isinstance(ba, float)
+            and isinstance(bc, float)
+            and isinstance(ac, float)
+        )
+        assert ab == pytest.approx(-ba, abs=1.0)
+        assert ab + bc == pytest.approx(ac, rel=1e-9, abs=1.0)
+
+
+def test_the_issue_pair_is_symmetric(solved: dict[tuple[str, str], dict[str, dict[str, object]]]) -> None:
+    """The issue's numbers: the deal against the July letter and back (was +121% one way, -$53B the other)."""
+    deal, letter = solved["the-deal", "july-letter"]["JP"], solved["july-letter", "the-deal"]["JP"]
+    assert deal["exports_change_usd"] > 0
+    assert deal["exports_change_usd"] == pytest.approx(-letter["exports_change_usd"], abs=1.0)  # type: ignore[operator]
+    lapse = solved["july-letter", "pause-lapses"]["JP"]["exports_change_usd"]
+    lapse_deal = solved["pause-lapses", "the-deal"]["JP"]["exports_change_usd"]
+    assert lapse + lapse_deal == pytest.approx(letter["exports_change_usd"], abs=1.0)  # type: ignore[operator]
+
+
+def test_baseline_is_the_law_of_2025_01_01(weights: pl.DataFrame, cat: Catalogue) -> None:
+    res = _eval("the-deal", weights, cat, against="baseline", bands=False)
+    assert res.baseline_date == dt.date(2025, 1, 1) and res.against == "baseline"
+    jp_car = res.lines.filter((pl.col("partner") == "JP") & (pl.col("hts10") == CAR))
+    assert jp_car["tb"][0] == pytest.approx(0.025) and jp_car["t0"][0] == pytest.approx(0.025)
+    assert jp_car["t1"][0] == pytest.approx(0.15)
+    # from the 2024 flows, the deal's 15% on cars lowers Japan's car sales (it raised them by 73% when the
+    # July letter was taken as the equilibrium)
+    assert float(jp_car["imports_change_usd"][0]) < 0
+    w2025 = weights.with_columns(pl.lit(2025).alias("data_year"))
+    assert _eval("the-deal", w2025, cat, bands=False).baseline_date == dt.date(2026, 1, 1)
+
+
+def test_partner_rows_add_up_to_all_with_revenue_on_diverted_imports(
+    weights: pl.DataFrame, cat: Catalogue
+) -> None:
+    """US welfare per partner includes the revenue on imports diverted to others; partner rows sum to ALL."""
+    for name in ("pause-lapses", "ieepa-struck-down", "the-deal"):
+        res = _eval(name, weights, cat, against="july-letter" if name == "the-deal" else "current-law")
+        rows = [res.row(p) for p in res.partners]
+        total = res.row("ALL")
+        for k in (
+            "us_welfare_change_usd",
+            "us_consumer_cost_usd",
+            "welfare_change_usd",
+            "exports_change_usd",
+        ):
+            assert sum(r[k] for r in rows) == pytest.approx(total[k], abs=0.05 * len(rows)), (name, k)
+        assert sum(r["tariff_revenue_change_usd"] + r["tariff_revenue_other_partners_usd"] for r in rows) == (
+            pytest.approx(total["tariff_revenue_change_usd"], abs=0.1 * len(rows))
+        )
+    lapse = _eval("pause-lapses", weights, cat).row("JP")
+    # Japan's higher rates divert car imports to Korea and Germany, which pay duty too: the US keeps that revenue
+    assert lapse["tariff_revenue_other_partners_usd"] > 0
+
+
+def test_every_row_carries_a_band(weights: pl.DataFrame, cat: Catalogue) -> None:
+    res = _eval("pause-lapses", weights, cat, horizon="long")
+    row = res.row("JP")
+    assert row["horizon"] == "long" and set(res.bands) == {"low", "high"}
+    lo, hi = row["range"]["exports_change_usd"]
+    assert lo <= row["exports_change_usd"] <= hi and lo < hi
+    short = _eval("pause-lapses", weights, cat, horizon="short").row("JP")
+    assert abs(short["exports_change_usd"]) < abs(row["exports_change_usd"])  # trade responds slowly
+    table = _eval("pause-lapses", weights, cat, horizon="table")
+    assert (
+        table.bands == {}
+        and table.row("JP")["range"]["exports_change_usd"][0] == table.row("JP")["exports_change_usd"]
+    )

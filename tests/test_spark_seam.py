@@ -116,6 +116,6 @@ def test_embedded_batch_reads_parquet(tmp_path: Path) -> None:
     ROWS.with_columns(pl.col("date").str.to_date(), pl.col("value").cast(pl.Float64)).write_parquet(src)
     r = CliRunner().invoke(app, ["rate", "--batch", str(src), "--out", str(out)])
     assert (
-        r.exit_code == 1 and "3 of 4 lines priced; 1 failed" in r.output and "row 4: error: hts10" in r.output
+        r.exit_code == 1 and "3 of 4 lines priced; 1 failed" in r.output and "row 4: hts10: 87xx is not" in r.output
     )
     assert pl.read_csv(out)["total_rate"][0] == pytest.approx(0.275)

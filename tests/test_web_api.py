@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -165,6 +166,7 @@ def test_batch_upload_json_and_csv(client: TestClient) -> None:
     assert body["priced"] == 1 and body["failed"] == 1
     assert body["rows"][0]["total_rate"] == pytest.approx(0.15)
     assert "origin" in body["rows"][1]["status"]
+    assert [x["row"] for x in body["rows"]] == [1, 2]  # the bad-row report names the row
     r = client.post("/api/rate/batch?format=csv", files={"file": ("lines.csv", csv, "text/csv")})
     assert r.status_code == 200 and r.text.startswith("hts10,origin,date,value,total_rate")
 
@@ -199,6 +201,65 @@ def test_search_by_code_and_words(client: TestClient) -> None:
     hits = client.get("/api/search", params={"q": "motor cars", "limit": 5}).json()
     assert 0 < len(hits) <= 5
     _bad(client.get("/api/search", params={"q": "x", "limit": 1000}), "limit")
+
+
+@needs_schedule
+def test_search_passenger_cars_finds_heading_8703_in_full(client: TestClient) -> None:
+    """Everyday words find the legal wording ("motor cars ... for the transport of persons"), the most
+    imported lines first, with their whole description (not two station wagons, cut short)."""
+    hits = client.get("/api/search", params={"q": "passenger cars", "limit": 10}).json()
+    assert len(hits) == 10 and all(h["hts10"].startswith("8703") for h in hits)
+    assert any(h["hts10"].startswith("870323") for h in hits[:3])
+    assert all(h["description"].startswith("Motor cars and other motor vehicles") for h in hits)
+    assert max(len(h["description"]) for h in hits) > 150  # full text
+
+
+def test_plotly_js_is_served_offline(client: TestClient) -> None:
+    page = client.get("/").text
+    assert '<script src="/vendor/plotly.min.js">' in page and "cdn" not in page.lower()
+    js = client.get("/vendor/plotly.min.js")
+    assert js.status_code == 200 and len(js.content) > 1_000_000 and b"plotly" in js.content[:2000].lower()
+
+
+def test_sources_state_the_data_dates(client: TestClient) -> None:
+    src = client.get("/api/sources").json()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", src["catalogue_recorded_to"])
+    assert src["weights_years"] and src["weights_grain"]
+    assert src["source_line"].startswith("Source: ") and src["catalogue_recorded_to"] in src["source_line"]
+
+
+@needs_schedule
+def test_us_rates_today_all_and_partners(client: TestClient) -> None:
+    """The journalist's view: the US-wide rate (duty over all imports) and each partner's, with the
+    view, the weights grain and a source line; the CSV is the same table."""
+    r = client.get("/api/us-rates", params={"date": "2025-10-01"})
+    assert r.status_code == 200, r.text
+    x = r.json()
+    assert x["date"] == "2025-10-01" and x["view"].startswith("statutory") and "grain" in x["weights"]
+    assert x["source_line"].startswith("Source:") and "2025-10-01" in x["data_date"]
+    parts = x["partners"]
+    tot_imp = sum(p["imports_usd"] for p in parts)
+    tot_duty = sum(p["duty_usd_per_year"] for p in parts)
+    assert x["us"]["imports_usd"] == pytest.approx(tot_imp, rel=1e-6)
+    assert x["us"]["etr"] == pytest.approx(tot_duty / tot_imp, rel=1e-6)  # components add up
+    jp = next(p for p in parts if p["partner"] == "JP")
+    assert jp["etr"] == pytest.approx(
+        client.get("/api/exposure", params={"partner": "JP", "date": "2025-10-01"}).json()["etr"], rel=1e-9
+    )
+    csv = client.get("/api/us-rates", params={"date": "2025-10-01", "format": "csv"})
+    assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
+    lines = csv.text.splitlines()
+    assert lines[1].startswith("ALL,") and len(lines) == len(parts) + 2 and "Source:" in lines[1]
+    _bad(client.get("/api/us-rates", params={"date": "2024-06-01"}), "date")
+
+
+def test_today_defaults_inside_the_catalogue() -> None:
+    assert sv.parse_horizon_date(None, today=dt.date(2026, 5, 1)) == dt.date(2026, 5, 1)
+    assert sv.parse_horizon_date(None, today=dt.date(2027, 3, 1)) == dt.date(2026, 12, 31)
+    assert sv.parse_horizon_date("2025-10-01") == dt.date(2025, 10, 1)
+    with pytest.raises(sv.InputError) as e:
+        sv.parse_horizon_date("2027-03-01")
+    assert e.value.field == "date"
 
 
 def test_countries_include_groups(client: TestClient) -> None:
@@ -290,6 +351,37 @@ def test_exposure_diff_rank_refunds_events(client: TestClient) -> None:
     _bad(client.get("/api/diff", params={"partner": "JP", "from": "x", "to": "2025-10-01"}), "from")
 
 
+@needs_schedule
+def test_groups_work_end_to_end_or_are_refused(client: TestClient) -> None:
+    """Every group the dashboard offers (``/api/countries``) is priced by exposure and refunds under its
+    own name, as its members pooled (not refused, and never another partner's figures)."""
+    groups = [c["iso2"] for c in client.get("/api/countries").json() if c.get("group")]
+    assert "EU27" in groups and "USMCA" in groups
+    x = client.get("/api/exposure", params={"partner": "USMCA", "date": "2025-10-01"})
+    assert x.status_code == 200, x.text
+    x = x.json()
+    assert x["partner"] == "USMCA" and sorted(x["members"]) == ["CA", "MX"]
+    ca, mx = (
+        client.get("/api/exposure", params={"partner": p, "date": "2025-10-01"}).json() for p in ("CA", "MX")
+    )
+    assert x["imports_usd"] == pytest.approx(ca["imports_usd"] + mx["imports_usd"], rel=1e-9)
+    assert x["duty_usd_per_year"] == pytest.approx(
+        ca["duty_usd_per_year"] + mx["duty_usd_per_year"], rel=1e-6
+    )
+    rf = client.get("/api/refunds", params={"partner": "CHINA_HK"})
+    assert rf.status_code == 200, rf.text
+    rows = rf.json()
+    assert rows and {r["partner"] for r in rows} == {"CHINA_HK"}
+    cn = client.get("/api/refunds", params={"partner": "CN"}).json()
+    assert sum(r["collected_usd"] for r in rows) > sum(r["collected_usd"] for r in cn) > 0
+
+
+def test_refunds_are_bounded(client: TestClient) -> None:
+    """Every partner's refunds at once take minutes and gigabytes: the API asks for a partner instead."""
+    _bad(client.get("/api/refunds"), "partner")
+    _bad(client.get("/api/refunds", params={"partner": "ALL"}), "partner")
+
+
 # --- scenarios --------------------------------------------------------------------------------------
 
 
@@ -313,7 +405,26 @@ def test_lab_levers_move_the_results(client: TestClient) -> None:
     _bad(client.post("/api/lab", json={**base, "auto_rate": 0.25}), "auto_rate")  # no vehicle rule of its own
 
 
+@needs_schedule
+def test_lab_named_scenario_on_its_own_date(client: TestClient) -> None:
+    """The "IEEPA struck down" scenario starts in 2026: on the lever date it would show zeros."""
+    dates = {s["id"]: s["date"] for s in client.get("/api/scenarios").json()}
+    r = client.post("/api/lab", json={"partner": "LS", "scenario": "ieepa-struck-down"})
+    assert r.status_code == 200, r.text
+    x = r.json()
+    assert x["date"] == dates["ieepa-struck-down"] != "2025-10-01"
+    assert x["etr_after"] < x["etr_before"] and x["markets_moved"] > 0
+    assert x["partner_exports_change_usd"] > 0
+
+
 def test_lab_bad_levers(client: TestClient) -> None:
+    _bad(
+        client.post(
+            "/api/lab",
+            json={"partner": "JP", "reciprocal_rate": 0.2, "effective": "2025-09-01", "until": "2025-08-01"},
+        ),
+        "until",
+    )
     _bad(client.post("/api/lab", json={"partner": "JP", "reciprocal_rate": 5}), "reciprocal_rate")
     _bad(client.post("/api/lab", json={"partner": "QQ", "reciprocal_rate": 0.2}), "partner")
     _bad(client.post("/api/lab", json={"partner": "JP"}), "reciprocal_rate")
@@ -357,3 +468,30 @@ def test_package_comparator_shows_both_sides_of_two_packages(client: TestClient)
         "/api/packages/compare", params={"ids": "japan-2025,japan-2025-no-auto-relief", "format": "csv"}
     )
     assert csv.status_code == 200 and csv.text.startswith("package,")
+
+
+def test_long_computations_are_bounded(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most ``HEAVY_SLOTS`` long computations run at once; a request that cannot get a slot in time
+    gets a 503 with Retry-After in the declared error shape, and quick endpoints keep answering."""
+    monkeypatch.setattr(sv, "HEAVY_WAIT_S", 0.05)
+    held = 0
+    try:
+        while sv._HEAVY.acquire(blocking=False):
+            held += 1
+        assert held == sv.HEAVY_SLOTS
+        for path, q in [
+            ("/api/etr", {"partners": "JP"}),
+            ("/api/us-rates", {"date": "2025-10-01"}),
+            ("/api/refunds", {"partner": "JP"}),
+        ]:
+            r = client.get(path, params=q)
+            assert r.status_code == 503 and r.headers["retry-after"], (path, r.text)
+            assert set(r.json()) == {"detail", "field"} and "busy" in r.json()["detail"]
+        r = client.post("/api/lab", json={"partner": "JP", "reciprocal_rate": 0.2})
+        assert r.status_code == 503
+        assert client.get("/api/countries").status_code == 200
+    finally:
+        for _ in range(held):
+            sv._HEAVY.release()
+    schema = client.get("/openapi.json").json()
+    assert "503" in schema["paths"]["/api/etr"]["get"]["responses"]

@@ -18,16 +18,21 @@ def _shot(page: Any, name: str) -> None:
 
 
 def _chart_ok(page: Any, sel: str) -> None:
-    """A rendered chart: an <svg> with a visible box and at least one drawn path or bar."""
-    svg = page.locator(f"{sel} svg").first
-    svg.wait_for()
-    box = svg.bounding_box()
+    """A rendered Plotly chart: a visible plot with drawn lines or bars, and its source line."""
+    plot = page.locator(f"{sel} .js-plotly-plot .main-svg").first
+    plot.wait_for()
+    box = plot.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 100
-    marks = page.locator(f"{sel} svg path[data-series], {sel} svg rect[height]")
-    assert marks.count() > 1
-    if page.locator(f"{sel} svg path[data-series]").count():
-        d = page.locator(f"{sel} svg path[data-series]").first.get_attribute("d")
-        assert d and len(d) > 10
+    marks = page.locator(f"{sel} .scatterlayer path.js-line, {sel} .barlayer .point path")
+    assert marks.count() >= 1
+    d = marks.first.get_attribute("d")
+    assert d and len(d) > 10
+    assert "Source:" in (page.locator(f"{sel} .infolayer").first.text_content() or "")
+
+
+def _series(page: Any, sel: str) -> set[str]:
+    names = page.locator(f"{sel} .legend .legendtext")
+    return {names.nth(i).text_content() for i in range(names.count())}
 
 
 def _download(page: Any, button: Any) -> bytes:
@@ -96,13 +101,16 @@ def test_search_by_words_suggests_products(page: Any) -> None:
 def test_dashboard_compares_partners(page: Any) -> None:
     # a short window keeps the test fast; the page's default is all of 2025-26
     page.goto(page.base + "/#dashboard?partner=JP&compare=KR,EU27&start=2025-08-01&end=2025-10-31")
-    page.wait_for_selector("#dash-etr svg", timeout=180_000)
-    series = page.locator("#dash-etr svg path[data-series]")
-    assert {series.nth(i).get_attribute("data-series") for i in range(series.count())} == {"JP", "KR", "EU27"}
+    page.wait_for_selector("#dash-etr .js-plotly-plot", timeout=180_000)
     _chart_ok(page, "#dash-etr")
+    assert _series(page, "#dash-etr") - {"measure changes (hover)"} == {
+        "Japan (JP)",
+        "South Korea (KR)",
+        "EU27",
+    }
     page.wait_for_selector("#kpi-etr")
     assert page.locator("#kpi-etr .v").inner_text().endswith("%")
-    page.wait_for_selector("#dash-sectors svg")
+    page.wait_for_selector("#dash-sectors .js-plotly-plot")
     _chart_ok(page, "#dash-sectors")
     page.wait_for_selector("#dash-top tbody tr")
     _shot(page, "dashboard")
@@ -146,3 +154,97 @@ def test_package_comparator_shows_three_views_per_package(page: Any) -> None:
     _chart_ok(page, "#pkg-chart")
     _shot(page, "packages")
     assert not page.js_errors, page.js_errors
+
+
+def test_dashboard_group_partner_and_no_stale_figures(page: Any) -> None:
+    """A group offered in the partner list is priced under its own name; switching partner never leaves
+    the previous partner's figures on screen."""
+    page.goto(page.base + "/#dashboard?partner=JP&compare=&start=2025-09-01&end=2025-10-31&date=2025-10-01")
+    page.wait_for_selector("#kpi-etr", timeout=180_000)
+    jp = page.locator("#kpi-etr .v").inner_text()
+    page.select_option("#dash-partner", "USMCA")
+    page.click("#dash-form button[type='submit']")
+    # at once: JP's figures are gone (cleared before the new request)
+    assert page.locator("#kpi-etr").count() == 0 or page.locator("#kpi-etr .l").inner_text().endswith(
+        "2025-10-01"
+    )
+    page.wait_for_selector("#kpi-etr", timeout=180_000)
+    page.wait_for_selector("#dash-refunds table tbody tr", timeout=180_000)
+    assert page.locator("#dash-error").inner_text() == ""
+    usmca = page.locator("#kpi-etr .v").inner_text()
+    assert usmca.endswith("%") and usmca != jp
+    assert "USMCA" in page.locator("#dash-refunds").inner_text()
+    _chart_ok(page, "#dash-etr")
+    assert "USMCA" in _series(page, "#dash-etr")
+    _shot(page, "dashboard_group")
+    assert not page.js_errors, page.js_errors
+
+
+def test_journalist_view_us_rate_today(page: Any) -> None:
+    """The US-wide rate and each partner's on a date, with view, weights, source and a CSV download."""
+    page.goto(page.base + "/#today")
+    page.wait_for_selector("body[data-ready='1']")
+    page.fill("#today-date", "2025-10-01")
+    page.click("#today-form button[type='submit']")
+    page.wait_for_selector("#today-us", timeout=180_000)
+    page.wait_for_function("() => document.querySelector('#today-us .l').textContent.endsWith('2025-10-01')")
+    us = page.locator("#today-us .v").inner_text()
+    assert us.endswith("%") and 5 < float(us.rstrip("%")) < 40
+    facts = page.locator("#today-facts").inner_text()
+    assert "statutory" in facts and "grain" in facts and "Source:" in facts
+    _chart_ok(page, "#today-chart")
+    labels = page.locator("#today-chart .yaxislayer-above .ytick text")
+    names = [labels.nth(i).text_content() for i in range(labels.count())]
+    assert "United States, all partners" in names and "Japan (JP)" in names and len(names) == 26
+    assert page.locator("#today-table tbody tr").count() >= 50
+    csv = _download(page, page.locator("#today-csv")).decode()
+    head, first = csv.splitlines()[:2]
+    assert head.startswith("partner,name,imports_usd") and first.startswith("ALL,")
+    png = _download(page, page.locator("#today-chart button[data-download='png']"))
+    assert png[:4] == b"\x89PNG"
+    _shot(page, "today")
+    assert not page.js_errors, page.js_errors
+
+
+def test_batch_upload_prices_rows_and_reports_bad_ones(page: Any, tmp_path: Path) -> None:
+    src = tmp_path / "entries.csv"
+    src.write_text(
+        "hts10,origin,date,value\n"
+        "8703.23.01.90,JP,2025-10-01,30000\n"
+        "8703.23.01.90,QQ,2025-10-01,1000\n"
+        "8703.23.01.90,KR,2025-10-01,20000\n"
+    )
+    page.goto(page.base + "/#batch")
+    page.wait_for_selector("body[data-ready='1']")
+    page.set_input_files("#batch-file", str(src))
+    page.click("#batch-go")
+    page.wait_for_selector("#batch-priced", timeout=120_000)
+    assert page.locator("#batch-priced .v").inner_text() == "2"
+    assert page.locator("#batch-failed .v").inner_text() == "1"
+    bad = page.locator("#batch-bad tbody tr")
+    assert (
+        bad.count() == 1
+        and "QQ" in bad.first.inner_text()
+        and bad.first.locator("td").first.inner_text() == "2"
+    )
+    priced = _download(page, page.locator("#batch-priced-csv")).decode().splitlines()
+    assert priced[0].startswith("hts10,origin,date,value,total_rate") and len(priced) == 4
+    report = _download(page, page.locator("#batch-bad-csv")).decode().splitlines()
+    assert report[0] == "Row,HTS,Origin,Date,Why not priced" and report[1].startswith("2,")
+    _shot(page, "batch")
+    assert not page.js_errors, page.js_errors
+
+
+def test_lab_opens_on_a_prompt_and_narrow_tables_wrap(page: Any) -> None:
+    page.goto(page.base + "/#lab")
+    page.wait_for_selector("#lab-prompt")
+    assert "$0.00" not in page.locator("#lab-kpis").inner_text()
+    for sel in ("#lab-recip", "#lab-auto"):
+        assert page.locator(sel).get_attribute("aria-label")
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(page.base + "/#lookup?hts=8703.23.01.90&origin=JP&date=2025-10-01")
+    page.wait_for_selector("#lookup-components table")
+    for th in ("Why", "Citation"):
+        box = page.locator("#lookup-components th", has_text=th).first.bounding_box()
+        assert box and box["x"] + box["width"] <= 800, (th, box)
+    _shot(page, "lookup_800px")

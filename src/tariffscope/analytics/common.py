@@ -17,8 +17,8 @@ import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, default_catalogue, visible_steps
 from tariffscope.errors import TariffscopeError, UnknownCountry
-from tariffscope.paths import PACKAGE_DATA
 from tariffscope.resolver.engine import AUTHORITY_COLUMNS, RATE_COLUMNS
+from tariffscope.trade.weights import gtap_names
 
 HOURS_PER_YEAR = 8760.0
 AUTHORITIES = [c.removeprefix("rate_") for c in RATE_COLUMNS]
@@ -49,12 +49,6 @@ def partner_code(code: str) -> str:
 
 
 @functools.cache
-def gtap_names() -> dict[str, str]:
-    """GTAP-45 code -> sector name (shipped with the weights)."""
-    df = pl.read_csv(PACKAGE_DATA / "weights_gtap_sectors.csv", infer_schema_length=0)
-    return dict(zip(df["gtap"].to_list(), df["gtap_name"].to_list(), strict=True))
-
-
 @dataclass(frozen=True)
 class SectorFilter:
     """A parsed ``--sector``: GTAP codes and/or HS chapters, with a label for people."""
@@ -122,7 +116,7 @@ def partner_weights(weights: pl.DataFrame, partner: str, sector: SectorFilter | 
         w = w.filter(sector.expr())
     if w.height == 0:
         what = f"partner {partner}" + (f", sector {sector.label}" if sector else "")
-        raise UnknownCountry(f"no import weights for {what} (weights grains: hts10_exact, gtap_spread)")
+        raise UnknownCountry(f"no import weights for {what} (weights grains: hts10_exact, raked_spread)")
     if "gtap" not in w.columns:
         from tariffscope.trade.weights import sectors_of
 

@@ -25,7 +25,7 @@ from tariffscope.analytics.common import (
     partner_weights,
     weights_or_default,
 )
-from tariffscope.analytics.etr import View
+from tariffscope.analytics.etr import DEFAULT_VIEW, View
 from tariffscope.analytics.exposure import authority_table, line_rates, summarise
 from tariffscope.catalogue.loader import Catalogue, default_catalogue
 
@@ -73,7 +73,7 @@ def diff(
     *,
     sector: str | SectorFilter | None = None,
     weights: pl.DataFrame | None = None,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     as_of: dt.date | None = None,
     top: int = 20,
     catalogue: Catalogue | None = None,

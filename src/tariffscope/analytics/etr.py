@@ -7,8 +7,14 @@ rule that changes are evaluated again (:mod:`tariffscope.resolver.series`).
 
 Two views side by side:
 
-- ``statutory``: the rate the law sets with no preference claimed;
-- ``adjusted``: USMCA claims at each line's observed claim share (2025 DataWeb data).
+- ``adjusted`` (the default, the "owed" view): preferences claimed as they are claimed, i.e. USMCA
+  at each line's observed claim share (2025 DataWeb data);
+- ``statutory``: the rate the law sets with no preference claimed: a ceiling.
+
+Every result names its view (``view``, ``view_label``), its weights grain and, where the weights
+carry alternative spread shapes (:data:`tariffscope.trade.weights.ALT_COLUMNS`), a sensitivity
+band ``etr_band_lo``/``etr_band_hi``: the lowest and highest ETR over the shapes (the rates are the
+same; only where a spread partner's value sits inside its sectors changes).
 
 In both, Section 232 duties charged on metal content use the BEA-estimated metal share of each
 line (``tariffscope.resolver.shares``).
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -28,8 +34,15 @@ from tariffscope.resolver.api import change_dates
 from tariffscope.resolver.engine import RATE_COLUMNS
 from tariffscope.resolver.panel import country_classes
 from tariffscope.resolver.series import RateSeries
+from tariffscope.trade import claims
+from tariffscope.trade.claims import USMCA_VEHICLE_US_CONTENT
 
 View = Literal["statutory", "adjusted"]
+DEFAULT_VIEW: View = "adjusted"
+VIEW_LABELS = {
+    "adjusted": "owed: preferences claimed as claimed",
+    "statutory": "no preference claimed: a ceiling",
+}
 ETR_COLUMNS = {c: "etr_" + c.removeprefix("rate_") for c in RATE_COLUMNS}
 
 
@@ -44,39 +57,74 @@ def regime_breaks(start: dt.date, end: dt.date, cat: Catalogue | None = None) ->
     return sorted(out)
 
 
+def _claim_kind(pairs: pl.DataFrame, view: View) -> pl.DataFrame:
+    """Add ``claim_kind`` (``usmca``, ``fta`` or null) and ``fta_share`` to ``pairs`` (owed view only):
+    USMCA for the pairs with a USMCA share (Canada, Mexico); FTA where :func:`claims.fta_shares`
+    finds the partner's programme Free on the line."""
+    if view != "adjusted":
+        return pairs.with_columns(
+            pl.lit(None, pl.String).alias("claim_kind"), pl.lit(None, pl.Float64).alias("fta_share")
+        )
+    fta = pl.Series("fta_share", claims.fta_shares(pairs)).fill_nan(None)
+    usmca = pl.col("usmca_share").is_not_null() if "usmca_share" in pairs.columns else pl.lit(False)
+    return pairs.with_columns(fta).with_columns(
+        pl.when(usmca)
+        .then(pl.lit("usmca"))
+        .when(pl.col("fta_share").is_not_null())
+        .then(pl.lit("fta"))
+        .otherwise(None)
+        .alias("claim_kind")
+    )
+
+
 def _keys(
     pairs: pl.DataFrame, view: View, classes: pl.DataFrame
 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
     """Distinct (line, country class[, claim]) keys of ``pairs`` and each pair's key index.
 
-    Returns the keys, the index of each pair's unclaimed key, and (adjusted view) the index of its
-    USMCA-claimed key (-1 where the pair has no claim share).
+    ``pairs`` carry ``claim_kind`` (:func:`_claim_kind`). Returns the keys, the index of each pair's
+    unclaimed key, and (owed view) the index of its claimed key (-1 where the pair has no claim).
+    Claimed USMCA keys carry the US content of USMCA vehicles (9903.94.03).
     """
     p = pairs.join(
         classes.rename({"origin": "partner"}), on="partner", how="left", maintain_order="left"
     ).with_columns(pl.coalesce("rep", "partner").alias("rep"))
-    claimed = view == "adjusted" and "usmca_share" in pairs.columns
+    claimed = view == "adjusted" and p["claim_kind"].is_not_null().any()
+    on = ["hts10", "origin", "claim"]
     base = p.select("hts10", pl.col("rep").alias("origin"), pl.lit(None, dtype=pl.String).alias("claim"))
-    parts = [base]
+    parts = [base.with_columns(pl.lit(None, dtype=pl.Float64).alias("us_content"))]
     if claimed:
         parts.append(
-            p.filter(pl.col("usmca_share").fill_null(0) > 0).select(
-                "hts10", pl.col("rep").alias("origin"), pl.lit("usmca").alias("claim")
+            p.filter(pl.col("claim_kind").is_not_null()).select(
+                "hts10",
+                pl.col("rep").alias("origin"),
+                pl.col("claim_kind").alias("claim"),
+                pl.when(pl.col("claim_kind") == "usmca")
+                .then(pl.lit(USMCA_VEHICLE_US_CONTENT))
+                .otherwise(None)
+                .alias("us_content"),
             )
         )
-    keys = pl.concat(parts).unique(maintain_order=True).with_row_index("_k")
-    k0 = base.join(
-        keys, on=["hts10", "origin", "claim"], how="left", nulls_equal=True, maintain_order="left"
-    )["_k"].to_numpy()
+    keys = pl.concat(parts).unique(subset=on, maintain_order=True).with_row_index("_k")
+    idx = keys.select(*on, "_k")
+    k0 = base.join(idx, on=on, how="left", nulls_equal=True, maintain_order="left")["_k"].to_numpy()
     k1 = None
     if claimed:
         k1 = (
-            p.select("hts10", pl.col("rep").alias("origin"), pl.lit("usmca").alias("claim"))
-            .join(keys, on=["hts10", "origin", "claim"], how="left", maintain_order="left")["_k"]
+            p.select("hts10", pl.col("rep").alias("origin"), pl.col("claim_kind").alias("claim"))
+            .join(idx, on=on, how="left", maintain_order="left")["_k"]
             .fill_null(-1)
             .to_numpy()
         )
     return keys.drop("_k"), k0.astype(np.int64), None if k1 is None else k1.astype(np.int64)
+
+
+def _claim_shares(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
+    """Claim share of each pair in each claim period: USMCA by month, FTA constant, else 0."""
+    usm = claims.share_matrix(pairs, periods)
+    fta = pairs["fta_share"].fill_null(0.0).to_numpy()
+    is_fta = (pairs["claim_kind"] == "fta").fill_null(False).to_numpy()
+    return np.where(is_fta[:, None], fta[:, None], usm)
 
 
 def _pair_rates(
@@ -98,7 +146,7 @@ def rates_for_pairs(
     pairs: pl.DataFrame,
     on: dt.date,
     *,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     as_of: dt.date | None = None,
     cat: Catalogue | None = None,
 ) -> pl.DataFrame:
@@ -108,11 +156,15 @@ def rates_for_pairs(
     Pairs whose line is not in force on the date get null rates.
     """
     cat = cat or default_catalogue()
-    keys, k0, k1 = _keys(pairs, view, country_classes(cat, on, as_of))
+    ck = _claim_kind(pairs, view)
+    keys, k0, k1 = _keys(ck, view, country_classes(cat, on, as_of))
     _, rates = next(RateSeries(cat, as_of).run(keys, [on]))
-    share = pairs["usmca_share"].fill_null(0.0).clip(0.0, 1.0).to_numpy() if k1 is not None else None
+    share = _claim_shares(ck, [claims.period_of(on)])[:, 0] if k1 is not None else None
     cols = _pair_rates(rates, k0, k1, share)
-    return pairs.with_columns([pl.Series(c, v).fill_nan(None) for c, v in cols.items()])
+    out = pairs.with_columns([pl.Series(c, v).fill_nan(None) for c, v in cols.items()])
+    if share is not None:
+        out = out.with_columns(ck["claim_kind"], pl.Series("claim_share", share))
+    return out
 
 
 def etr_series(
@@ -122,13 +174,14 @@ def etr_series(
     *,
     partners: Sequence[str] | None = None,
     by: Literal["partner", "authority", "sector"] = "partner",
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     as_of: dt.date | None = None,
     daily: bool = True,
     progress: Callable[[int, int], None] | None = None,
     catalogue: Catalogue | None = None,
 ) -> pl.DataFrame:
-    """Daily ETR rows ``date, partner, etr, etr_additional, etr_<authority>…, imports_usd, weights_grain``.
+    """Daily ETR rows ``date, partner, etr, etr_additional, etr_<authority>…, etr_band_lo,
+    etr_band_hi, imports_usd, duty_usd_per_year, weights_grain, view, view_label``.
 
     ``weights``: ``hts10, partner, imports_usd`` [, ``usmca_share``, ``grain``, ``sector``]. With
     ``partners=None`` every partner is a row and so is ``ALL`` (all partners together). ``by="sector"``
@@ -148,18 +201,26 @@ def etr_series(
     labels = groups.unique("_g").sort("_g").drop("_g")
     n_groups = labels.height
     imports = w["imports_usd"].fill_null(0.0).to_numpy().astype(float)
+    alts = [w[c].fill_null(0.0).to_numpy().astype(float) for c in _alt_columns(w)]
     breaks = regime_breaks(start, end, cat)
-    keys, k0, k1 = _keys(
-        w.select([c for c in ("hts10", "partner", "usmca_share") if c in w.columns]),
-        view,
-        country_classes(cat, None, as_of),
-    )
-    share = w["usmca_share"].fill_null(0.0).clip(0.0, 1.0).to_numpy() if k1 is not None else None
+    ck = _claim_kind(w.select([c for c in ("hts10", "partner", "usmca_share") if c in w.columns]), view)
+    keys, k0, k1 = _keys(ck, view, country_classes(cat, None, as_of))
+    shares = None
+    if k1 is not None:  # claim shares change by month in 2025: those days are change points too
+        breaks = sorted(set(breaks) | set(claims.change_dates(start, end)))
+        periods = sorted({claims.period_of(d) for d in breaks})
+        shares = _claim_shares(ck, periods)
+        col_of = {p: i for i, p in enumerate(periods)}
     all_group = [g for g in group if g != "partner"]
     frames = []
+    mats: dict[int | None, list[Any]] = {}  # group x key weight matrices, one set per claim period
     for i, (d, rates) in enumerate(RateSeries(cat, as_of).run(keys, breaks)):
-        cols = _pair_rates(rates, k0, k1, share)
-        frames.append(_aggregate(cols, imports, gidx, labels, n_groups, d, partners is None, w, all_group))
+        per = None if shares is None else claims.period_of(d)
+        if per not in mats:
+            share = None if shares is None or per is None else shares[:, col_of[per]]
+            mats[per] = _key_weights(k0, k1, share, gidx, keys.height, n_groups, [imports, *alts])
+        sums = _group_sums(rates, mats[per])
+        frames.append(_aggregate(sums, labels, d, partners is None, all_group, len(alts)))
         if progress:
             progress(i + 1, len(breaks))
     df = pl.concat(frames, how="diagonal_relaxed")
@@ -168,9 +229,16 @@ def etr_series(
     df = df.with_columns(
         pl.lit(grain).alias("weights_grain"),
         pl.lit(view).alias("view"),
+        pl.lit(VIEW_LABELS[view]).alias("view_label"),
         pl.lit("all imports").alias("denominator"),
     )
     return df.sort(["date", *group])
+
+
+def _alt_columns(w: pl.DataFrame) -> list[str]:
+    from tariffscope.trade.weights import ALT_COLUMNS
+
+    return [c for c in ALT_COLUMNS if c in w.columns]
 
 
 def _grain(w: pl.DataFrame) -> str:
@@ -184,25 +252,65 @@ def _grain(w: pl.DataFrame) -> str:
     )
 
 
-def _aggregate(
-    cols: dict[str, np.ndarray],
-    imports: np.ndarray,
+SUM_COLUMNS = ["total_rate", *RATE_COLUMNS, "rate_refundable"]
+
+
+def _key_weights(
+    k0: np.ndarray,
+    k1: np.ndarray | None,
+    share: np.ndarray | None,
     gidx: np.ndarray,
-    labels: pl.DataFrame,
+    n_keys: int,
     n_groups: int,
+    vecs: Sequence[np.ndarray],
+) -> list[Any]:
+    """One sparse (group x key) matrix per weight vector: each pair's weight goes to its unclaimed
+    key at (1 - claim share) and to its claimed key at the claim share. Aggregating in key space
+    (rates of ~10^5 keys times a sparse matrix) replaces a gather over every pair at every change
+    point."""
+    from scipy import sparse
+
+    has = np.zeros(k0.size, dtype=bool) if k1 is None else k1 >= 0
+    s = np.zeros(k0.size) if k1 is None or share is None else np.where(has, share, 0.0)
+    rows = k0 if k1 is None else np.concatenate([k0, k1[has]])
+    cols = np.concatenate([gidx, gidx[has]])
+    return [
+        sparse.csr_matrix(
+            (np.concatenate([v * (1 - s), (v * s)[has]]), (cols, rows)), shape=(n_groups, n_keys)
+        )
+        for v in vecs
+    ]
+
+
+def _group_sums(rates: pl.DataFrame, mats: list[Any]) -> dict[str, np.ndarray]:
+    """Import-weighted rate sums per group, from key rates and the key weight matrices (the first
+    is the default weights, the others the alternative spread shapes)."""
+    r = rates.select(pl.col(SUM_COLUMNS).cast(pl.Float64)).to_numpy()
+    unmatched = np.isnan(r[:, 0]).astype(float)
+    np.nan_to_num(r, copy=False)
+    main = mats[0]
+    by = main @ r
+    sums = {
+        "imports_usd": np.asarray(main.sum(axis=1)).ravel(),
+        "unmatched_imports_usd": main @ unmatched,
+        **{c: by[:, j] for j, c in enumerate(SUM_COLUMNS)},
+    }
+    for i, m in enumerate(mats[1:]):
+        sums[f"_alt_imp{i}"] = np.asarray(m.sum(axis=1)).ravel()
+        sums[f"_alt_duty{i}"] = m @ r[:, 0]
+    return sums
+
+
+def _aggregate(
+    sums: dict[str, np.ndarray],
+    labels: pl.DataFrame,
     day: dt.date,
     with_all: bool,
-    w: pl.DataFrame,
     all_group: list[str],
+    n_alts: int = 0,
 ) -> pl.DataFrame:
-    """Import-weighted sums per group (np.bincount), then rates over all imports of the group."""
-    unmatched = np.isnan(cols["total_rate"])
-    sums = {"imports_usd": np.bincount(gidx, weights=imports, minlength=n_groups)}
-    sums["unmatched_imports_usd"] = np.bincount(
-        gidx, weights=np.where(unmatched, imports, 0.0), minlength=n_groups
-    )
-    for c in ["total_rate", *RATE_COLUMNS, "rate_refundable"]:
-        sums[c] = np.bincount(gidx, weights=np.nan_to_num(cols[c]) * imports, minlength=n_groups)
+    """Rates over all imports of each group (and ``ALL``) from the group sums; the band is the range
+    of the ETR over the default and the ``n_alts`` alternative weights."""
     g = pl.concat([labels, pl.DataFrame(sums)], how="horizontal")
     if with_all:
         tot = (
@@ -213,6 +321,9 @@ def _aggregate(
         g = pl.concat([g, tot.with_columns(pl.lit("ALL").alias("partner"))], how="diagonal_relaxed")
     denom = pl.col("imports_usd")
     group = labels.columns
+    band = [pl.col("total_rate") / denom] + [
+        pl.col(f"_alt_duty{i}") / pl.col(f"_alt_imp{i}") for i in range(n_alts)
+    ]
     return g.select(
         pl.lit(day).alias("date"),
         *group,
@@ -222,6 +333,8 @@ def _aggregate(
         ((pl.col("total_rate") - pl.col("rate_mfn")) / denom).alias("etr_additional"),
         *[(pl.col(c) / denom).alias(ETR_COLUMNS[c]) for c in RATE_COLUMNS],
         (pl.col("rate_refundable") / denom).alias("etr_refundable"),
+        pl.min_horizontal(band).alias("etr_band_lo"),
+        pl.max_horizontal(band).alias("etr_band_hi"),
         pl.col("total_rate").alias("duty_usd_per_year"),
     )
 

@@ -28,7 +28,7 @@ from tariffscope.analytics.common import (
     partner_weights,
     weights_or_default,
 )
-from tariffscope.analytics.etr import View, rates_for_pairs
+from tariffscope.analytics.etr import DEFAULT_VIEW, VIEW_LABELS, View, rates_for_pairs
 from tariffscope.catalogue.loader import Catalogue, default_catalogue
 from tariffscope.resolver.engine import RATE_COLUMNS
 
@@ -39,7 +39,7 @@ def line_rates(
     w: pl.DataFrame,
     on: dt.date,
     *,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     as_of: dt.date | None = None,
     catalogue: Catalogue | None = None,
 ) -> pl.DataFrame:
@@ -57,6 +57,20 @@ def line_rates(
         (pl.col("imports_usd") * pl.col("total_rate")).alias("duty_usd"),
         (pl.col("imports_usd") * pl.col("rate_mfn")).alias("mfn_duty_usd"),
     )
+
+
+def band(j: pl.DataFrame) -> dict[str, float]:
+    """``etr_band_lo``/``etr_band_hi``: the ETR's range over the weights' alternative spread shapes
+    (:data:`tariffscope.trade.weights.ALT_COLUMNS`; no band columns: a zero-width band)."""
+    from tariffscope.trade.weights import ALT_COLUMNS
+
+    cols = ["imports_usd", *(c for c in ALT_COLUMNS if c in j.columns)]
+    sums = j.select(
+        *[pl.col(c).sum().alias(f"i{k}") for k, c in enumerate(cols)],
+        *[(pl.col(c) * pl.col("total_rate")).sum().alias(f"d{k}") for k, c in enumerate(cols)],
+    ).row(0, named=True)
+    etrs = [sums[f"d{k}"] / sums[f"i{k}"] for k in range(len(cols)) if sums[f"i{k}"]]
+    return {"etr_band_lo": min(etrs, default=0.0), "etr_band_hi": max(etrs, default=0.0)}
 
 
 def summarise(j: pl.DataFrame) -> dict[str, float]:
@@ -140,7 +154,7 @@ def exposure(
     date: dt.date,
     sector: str | SectorFilter | None = None,
     weights: pl.DataFrame | None = None,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     *,
     as_of: dt.date | None = None,
     top: int = 10,
@@ -148,7 +162,8 @@ def exposure(
 ) -> dict[str, Any]:
     """The exposure JSON of ``partner`` on ``date`` (see the module docstring for definitions).
 
-    Keys: ``partner, date, view, sector, imports_usd, etr, etr_additional, duty_usd_per_year,
+    Keys: ``partner, date, view, view_label, sector, imports_usd, etr, etr_band_lo, etr_band_hi,
+    etr_additional, duty_usd_per_year,
     duty_usd_per_hour, additional_duty_usd_per_year, additional_duty_usd_per_hour,
     unmatched_imports_usd, weights_grain, data_year, composition[], authorities[], top_products[]``.
     """
@@ -161,8 +176,10 @@ def exposure(
         "date": date.isoformat(),
         "as_of": None if as_of is None else as_of.isoformat(),
         "view": view,
+        "view_label": VIEW_LABELS[view],
         "sector": None if sf is None else sf.label,
         **summarise(j),
+        **band(j),
         "weights_grain": grain_label(w),
         "data_year": sorted({int(x) for x in w["data_year"].unique().to_list()})
         if "data_year" in w.columns

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 
 from tariffscope.analytics.common import HOURS_PER_YEAR, weights_or_default
-from tariffscope.analytics.etr import View, etr_series
+from tariffscope.analytics.etr import DEFAULT_VIEW, View, etr_series
 from tariffscope.catalogue.loader import Catalogue
 
 RANK_COLUMNS = [
@@ -16,6 +16,8 @@ RANK_COLUMNS = [
     "name",
     "imports_usd",
     "etr",
+    "etr_band_lo",
+    "etr_band_hi",
     "etr_additional",
     "duty_usd_per_year",
     "duty_usd_per_hour",
@@ -28,7 +30,7 @@ def rank(
     date: dt.date,
     *,
     weights: pl.DataFrame | None = None,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     as_of: dt.date | None = None,
     min_imports_usd: float = 0.0,
     reference: str | None = "JP",

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from tariffscope.analytics.common import partner_code, refundable_columns, weights_or_default
-from tariffscope.analytics.etr import View, rates_for_pairs, regime_breaks
+from tariffscope.analytics.etr import DEFAULT_VIEW, View, rates_for_pairs, regime_breaks
 from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
 
 COLLECTION_END = dt.date(2026, 2, 23)  # last entry date with IEEPA duties (CSMS 67834313)
@@ -192,7 +192,7 @@ def refunds(
     monthly_weights: pl.DataFrame | None = None,
     start: dt.date | None = None,
     end: dt.date = COLLECTION_END,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     catalogue: Catalogue | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> pl.DataFrame:

@@ -22,6 +22,9 @@ from tariffscope.catalogue.schema import Group, Measure, Rule
 from tariffscope.errors import CatalogueError
 from tariffscope.paths import CATALOGUE_DIR
 
+Era = tuple[dt.date | None, dt.date | None, bool]
+"""An era of a stacking relation: first and last entry date (None: open) and whether the whole value is displaced."""
+
 MEASURES_DIR = CATALOGUE_DIR / "us"
 LISTS_DIR = CATALOGUE_DIR / "lists"
 GROUPS_FILE = CATALOGUE_DIR / "groups.yaml"
@@ -156,14 +159,15 @@ class Catalogue:
         return np.array(sorted(cuts), dtype="datetime64[D]")
 
     @functools.cached_property
-    def excluders(self) -> dict[str, list[tuple[str, list[tuple[dt.date | None, dt.date | None]]]]]:
-        """For each rule id: the rules that exclude it, each with the eras of the relation."""
-        out: dict[str, dict[str, list[tuple[dt.date | None, dt.date | None]]]] = {}
+    def excluders(self) -> dict[str, list[tuple[str, list[Era]]]]:
+        """For each rule id: the rules that exclude it, each with the eras of the relation
+        (``from``, ``to``, and whether the whole value is displaced)."""
+        out: dict[str, dict[str, list[Era]]] = {}
         for ref in self.rules:
             for ex in ref.rule.excludes:
                 for t in self.targets(ex.target):
                     if t.id != ref.id:
-                        out.setdefault(t.id, {}).setdefault(ref.id, []).append((ex.from_, ex.to))
+                        out.setdefault(t.id, {}).setdefault(ref.id, []).append((ex.from_, ex.to, ex.whole))
         return {t: list(d.items()) for t, d in out.items()}
 
     def rule(self, rule_id: str) -> RuleRef:

@@ -37,9 +37,10 @@ Kind = Literal["add", "floor", "exempt"]
 - ``exempt``: a heading that exempts an article from other rules (``excludes``); it owes nothing itself.
 """
 
-Basis = Literal["value", "metal", "steel", "aluminum", "copper", "non_us_content"]
+Basis = Literal["value", "metal", "steel", "aluminum", "copper", "non_us_content", "us_content"]
 """The share of customs value a rule is charged on: full value, or the metal (steel + aluminium),
-steel, aluminium or copper content, or the non-US content (USMCA vehicles)."""
+steel, aluminium or copper content, the non-US content (USMCA vehicles) or the US content (for an
+exemption: the US goods of a chapter 98 repair or assembly entry, 9802.00.40-.80)."""
 
 HEADING_RE = re.compile(r"^99\d\d\.\d\d\.\d\d$")
 ISO2_OR_GROUP_RE = re.compile(r"^([A-Z]{2}|[A-Z][A-Z0-9_]{2,})$")
@@ -161,6 +162,13 @@ class Exclusion(Strict):
     target: str
     from_: dt.date | None = Field(default=None, alias="from")
     to: dt.date | None = Field(default=None, description="last entry date (inclusive) the relation holds")
+    whole: bool = Field(
+        default=False,
+        description=(
+            "the note takes the whole article out of the target (no 'but applies to the non-metal content' "
+            "clause, e.g. note 2(aa)(v)): displaced on the full value even when this rule is charged on a share"
+        ),
+    )
     cite: str | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

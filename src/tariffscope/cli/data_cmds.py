@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tariffscope.errors import TariffscopeError
+from tariffscope.errors import NetworkUnreachable, TariffscopeError
 
 data_app = typer.Typer(
     help="Load trade data into the local store and see what is loaded.", no_args_is_help=True
@@ -27,7 +27,7 @@ def _console() -> Console:
 
 
 def _fail(console: Console, err: TariffscopeError) -> typer.Exit:
-    console.print(f"[red]error:[/red] {err}")
+    console.print(f"[red]error:[/red] {err}", soft_wrap=True)
     return typer.Exit(code=err.exit_code)
 
 
@@ -80,6 +80,7 @@ def import_cmd(
             outcome, result = store.load_file(path, fmt, on_staged=lambda: progress.update(task, advance=1))
             progress.update(task, completed=2, description=f"stored {path.name}")
             issues = store.issues(outcome.load_id)
+            store_path = store.path
     except TariffscopeError as e:
         raise _fail(console, e) from e
     if outcome.status == "unchanged":
@@ -91,7 +92,13 @@ def import_cmd(
     else:
         console.print(
             f"{path}: {outcome.status} as load {outcome.load_id} ({result.fmt if result else fmt}): "
-            f"{outcome.rows:,} rows loaded, {outcome.skipped:,} skipped, {outcome.cleaned:,} values cleaned"
+            f"{outcome.rows:,} rows loaded, {outcome.skipped:,} skipped, {outcome.cleaned:,} values cleaned",
+            soft_wrap=True,
+        )
+        console.print(
+            f"[dim]store {store_path}; to weight etr, exposure, rank, report or scenarios by these imports, "
+            f"pass --db {store_path} (the shipped 2024 weights are used otherwise)[/]",
+            soft_wrap=True,
         )
     if issues.height:
         console.print(_issues_table(issues))
@@ -143,6 +150,8 @@ def pull_cmd(
                     progress.update(task, description=f"Census {year}-{m:02d}: downloading")
                     try:
                         pages = pull_month(api, cache, year, m)
+                    except NetworkUnreachable:
+                        raise  # the other months would fail the same way
                     except TariffscopeError as e:
                         console.print(f"[red]{year}-{m:02d} failed:[/red] {e}")
                         failures += 1
@@ -151,7 +160,14 @@ def pull_cmd(
                     rows = skipped = 0
                     for page in pages:
                         progress.update(task, description=f"Census {year}-{m:02d}: storing {page.path.name}")
-                        outcome, _ = store.load_file(page.path, "census-json", retrieved_at=page.retrieved_at)
+                        try:
+                            outcome, _ = store.load_file(
+                                page.path, "census-json", retrieved_at=page.retrieved_at
+                            )
+                        except TariffscopeError as e:
+                            console.print(f"[red]{year}-{m:02d} {page.path.name} not stored:[/red] {e}")
+                            failures += 1
+                            continue
                         rows += outcome.rows
                         skipped += outcome.skipped
                     failures += 1 if skipped else 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from typing import Any
 
@@ -25,7 +24,7 @@ def _emit_cp(res: Any, top: int) -> None:
             "terms of trade %",
             "volume of trade %",
             "real income %",
-            "real wage %",
+            "real GDP (VA) %",
         ):
             t.add_column(col, justify="right" if col != "region" else "left")
         for r in part.iter_rows(named=True):
@@ -35,7 +34,7 @@ def _emit_cp(res: Any, top: int) -> None:
                 f"{r['terms_of_trade_pct']:+.3f}",
                 f"{r['volume_of_trade_pct']:+.3f}",
                 f"{r['real_income_change_pct']:+.3f}",
-                f"{r['real_wage_change_pct']:+.3f}",
+                f"{r['real_gdp_va_change_pct']:+.3f}",
             )
         console.print(t)
     for c in res.convergence:
@@ -58,7 +57,14 @@ def _emit(res: Any, fmt: str, top: int) -> None:
     df = res.countries.sort("welfare_change_pct", descending=True)
     for title, part in (("Winners", df.head(top)), ("Losers", df.tail(top).reverse())):
         t = Table(title=f"{title} (welfare = real expenditure change)")
-        for col in ("country", "welfare %", "real GDP %", "factory-gate price %", "exports %", "imports %"):
+        for col in (
+            "country",
+            "welfare %",
+            "real gross output %",
+            "factory-gate price %",
+            "exports %",
+            "imports %",
+        ):
             t.add_column(col, justify="right" if col != "country" else "left")
         for r in part.iter_rows(named=True):
             t.add_row(
@@ -81,6 +87,9 @@ def run(
     scenario: str = typer.Option(None, "--scenario", help="A tariff scenario name: US tariffs by partner."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     top: int = typer.Option(5, "--top", help="Rows of winners and losers to print."),
+    against: str = typer.Option(
+        "baseline", "--against", help="with --scenario: the alternative ('baseline': the law of 2025-01-01)"
+    ),
 ) -> None:
     """Solve a GE experiment from a config, a bundled example or a tariff scenario."""
     from tariffscope.errors import TariffscopeError
@@ -95,7 +104,8 @@ def run(
         raise typer.Exit(2)
     try:
         if scenario:
-            res = _run_scenario(scenario)
+            _emit_scenario(_run_scenario(scenario, against), fmt, top)
+            return
         else:
             path = cfgmod.example_path(example) if example else config
             res = cfgmod.run_config(path)
@@ -105,22 +115,57 @@ def run(
     _emit(res, fmt, top)
 
 
-def _run_scenario(name: str) -> Any:
-    from tariffscope.errors import TariffscopeError
-    from tariffscope.models.ge.us import us_tariff_counterfactual
+def _emit_scenario(res: Any, fmt: str, top: int) -> None:
+    """A scenario's GE rows: central sigma and the range over the sigma band."""
+    rows = res.rows()
+    if fmt == "json":
+        typer.echo(
+            json.dumps(
+                {
+                    "scenario": res.scenario,
+                    "against": res.against,
+                    "date": res.date.isoformat(),
+                    "baseline": res.baseline_date.isoformat(),
+                    "rows": rows,
+                    "meta": res.meta,
+                },
+                default=float,
+            )
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
 
-    try:
-        scen = importlib.import_module("tariffscope.scenarios")
-        hook = scen.etr_by_partner
-    except (ImportError, AttributeError) as exc:
-        raise TariffscopeError(
-            "tariff scenarios are not available yet (tariffscope.scenarios.etr_by_partner is missing); "
-            "use a CONFIG or --example instead"
-        ) from exc
-    on = scen.scenario_date(name)
-    base = hook("baseline", on)
-    target = hook(name, on)
-    return us_tariff_counterfactual(base, target, name=name)
+    console = Console()
+    rows = sorted(rows, key=lambda r: -r["welfare_change_pct"])
+    for title, part in (("Winners", rows[:top]), ("Losers", rows[::-1][:top])):
+        t = Table(
+            title=f"{title}: {res.scenario} against {res.against} ({res.date}; baseline {res.baseline_date}); "
+            f"% changes, central sigma {res.meta['sigmas']['central']:g} and range over sigma "
+            f"{res.meta['sigmas']['low']:g}-{res.meta['sigmas']['high']:g}"
+        )
+        for col in ("country", "welfare %", "range", "real gross output %", "range "):
+            t.add_column(col, justify="left" if col == "country" else "right")
+        for r in part:
+            w, g = r["range"]["welfare_change_pct"], r["range"]["real_gross_output_change_pct"]
+            t.add_row(
+                r["country"],
+                f"{r['welfare_change_pct']:+.3f}",
+                f"{w[0]:+.3f}…{w[1]:+.3f}",
+                f"{r['real_gross_output_change_pct']:+.3f}",
+                f"{g[0]:+.3f}…{g[1]:+.3f}",
+            )
+        console.print(t)
+    console.print(
+        "gross output includes intermediate inputs (about 1.8x GDP): its % change understates one of GDP; "
+        "real GDP as value added: the multisector model (ge run --example caliendo_parro_nafta)"
+    )
+
+
+def _run_scenario(name: str, against: str) -> Any:
+    from tariffscope.scenarios.ge import scenario_ge
+
+    return scenario_ge(name, against=against)
 
 
 @ge_app.command("examples")

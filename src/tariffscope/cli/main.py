@@ -12,8 +12,10 @@ from tariffscope.cli import (
     pe_cmds,
     rate_cmds,
     scenario_cmds,
+    security_cmds,
     serve_cmds,
 )
+from tariffscope.cli.output import user_errors
 
 app = typer.Typer(
     name="tariffscope",
@@ -45,9 +47,23 @@ for module in (
     scenario_cmds,
     pe_cmds,
     ge_cmds,
+    security_cmds,
     serve_cmds,
 ):
     module.register(app)
+
+
+def _guard(t: typer.Typer) -> None:
+    """Every command, in sub-apps too, reports user errors without a traceback."""
+    for cmd in t.registered_commands:
+        if cmd.callback is not None:
+            cmd.callback = user_errors(cmd.callback)
+    for group in t.registered_groups:
+        if group.typer_instance is not None:
+            _guard(group.typer_instance)
+
+
+_guard(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,62 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
+from tariffscope.catalogue.listing import measures_frame
+from tariffscope.catalogue.loader import default_catalogue
 from tariffscope.catalogue.schema import Measure
+from tariffscope.cli import options
 from tariffscope.cli.output import Format, console, emit_frame, emit_json, fail, pct
 from tariffscope.errors import TariffscopeError
 
 measures_app = typer.Typer(
     help="The measure catalogue: the law as data, with citations.", no_args_is_help=True
 )
-
-
-def measures_frame(
-    cat: Catalogue, authority: str | None = None, origin: str | None = None, on: dt.date | None = None
-) -> pl.DataFrame:
-    """One row per rule: measure, heading, countries, kind, current rate, first and last dates."""
-    rows: list[dict[str, Any]] = []
-    iso = None
-    if origin:
-        from tariffscope.countries import country
-
-        iso = country(origin).iso2
-    for m in cat.measures.values():
-        if authority and m.authority != authority:
-            continue
-        for r in m.rules:
-            inc = cat.countries(r.countries.include)
-            exc = cat.countries(r.countries.exclude)
-            if iso and (("ALL" not in inc and iso not in inc) or iso in exc):
-                continue
-            rate = rule_rate_on(r, on) if on else None
-            if on and rate is None:
-                continue
-            ends = [s.from_ for s in r.steps if s.rate is None]
-            rows.append(
-                {
-                    "rule": f"{m.id}/{r.id}",
-                    "authority": m.authority,
-                    "heading": r.heading or "",
-                    "kind": r.kind,
-                    "countries": ",".join(r.countries.include)
-                    + (f" except {','.join(r.countries.exclude)}" if r.countries.exclude else ""),
-                    "rate": rate if on else next((s.rate for s in r.steps if s.rate is not None), None),
-                    "from": min(s.from_ for s in r.steps),
-                    "until": max(ends) - dt.timedelta(days=1)
-                    if ends and ends[-1] == r.steps[-1].from_
-                    else None,
-                    "title": r.title,
-                }
-            )
-    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
 
 
 @measures_app.command("list")
@@ -72,14 +31,18 @@ def list_measures(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = "table",
 ) -> None:
     """List the catalogue's rules (one Chapter 99 heading each)."""
+    on_d = options.optional_entry_date(on, "--on")
+    if origin is not None:
+        origin = options.partner(origin, "--origin")
     try:
-        df = measures_frame(default_catalogue(), authority, origin, dt.date.fromisoformat(on) if on else None)
+        df = measures_frame(default_catalogue(), authority, origin, on_d)
     except (TariffscopeError, ValueError) as exc:
         raise fail(exc) from None
     if df.height == 0:
         console.print("no rules match")
         return
-    emit_frame(df, fmt, percent_cols=("rate",))
+    # narrow terminals keep the rule, heading, rate and dates, and leave out the rest first
+    emit_frame(df, fmt, percent_cols=("rate",), drop=("title", "countries", "authority", "kind"))
 
 
 def _show(m: Measure) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from tariffscope.cli import options
 from tariffscope.cli.output import Format, emit_frame, emit_json, err_console, fail
 from tariffscope.errors import TariffscopeError
 
@@ -20,10 +21,17 @@ GSIM_EXAMPLES = {"gsim-4x4-us-eu": "gsim_4x4_us_eu.csv"}
 @pe_app.command("gsim")
 def gsim(
     source: Annotated[str, typer.Argument(help=f"flow CSV, or an example: {', '.join(GSIM_EXAMPLES)}")],
-    em: Annotated[float, typer.Option(help="composite import-demand elasticity (< 0)")] = -1.25,
-    es: Annotated[float, typer.Option(help="substitution elasticity between sources (> 0)")] = 5.0,
+    em: Annotated[
+        float, typer.Option(help="composite import-demand elasticity (< 0)", callback=options.finite_cb)
+    ] = -1.25,
+    es: Annotated[
+        float, typer.Option(help="substitution elasticity between sources (> 0)", callback=options.finite_cb)
+    ] = 5.0,
     ex: Annotated[
-        float, typer.Option(help="export-supply elasticity (>= 0; 'inf' for fixed world prices)")
+        float,
+        typer.Option(
+            help="export-supply elasticity (>= 0; 'inf' for fixed world prices)", callback=options.not_nan_cb
+        ),
     ] = 1.5,
     exact: Annotated[
         bool, typer.Option(help="solve the nonlinear CES system instead of the linear GSIM")

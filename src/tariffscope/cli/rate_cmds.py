@@ -10,9 +10,14 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from tariffscope.api import batch_columns
+from tariffscope.cli import options
 from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, fail, pct
 from tariffscope.errors import TariffscopeError
-from tariffscope.resolver.executor import BATCH_COLUMNS
+from tariffscope.results import COMPONENT_KEYS, RateResult
+
+BATCH_COLUMNS = batch_columns()
+"""The result columns of ``rate --batch`` after the input's own (every engine writes these)."""
 
 __all__ = ["BATCH_COLUMNS", "panel", "rate", "register", "timeline"]
 
@@ -27,22 +32,41 @@ def rate(
         str | None, typer.Option("--origin", "-o", help="country of origin: ISO2, ISO3 or Census code")
     ] = None,
     date: Annotated[str | None, typer.Option("--date", "-d", help="entry date YYYY-MM-DD")] = None,
-    value: Annotated[float | None, typer.Option(help="customs value in USD")] = None,
+    value: Annotated[
+        float | None, typer.Option(help="customs value in USD", callback=options.amount_cb)
+    ] = None,
     quantity: Annotated[
-        float | None, typer.Option(help="quantity in the line's unit (for specific duties)")
+        float | None,
+        typer.Option(help="quantity in the line's unit (for specific duties)", callback=options.amount_cb),
     ] = None,
     unit: Annotated[str | None, typer.Option(help="unit of the quantity (kg, liter, No., ...)")] = None,
-    metal_share: Annotated[float | None, typer.Option(help="steel + aluminium share of value (0-1)")] = None,
-    copper_share: Annotated[float | None, typer.Option(help="copper share of value (0-1)")] = None,
-    us_content: Annotated[float | None, typer.Option(help="US content share of value (0-1)")] = None,
+    metal_share: Annotated[
+        float | None, typer.Option(help="steel + aluminium share of value (0-1)", callback=options.share_cb)
+    ] = None,
+    copper_share: Annotated[
+        float | None, typer.Option(help="copper share of value (0-1)", callback=options.share_cb)
+    ] = None,
+    us_content: Annotated[
+        float | None, typer.Option(help="US content share of value (0-1)", callback=options.share_cb)
+    ] = None,
     claim: Annotated[str | None, typer.Option(help="preference claimed: usmca")] = None,
     loading_date: Annotated[
         str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
     ] = None,
+    shipment: Annotated[
+        str | None,
+        typer.Option(help="formal | informal | express | postal (default by value: formal over $2,500)"),
+    ] = None,
+    transport: Annotated[
+        str | None, typer.Option(help="vessel | air | land | mail (harbor fee on vessel cargo only)")
+    ] = None,
+    postal_method: Annotated[
+        str | None, typer.Option(help="postal duty: ad_valorem (default) | specific (per item)")
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="answer with the law as known on this date")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
     batch: Annotated[
         str | None,
         typer.Option(
@@ -50,7 +74,11 @@ def rate(
         ),
     ] = None,
     out: Annotated[
-        str | None, typer.Option(help="output file for --batch (CSV, or Parquet by extension)")
+        str | None,
+        typer.Option(
+            help="output file for --batch (CSV or JSON by --format, Parquet by extension; a path or URI "
+            "with --engine spark)"
+        ),
     ] = None,
     engine: Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)] = "embedded",
     spark_master: Annotated[str | None, typer.Option("--spark-master", help=MASTER_HELP)] = None,
@@ -58,12 +86,16 @@ def rate(
     """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
     from tariffscope.resolver.api import resolve_one
 
+    if out is not None and batch is None:
+        raise typer.BadParameter("writes the output of --batch; give --batch FILE", param_hint="--out")
     as_of_d = date_option(as_of, "--as-of")
+    if loading_date is not None:
+        date_option(loading_date, "--loading-date")
     if batch is not None:
         if engine == "spark":
             _batch_spark(batch, out, as_of_d, spark_master)
         else:
-            _batch(Path(batch), None if out is None else Path(out), as_of_d)
+            _batch(Path(batch), None if out is None else Path(out), as_of_d, "csv" if fmt == "table" else fmt)
         return
     if not hts or not origin or not date:
         raise fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
@@ -80,30 +112,37 @@ def rate(
             us_content=us_content,
             claim=claim,
             loading_date=loading_date,
+            shipment=shipment,
+            transport=transport,
+            postal_method=postal_method,
             as_of=as_of_d,
         )
     except TariffscopeError as exc:
         raise fail(exc) from None
     if fmt == "json":
         emit_json(_contract(result))
+    elif fmt == "csv":
+        emit_frame(_components_frame(result), "csv")
     else:
         _print_rate(result)
 
 
+def _components_frame(r: dict[str, Any]) -> pl.DataFrame:
+    """One CSV row per component (decimal rates), the line's keys and total repeated on each."""
+    rows = [{k: c.get(k) for k in COMPONENT_KEYS} for c in r["components"]]
+    return pl.DataFrame(rows, infer_schema_length=None).select(
+        pl.lit(r["hts10"]).alias("hts10"),
+        pl.lit(r["origin"]).alias("origin"),
+        pl.lit(r["date"]).alias("date"),
+        pl.lit(r["total_rate"], dtype=pl.Float64).alias("total_rate"),
+        pl.lit(r["duty_usd"], dtype=pl.Float64).alias("duty_usd"),
+        pl.all(),
+    )
+
+
 def _contract(r: dict[str, Any]) -> dict[str, Any]:
     """The JSON contract of ``tariffscope rate --format json``."""
-    keys = ("measure", "authority", "heading", "rate", "basis", "applied", "reason", "citation", "refundable")
-    return {
-        "hts10": r["hts10"],
-        "origin": r["origin"],
-        "date": r["date"],
-        "as_of": r["as_of"],
-        "description": r["description"],
-        "total_rate": r["total_rate"],
-        "duty_usd": r["duty_usd"],
-        "refundable_rate": r["refundable_rate"],
-        "components": [{k: c.get(k) for k in keys} for c in r["components"]],
-    }
+    return RateResult.from_record(r).to_dict()
 
 
 def _print_rate(r: dict[str, Any]) -> None:
@@ -127,37 +166,62 @@ def _print_rate(r: dict[str, Any]) -> None:
         t.add_row(c["heading"] or "(base)", pct(c["rate"]), mark, text)
     console.print(t)
     line = f"[bold]Total: {pct(r['total_rate'])}[/]"
+    if not r["total_complete"]:
+        line += " [yellow]+ the MFN rate by reference (not a number, not included)[/]"
     if r["duty_usd"] is not None:
         line += f"   duty: ${r['duty_usd']:,.2f}"
     if r["refundable_rate"]:
         line += f"   [yellow]refundable (IEEPA, Learning Resources v. Trump): {pct(r['refundable_rate'])}[/]"
     console.print(line)
+    lc = r["landed_cost"]
+    if lc:
+        fees = lc["fees"]
+        console.print(
+            f"{lc['shipment']} entry by {lc['transport']}: duty owed ${lc['duty_owed_usd']:,.2f}"
+            f" + fees ${fees['total_usd']:,.2f} (MPF ${fees['mpf_usd']:,.2f}, HMF ${fees['hmf_usd']:,.2f})"
+            f" = [bold]landed ${lc['landed_cost_usd']:,.2f}[/] on value ${lc['value_usd']:,.2f}"
+        )
+        console.print(f"[dim]{lc['de_minimis']}; {'; '.join(lc['notes'])}[/]")
 
 
-def _batch(path: Path, out: Path | None, as_of: dt.date | None) -> None:
+def _batch(path: Path, out: Path | None, as_of: dt.date | None, fmt: Format = "csv") -> None:
+    """Price a file of entry lines: every row gets a status; rows that cannot be priced exit 1.
+
+    A CSV is read with :func:`~tariffscope.resolver.inputs.read_batch_csv` (a blank line is a
+    reported row); Parquet by extension.
+    """
     from tariffscope.resolver.executor import price_rows
+    from tariffscope.resolver.inputs import BatchFileError, read_batch_csv
 
     try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            rows = pl.read_parquet(path)
-        else:
-            rows = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=False)
-    except (pl.exceptions.ComputeError, OSError) as exc:
+        parquet = path.suffix.lower() in (".parquet", ".pq")
+        rows = pl.read_parquet(path) if parquet else read_batch_csv(path)
+    except BatchFileError as exc:
+        raise fail(TariffscopeError(f"{path}: {exc}")) from None
+    except OSError as exc:
+        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")) from None
+    except pl.exceptions.PolarsError as exc:
         raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
     try:
         priced = price_rows(rows, as_of=as_of)
     except ValueError as exc:
         raise fail(TariffscopeError(f"{path}: {exc}")) from None
-    emit_frame(priced.table, "csv", out)
-    failures = [(r + 1, s) for r, s in priced.failed.head(20).iter_rows()]
+    emit_frame(priced.table, fmt, out)
+    failures = [(r + 1, s) for r, s in priced.failed.head(MAX_REPORTED).iter_rows()]
     _report(priced.table.height, priced.failed.height, failures)
+
+
+MAX_REPORTED = 20
+"""Failed rows listed on the terminal (all are in the output's ``status`` column)."""
 
 
 def _report(n: int, n_bad: int, first: list[tuple[int, str]]) -> None:
     """The batch summary on stderr (the same for every engine); exit 1 when a line failed."""
-    err_console.print(f"{n - n_bad} of {n} lines priced; {n_bad} failed")
-    for row, status in first:
-        err_console.print(f"  row {row}: {status}")
+    err_console.print(f"{n - n_bad} of {n} lines priced; {n_bad} failed", soft_wrap=True)
+    for row, status in first[:MAX_REPORTED]:
+        err_console.print(f"  row {row}: {status.removeprefix('error: ')}", soft_wrap=True)
+    if n_bad > MAX_REPORTED:
+        err_console.print(f"  ... and {n_bad - MAX_REPORTED} more (see the status column)", soft_wrap=True)
     if n_bad:
         raise typer.Exit(code=1)
 
@@ -191,8 +255,7 @@ def timeline(
     from tariffscope.resolver.timeline import product_timeline
 
     try:
-        start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
-        assert start is not None and end is not None
+        start, end = options.date_span(date_from, date_to, ("--from", "--to"))
         df = product_timeline(hts, origin, start, end, as_of=date_option(as_of, "--as-of"))
     except TariffscopeError as exc:
         raise fail(exc) from None
@@ -258,13 +321,10 @@ def _panel_days(
     if all_revisions:
         return None
     if date is not None:
-        return [date_option(date, "--date")]  # type: ignore[list-item]
+        return [options.entry_date(date, "--date")]
     if date_from is None or date_to is None:
         raise TariffscopeError("a daily panel needs both --from and --to")
-    start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
-    assert start is not None and end is not None
-    if end < start:
-        raise TariffscopeError(f"--to {end} is before --from {start}")
+    start, end = options.date_span(date_from, date_to, ("--from", "--to"))
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 

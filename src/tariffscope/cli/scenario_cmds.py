@@ -10,7 +10,8 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from tariffscope.cli.output import console, emit_json, err_console, fail, pct, usd
+from tariffscope.cli import options
+from tariffscope.cli.output import console, emit_json, err_console, fail, fit_table, pct, usd
 from tariffscope.errors import TariffscopeError
 
 scenario_app = typer.Typer(
@@ -27,9 +28,24 @@ DateOpt = Annotated[
     str | None, typer.Option("--date", help="entry date YYYY-MM-DD (default: the scenario's)")
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json")]
-AgainstOpt = Annotated[str, typer.Option("--against", help="the alternative changes are measured against")]
+AgainstOpt = Annotated[
+    str,
+    typer.Option(
+        "--against", help="the alternative changes are measured against ('baseline': the law of 2025-01-01)"
+    ),
+]
 SupplyOpt = Annotated[
-    str, typer.Option("--supply", help="infinite (fixed world prices) | elastic (packaged export-supply eps)")
+    str,
+    typer.Option(
+        "--supply", help="elastic (the horizon's export-supply elasticities) | infinite (fixed world prices)"
+    ),
+]
+HorizonOpt = Annotated[
+    str,
+    typer.Option(
+        "--horizon",
+        help="short (1 year) | long (7-10 years) | cge | table | a number of years: elasticities and band",
+    ),
 ]
 DbOpt = Annotated[
     Path | None, typer.Option("--db", help="trade store with loaded imports (default: shipped)")
@@ -57,12 +73,7 @@ def _overrides(items: list[str] | None) -> list[dict[str, object]] | None:
 
 
 def _date(s: str | None) -> dt.date | None:
-    if s is None:
-        return None
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint="--date") from None
+    return options.optional_entry_date(s, "--date")
 
 
 def _choice(v: str, options: tuple[str, ...], hint: str) -> Any:
@@ -74,58 +85,83 @@ def _choice(v: str, options: tuple[str, ...], hint: str) -> Any:
 def _partners(ps: list[str] | None) -> list[str] | None:
     if not ps:
         return None
-    from tariffscope.countries import country
-
-    return ["ALL" if p.upper() == "ALL" else country(p).iso2 for p in ps]
+    return [options.partner(p, "--partner") for p in ps]
 
 
 def _weights(db: Path | None) -> pl.DataFrame | None:
     if db is None:
         return None
-    from tariffscope.trade.weights import load_weights
+    from tariffscope.trade.weights import SHIPPED_YEAR
 
-    return load_weights(db)
+    return options.weights(db, SHIPPED_YEAR)
 
 
 def _bn(x: float | None) -> str:
     return "—" if x is None else usd(x)
 
 
+def _horizon(h: str) -> str:
+    from tariffscope.models.pe.horizons import parse_horizon
+
+    try:
+        parse_horizon(h)
+    except TariffscopeError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--horizon") from None
+    return h
+
+
+def _band(r: dict[str, Any], key: str, fmt: Any = None) -> str:
+    """``low to high`` of a row's elasticity band ("" when there is none)."""
+    fmt = fmt or _bn
+    lo_hi = (r.get("range") or {}).get(key)
+    if not lo_hi or lo_hi[0] == lo_hi[1]:
+        return ""
+    return f"{fmt(lo_hi[0])} to {fmt(lo_hi[1])}"
+
+
+ROW_MEASURES: list[tuple[str, str, Any]] = [
+    ("date", "date", str),
+    ("ETR", "etr", pct),
+    ("ETR (against)", "etr_against", pct),
+    ("duty/yr", "duty_usd_per_year", _bn),
+    ("exports Δ", "exports_change_usd", _bn),
+    ("exports Δ%", "exports_change_pct", pct),
+    ("exports Δ range", "range", lambda rg: _band({"range": rg}, "exports_change_usd")),
+    ("US consumer cost", "us_consumer_cost_usd", _bn),
+    ("tariff rev Δ", "tariff_revenue_change_usd", _bn),
+    ("US welfare Δ", "us_welfare_change_usd", _bn),
+]
+
+
+def _gains(r: dict[str, Any]) -> str:
+    gains = [d for d in r["diversion"] if d["partner"] != "OTHER"]
+    gains = sorted(gains, key=lambda d: -d["exports_change_usd"])[:3]
+    return ", ".join(
+        f"{d['partner']} {usd(d['exports_change_usd'])}" for d in gains if d["exports_change_usd"] > 0
+    )
+
+
 def _rows_table(rows: list[dict[str, Any]], title: str) -> Table:
+    """One row per scenario and partner; on a narrow terminal, one column per partner instead."""
+    cols = ["scenario", "partner", *(label for label, _, _ in ROW_MEASURES), "who gains (top 3)"]
+    cells = [
+        [r["scenario"], r["partner"], *(fmt(r.get(key)) for _, key, fmt in ROW_MEASURES), _gains(r)] for r in rows
+    ]
+    right = {label for label, _, _ in ROW_MEASURES if label != "date"}
+    table, hidden = fit_table(cols, cells, title=title, right=right, labels={c: c for c in cols})
+    if not hidden:
+        return table
     t = Table(title=title)
-    for c in ("scenario", "partner", "date"):
-        t.add_column(c)
-    for c in (
-        "ETR",
-        "ETR (against)",
-        "duty/yr",
-        "exports Δ",
-        "exports Δ%",
-        "US consumer cost",
-        "tariff rev Δ",
-        "welfare Δ",
-    ):
-        t.add_column(c, justify="right")
-    t.add_column("who gains (top 3)")
+    t.add_column("measure")
     for r in rows:
-        gains = [d for d in r["diversion"] if d["partner"] != "OTHER"]
-        gains = sorted(gains, key=lambda d: -d["exports_change_usd"])[:3]
-        t.add_row(
-            r["scenario"],
-            r["partner"],
-            r["date"],
-            pct(r["etr"]),
-            pct(r["etr_against"]),
-            _bn(r["duty_usd_per_year"]),
-            _bn(r["exports_change_usd"]),
-            pct(r["exports_change_pct"]),
-            _bn(r["us_consumer_cost_usd"]),
-            _bn(r["tariff_revenue_change_usd"]),
-            _bn(r["welfare_change_usd"]),
-            ", ".join(
-                f"{d['partner']} {usd(d['exports_change_usd'])}" for d in gains if d["exports_change_usd"] > 0
-            ),
+        t.add_column(
+            r["partner"] if len({x["scenario"] for x in rows}) == 1 else f"{r['scenario']} {r['partner']}",
+            justify="right",
+            overflow="fold",
         )
+    for label, key, fmt in ROW_MEASURES:
+        t.add_row(label, *(fmt(r.get(key)) for r in rows))
+    t.add_row("who gains (top 3)", *(_gains(r) or "—" for r in rows))
     return t
 
 
@@ -135,7 +171,11 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
     partners = list(dict.fromkeys(r["partner"] for r in rows))
     by = {(r["scenario"], r["partner"]): r for r in rows}
     against = rows[0]["against"] if rows else "current-law"
-    t = Table(title=f"Scenarios side by side (changes against {against}; USD per year)")
+    horizon = rows[0].get("horizon", "") if rows else ""
+    t = Table(
+        title=f"Scenarios side by side (changes against {against}, from the {rows[0].get('baseline') if rows else ''}"
+        f" baseline; {horizon} horizon; USD per year; ranges: low to high elasticities)"
+    )
     t.add_column("partner")
     t.add_column("measure")
     for s in scenarios:
@@ -145,15 +185,26 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
         ("ETR", "etr", pct),
         ("duty per year", "duty_usd_per_year", _bn),
         ("exports change", "exports_change_usd", _bn),
-        ("exports change %", "exports_change_pct", pct),
+        ("  range", "exports_change_usd", None),
+        ("exports change % of 2024", "exports_change_pct", pct),
+        ("exporters' price change", "exporter_price_change", pct),
+        ("exporters' share of tariff", "exporter_share_of_tariff", pct),
+        ("exporters' price cuts", "exporter_price_cut_usd", _bn),
         ("exporters' revenue per hour", "exporter_revenue_change_usd_per_hour", _bn),
         ("US consumer cost", "us_consumer_cost_usd", _bn),
-        ("tariff revenue change", "tariff_revenue_change_usd", _bn),
+        ("tariff revenue, own goods", "tariff_revenue_change_usd", _bn),
+        ("tariff revenue, diverted", "tariff_revenue_other_partners_usd", _bn),
+        ("US welfare change", "us_welfare_change_usd", _bn),
+        ("  range", "us_welfare_change_usd", None),
+        ("exporters' surplus change", "exporter_surplus_change_usd", _bn),
         ("welfare change (world)", "welfare_change_usd", _bn),
     ]
     for p in partners:
         for i, (label, key, fmt) in enumerate(measures):
-            cells = [fmt(by[(s, p)][key]) if (s, p) in by else "" for s in scenarios]
+            cells = [
+                ("" if (s, p) not in by else _band(by[(s, p)], key) if fmt is None else fmt(by[(s, p)][key]))
+                for s in scenarios
+            ]
             t.add_row(p if i == 0 else "", label, *cells)
         if p != "ALL":
             cells = []
@@ -167,25 +218,45 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
     return t
 
 
+def _narrow_by(key: str) -> list[str]:
+    """The columns of the by-sector/by-product tables that fit 80 columns (JSON has them all)."""
+    return [
+        key,
+        "rate_against",
+        "rate",
+        "exports_change_usd",
+        "exporter_price_change",
+        "us_consumer_cost_usd",
+    ]
+
+
 def _frame_table(
     df: pl.DataFrame, title: str, pct_cols: tuple[str, ...] = (), skip: tuple[str, ...] = ()
 ) -> Table:
-    t = Table(title=title)
-    cols = [c for c in df.columns if c not in skip]
-    for c in cols:
-        t.add_column(c, justify="right" if df[c].dtype.is_numeric() else "left")
+    """A frame as a table that fits the terminal: names first, then figures (the last ones left out
+    when narrow, and named on stderr)."""
+    names = [c for c in df.columns if c not in skip and not df[c].dtype.is_numeric()]
+    cols = names + [c for c in df.columns if c not in skip and c not in names]
+    cells = []
     for row in df.iter_rows(named=True):
-        cells = []
+        out = []
         for c in cols:
             v = row[c]
             if c in pct_cols or c.startswith(("rate", "us_tariff", "ntm_ave")) or c.endswith("price_change"):
-                cells.append(pct(v))
+                out.append(pct(v))
             elif isinstance(v, float):
-                cells.append(usd(v))
+                out.append(usd(v))
             else:
-                cells.append("" if v is None else str(v))
-        t.add_row(*cells)
-    return t
+                out.append("" if v is None else str(v))
+        cells.append(out)
+    right = {c for c in cols if df[c].dtype.is_numeric()}
+    table, hidden = fit_table(cols, cells, title=title, right=right)
+    if hidden:
+        err_console.print(
+            f"[dim]{title}: not shown at {console.width} columns: {', '.join(hidden)} (use --format json)[/]",
+            soft_wrap=True,
+        )
+    return table
 
 
 def scenario_list() -> None:
@@ -270,7 +341,8 @@ def scenario_validate(files: Annotated[list[Path], typer.Argument(help="scenario
     """Validate scenario files against the schema and the catalogue (exit 2 on any error)."""
     from tariffscope.scenarios.overlay import validate_files
 
-    errors = validate_files(files)
+    missing = [f"{f}: no such file" for f in files if not f.is_file()]
+    errors = missing + validate_files([f for f in files if f.is_file()])
     for e in errors:
         err_console.print(f"[bold red]error:[/] {e}")
     if errors:
@@ -286,13 +358,20 @@ def scenario_run(
     date: DateOpt = None,
     fmt: FormatOpt = "table",
     against: AgainstOpt = "current-law",
-    supply: SupplyOpt = "infinite",
+    supply: SupplyOpt = "elastic",
+    horizon: HorizonOpt = "short",
     lines: Annotated[
         Path | None, typer.Option("--lines", help="write every HTS10 x partner line (.parquet/.csv)")
     ] = None,
     top: Annotated[int, typer.Option("--top", help="products to list")] = 15,
     sigma: SigmaOpt = None,
     db: DbOpt = None,
+    firm: Annotated[
+        str | None,
+        typer.Option(
+            "--firm", help="compare exporters' price cuts per hour with a firm's figure (toyota-fy2025, ...)"
+        ),
+    ] = None,
 ) -> None:
     """Evaluate one scenario: ETR, duties, exports, diversion, consumer cost, revenue, welfare; by sector and product."""
     from tariffscope.scenarios.evaluate import evaluate
@@ -306,9 +385,15 @@ def scenario_run(
             weights=_weights(db),
             supply=_choice(supply, ("infinite", "elastic"), "--supply"),
             overrides=_overrides(sigma),
+            horizon=_horizon(horizon),
         )
         parts = _partners(partner) or [*res.scenario_obj.spec.partners, "ALL"]
         rows = res.rows(parts)
+        firm_cmp = None
+        if firm is not None:
+            from tariffscope.scenarios.incidence import compare_with_firm
+
+            firm_cmp = compare_with_firm(res.lines, firm)
     except TariffscopeError as exc:
         raise fail(exc) from None
     if lines is not None:
@@ -323,16 +408,42 @@ def scenario_run(
                 "by_sector": res.by_sector(focus).to_dicts(),
                 "by_product": res.by_product(focus, top=top).to_dicts(),
                 "unmatched_imports_usd": res.unmatched_imports_usd,
+                **({"firm": firm_cmp} if firm_cmp else {}),
             }
         )
         return
-    console.print(_rows_table(rows, f"{res.scenario}: {res.title} (against {res.against}, {res.date})"))
+    console.print(
+        _rows_table(
+            rows,
+            f"{res.scenario}: {res.title} (against {res.against}, {res.date}; from the {res.baseline_date} "
+            f"baseline, {res.horizon} horizon)",
+        )
+    )
     sec = res.by_sector(focus).filter(pl.col("duty_change_usd") != 0).head(top)
     if sec.height:
-        console.print(_frame_table(sec, f"By sector, imports from {focus}", skip=("sector",)))
+        console.print(_frame_table(sec.select(_narrow_by("sector_name")), f"By sector, imports from {focus}"))
     prod = res.by_product(focus, top=top).filter(pl.col("exports_change_usd") != 0)
     if prod.height:
-        console.print(_frame_table(prod, f"Largest export changes by product, {focus}"))
+        console.print(
+            _frame_table(prod.select(_narrow_by("hts10")), f"Largest export changes by product, {focus}")
+        )
+    if firm_cmp:
+        ft = Table(
+            title=f"Per hour: {firm_cmp['firm']} against the model ({firm_cmp['country']}, HS "
+            f"{'/'.join(firm_cmp['hs_prefixes'])})"
+        )
+        ft.add_column("measure")
+        ft.add_column("USD per hour", justify="right")
+        ft.add_row(
+            f"firm's own figure ({firm_cmp['reported']}, {firm_cmp['period']})", usd(firm_cmp["usd_per_hour"])
+        )
+        ft.add_row(
+            "model: exporters' price cuts (duty they absorb)",
+            usd(firm_cmp["model_exporter_price_cut_usd_per_hour"]),
+        )
+        ft.add_row("model: extra duty on these goods", usd(firm_cmp["model_duty_change_usd_per_hour"]))
+        console.print(ft)
+        err_console.print(f"source: {firm_cmp['source']}")
     if res.unmatched_imports_usd:
         err_console.print(
             f"note: {usd(res.unmatched_imports_usd)} of imports had no rate on {res.date} (not in the schedule)"
@@ -345,15 +456,18 @@ def scenario_compare(
     date: DateOpt = None,
     fmt: FormatOpt = "table",
     against: AgainstOpt = "current-law",
-    supply: SupplyOpt = "infinite",
-    chart: Annotated[Path, typer.Option("--chart", help="PNG chart of exports change")] = Path(
-        "scenario-compare.png"
-    ),
-    no_chart: Annotated[bool, typer.Option("--no-chart", help="do not write the chart")] = False,
+    supply: SupplyOpt = "elastic",
+    horizon: HorizonOpt = "short",
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="also write a PNG chart of exports change to this file")
+    ] = None,
+    no_chart: Annotated[
+        bool, typer.Option("--no-chart", hidden=True, help="(the default: no chart unless --chart)")
+    ] = False,
     sigma: SigmaOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Compare scenarios side by side (one row per scenario and partner) and write a chart."""
+    """Compare scenarios side by side (one row per scenario and partner); ``--chart FILE`` also draws them."""
     from tariffscope.scenarios.chart import compare_chart
     from tariffscope.scenarios.evaluate import compare
 
@@ -367,10 +481,12 @@ def scenario_compare(
             weights=_weights(db),
             supply=_choice(supply, ("infinite", "elastic"), "--supply"),
             overrides=_overrides(sigma),
+            horizon=_horizon(horizon),
         )
     except TariffscopeError as exc:
         raise fail(exc) from None
-    if not no_chart:
+    if chart is not None and not no_chart:
+        chart.parent.mkdir(parents=True, exist_ok=True)
         compare_chart(rows, chart)
         err_console.print(f"chart written to {chart}")
     if f == "json":

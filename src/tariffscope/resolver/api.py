@@ -16,11 +16,12 @@ import numpy as np
 import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue
-from tariffscope.errors import DateOutOfRange, TariffscopeError, UnknownCountry, UnknownHTS
-from tariffscope.resolver.base import attach_base_rates
+from tariffscope.errors import from_status
+from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.context import PricingContext, context_for
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
 from tariffscope.resolver.inputs import prepare
+from tariffscope.resolver.landed import LANDED_INPUTS, landed_block, landed_cost, validate
 from tariffscope.resolver.shares import with_default_shares
 
 ENGINE_INPUTS = (
@@ -73,7 +74,9 @@ def resolve_frame(
     ctx = context or context_for(catalogue)
     cat = ctx.catalogue
     df = with_default_shares(
-        attach_base_rates(prepare(rows, cat), notes=explain or rows.height <= NOTES_UP_TO, context=ctx),
+        attach_base_rates(
+            validate(prepare(rows, cat)), notes=explain or rows.height <= NOTES_UP_TO, context=ctx
+        ),
         ctx.metal_shares,
     )
     for col in ENGINE_INPUTS:
@@ -81,13 +84,18 @@ def resolve_frame(
             df = df.with_columns(pl.lit(None, dtype=pl.String if col == "claim" else pl.Float64).alias(col))
     if "loading_date" in df.columns and df["loading_date"].dtype != pl.Date:
         df = df.with_columns(pl.col("loading_date").cast(pl.Date))
-    all_ok = bool((df["status"] == "ok").all())
-    ok = df if all_ok else df.filter(pl.col("status") == "ok")
+    is_ok = df["status"].eq_missing("ok")
+    all_ok = bool(is_ok.all())
+    ok = df if all_ok else df.filter(is_ok)
     if ok.height == 0:
         out = df.with_columns(
             [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
         )
-        return Resolution(out, None, None)
+        if "value" in out.columns and (explain or any(c in rows.columns for c in LANDED_INPUTS)):
+            # the shipment columns a priced row would have (null): every slice of a batch, even one
+            # with no good row, has the same columns (an executor's partitions share one schema)
+            out = pl.concat([landed_cost(out.head(0)), out], how="diagonal_relaxed")
+        return Resolution(_in_input_order(out), None, None)
 
     # Lines the law treats alike (same code, origin, base, inputs, and dates between the same change
     # points) are evaluated once, when they repeat enough for that to pay
@@ -111,21 +119,36 @@ def resolve_frame(
         res = _run_engine(Engine(cat, as_of), ok.select([*ENGINE_COLUMNS, "date"]), explain, workers)
         rates = res.frame()
     ok = pl.concat([ok, rates], how="horizontal")
+    if "base_status" in ok.columns and (ok["base_status"] == BY_REFERENCE).any():
+        # the engine counts an unknown base as 0; the MFN part of these lines is not a number
+        ok = ok.with_columns(
+            pl.when(pl.col("base_status") == BY_REFERENCE)
+            .then(None)
+            .otherwise(pl.col("rate_mfn"))
+            .alias("rate_mfn")
+        )
     if "value" in ok.columns:
         ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
+        if explain or any(c in rows.columns for c in LANDED_INPUTS):
+            # what the shipment owes: asked for by a shipment column (a batch) or a single lookup
+            ok = landed_cost(ok)
     else:
         ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
     out = ok
     if not all_ok:
-        out = pl.concat([out, df.filter(pl.col("status") != "ok")], how="diagonal_relaxed")
-    if not out["row"].is_sorted():
-        # back to input order: row numbers are a permutation of 0..n-1, so invert it and gather once
-        order = np.empty(out.height, dtype=np.int64)
-        order[out["row"].to_numpy()] = np.arange(out.height)
-        out = out[order]
+        out = pl.concat([out, df.filter(~is_ok)], how="diagonal_relaxed")
     key_of_row = np.full(df.height, -1)
     key_of_row[ok["row"].to_numpy()] = kidx
-    return Resolution(out, res, key_of_row)
+    return Resolution(_in_input_order(out), res, key_of_row)
+
+
+def _in_input_order(out: pl.DataFrame) -> pl.DataFrame:
+    """Rows back in input order (earlier steps regroup good and bad rows; ``row`` is 0..n-1)."""
+    if out["row"].is_sorted():
+        return out
+    order = np.empty(out.height, dtype=np.int64)
+    order[out["row"].to_numpy()] = np.arange(out.height)
+    return out[order]
 
 
 KEY_COLUMNS = [
@@ -213,6 +236,9 @@ def resolve_one(
     us_content: float | None = None,
     claim: str | None = None,
     loading_date: dt.date | str | None = None,
+    shipment: str | None = None,
+    transport: str | None = None,
+    postal_method: str | None = None,
     as_of: dt.date | None = None,
     catalogue: Catalogue | None = None,
 ) -> dict[str, Any]:
@@ -229,19 +255,29 @@ def resolve_one(
         "us_content": us_content,
         "claim": claim,
         "loading_date": None if loading_date is None else str(loading_date),
+        "shipment": shipment,
+        "transport": transport,
+        "postal_method": postal_method,
     }
     row.update({k: [v] for k, v in optional.items() if v is not None})
     res = resolve_frame(pl.DataFrame(row), as_of=as_of, catalogue=catalogue, explain=True)
     rec = res.table.row(0, named=True)
     status: str = rec["status"]
     if status != "ok":
-        field = status.split(":")[1].strip() if status.count(":") >= 2 else ""
-        err = {"hts10": UnknownHTS, "origin": UnknownCountry, "date": DateOutOfRange}.get(
-            field, TariffscopeError
-        )
-        raise err(status.removeprefix("error: "))
+        raise from_status(status)
     assert res.engine is not None and res.key_of_row is not None
-    comps = explain_row(res.engine, int(res.key_of_row[0]), float(rec["base_rate"]), rec["base_note"], as_of)
+    by_ref = rec.get("base_status") == BY_REFERENCE
+    base = 0.0 if by_ref else float(rec["base_rate"])
+    comps = explain_row(res.engine, int(res.key_of_row[0]), base, rec["base_note"], as_of)
+    if by_ref:
+        comps[0]["rate"] = None
+        comps[0]["by_reference"] = True
+        for c in comps[1:]:
+            if c["applied"] and c["reason"].startswith("applies: max(MFN"):
+                c["reason"] += (
+                    "; the MFN is by reference (unknown), so this is computed as if it were 0:"
+                    " the all-in owed is max(referenced MFN, floor)"
+                )
     for c in comps:
         c["rate"] = _round(c["rate"])
         if "statutory_rate" in c:
@@ -255,8 +291,11 @@ def resolve_one(
         "date": str(rec["date"]),
         "as_of": None if as_of is None else str(as_of),
         "total_rate": total,
+        "base_status": rec.get("base_status") or "rate",
+        "total_complete": not by_ref,
         "duty_usd": None if rec.get("duty_usd") is None else round(float(rec["duty_usd"]), 2),
         "refundable_rate": _round(rec["rate_refundable"]),
         "rates": {c: _round(rec[c]) for c in RATE_COLUMNS},
+        "landed_cost": landed_block(rec),
         "components": comps,
     }

@@ -5,6 +5,16 @@ intervals). Statistical suffixes inherit their 8-digit line's rate, so an 8-digi
 suffix unknown to a revision falls back to its 8-digit line. Specific and compound rates are exact
 when the line gives value and quantity, and an ad valorem equivalent at the documented unit value
 otherwise (``docs/schedule.md``) — never zero.
+
+Two kinds of lines carry no number in column 1 (``base_status``):
+
+- *by reference*: the General text names another rate ("The rate applicable to each garment in the
+  ensemble if separately entered", "See additional U.S. note 3", chapter 98 "duty upon the value of
+  the repairs"). The line exists and its chapter 99 duties are computed; its MFN part is not a number,
+  so ``base_rate`` is null, the MFN column is left out of ``total_rate`` and the trail says so.
+- *special program only* (chapter 98 subchapters XIX-XXIII: 9819 AGOA, 9820 CBTPA/Haiti, 9822,
+  9823 USMCA): no General rate at all; the line only exists for goods entered under the program of
+  its Special column. Such a row gets a status naming the program instead of a rate.
 """
 
 from __future__ import annotations
@@ -47,12 +57,42 @@ BASE_COLUMNS = (
     "mfn_specific_usd",
     "col2_ave",
     "special_programs",
+    "mfn_kind",
+    "special_text",
 )
 LINE_COLUMNS = [
     *(c for c in BASE_COLUMNS if c not in ("hts10", "valid_from", "valid_to", "special_programs")),
     "usmca_free",
 ]
-RATE_ONLY = ["mfn_ave", "mfn_ad_valorem", "mfn_specific_usd", "col2_ave", "usmca_free"]
+BY_REFERENCE = "by reference"
+"""``base_status`` of a line whose column 1 text names another rate: its MFN part is not summed."""
+SPECIAL_ONLY = "special program only"
+SPECIAL_PROGRAM = "special program"
+"""``base_status`` of a special-program line entered by an origin its program covers: its Special rate."""
+BASE_STATUS_T = pl.Enum(["rate", BY_REFERENCE, SPECIAL_PROGRAM, SPECIAL_ONLY])
+PROGRAM_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "S": ("CA", "MX"),
+    "S+": ("CA", "MX"),
+    "AU": ("AU",),
+    "BH": ("BH",),
+    "CL": ("CL",),
+    "CO": ("CO",),
+    "IL": ("IL",),
+    "JO": ("JO",),
+    "KR": ("KR",),
+    "MA": ("MA",),
+    "OM": ("OM",),
+    "P": ("CR", "DO", "SV", "GT", "HN", "NI"),
+    "P+": ("CR", "DO", "SV", "GT", "HN", "NI"),
+    "PA": ("PA",),
+    "PE": ("PE",),
+    "SG": ("SG",),
+}
+"""Partners of the single-agreement programs of general note 3(c)(i) (USMCA: general note 11;
+CAFTA-DR: general note 29). Multi-country preference programs (AGOA, CBTPA, Haiti) are not
+resolved: their lines answer with the special-program status."""
+"""``base_status`` of a chapter 98 line that has no General rate (the row gets an error status)."""
+RATE_ONLY = ["mfn_ave", "mfn_ad_valorem", "mfn_specific_usd", "col2_ave", "usmca_free", "mfn_kind"]
 """What a large batch needs of its lines (the texts are for explanations)."""
 
 
@@ -133,7 +173,7 @@ def _lookup(ok: pl.DataFrame, sched: Schedule, texts: bool = True) -> pl.DataFra
     cols = LINE_COLUMNS if texts else RATE_ONLY
     found = _dense_lookup(ok, cols, sched).select("line_hts10", "resolution", *cols)
     df = pl.concat([ok, found], how="horizontal").with_row_index("_i")
-    todo = df.filter(pl.col("mfn_ave").is_null())
+    todo = df.filter(pl.col("mfn_kind").is_null())
     if todo.height:
         slow = _usmca_free(sched.resolve_codes(todo["hts10"], todo["date"], columns=BASE_COLUMNS))
         fixed = pl.concat(
@@ -143,7 +183,7 @@ def _lookup(ok: pl.DataFrame, sched: Schedule, texts: bool = True) -> pl.DataFra
             ],
             how="horizontal",
         )
-        miss = fixed.filter(pl.col("mfn_ave").is_null())
+        miss = fixed.filter(pl.col("mfn_kind").is_null())
         if miss.height:
             via8 = (
                 todo.select("_i", "hts10", "date")
@@ -160,23 +200,119 @@ def _lookup(ok: pl.DataFrame, sched: Schedule, texts: bool = True) -> pl.DataFra
                 )
                 .with_columns(
                     pl.when(pl.col("valid_to").is_null() | (pl.col("date") < pl.col("valid_to")))
-                    .then(pl.col("mfn_ave"))
+                    .then(pl.col("mfn_kind"))
                     .otherwise(None)
-                    .alias("mfn_ave"),
+                    .alias("mfn_kind"),
                     pl.lit("tariff line (8-digit)").alias("resolution"),
                     pl.col("hts10").alias("line_hts10"),
                 )
                 .select("_i", "line_hts10", "resolution", *cols)
             )
-            fixed = pl.concat([fixed.filter(pl.col("mfn_ave").is_not_null()), via8], how="vertical_relaxed")
+            fixed = pl.concat([fixed.filter(pl.col("mfn_kind").is_not_null()), via8], how="vertical_relaxed")
         # write the fixed rows back in place: one gather over [all rows; fixed rows]
-        fixed = fixed.filter(pl.col("mfn_ave").is_not_null())
+        fixed = fixed.filter(pl.col("mfn_kind").is_not_null())
         line_cols = ["line_hts10", "resolution", *cols]
         stacked = pl.concat([df.select(line_cols), fixed.select(line_cols)], how="vertical_relaxed")
         src = np.arange(df.height, dtype=np.int64)
         src[fixed["_i"].to_numpy()] = df.height + np.arange(fixed.height, dtype=np.int64)
         df = pl.concat([df.drop(line_cols), stacked[src]], how="horizontal")
     return df.drop("_i")
+
+
+def _special_program_base(found: pl.DataFrame, notes: bool, sched: Schedule) -> pl.DataFrame:
+    """Base rate of special-program-only lines entered by an origin their program covers.
+
+    The Special column's rate applies (entering under the line is the program claim; a USMCA line
+    also claims USMCA for the chapter 99 rules); a specific part needs value and quantity. Sets
+    ``_sp_eligible``; runs only on the few such rows.
+    """
+    from tariffscope.schedule.ratetext import parse_rate, special_programs
+
+    is_so = pl.col("mfn_kind").cast(pl.String) == "empty"
+    found = found.with_columns(
+        pl.lit(False).alias("_sp_eligible"), pl.lit(None, dtype=pl.String).alias("_sp_partners")
+    )
+    if not found.select(is_so.any()).item():
+        return found
+    found = found.with_row_index("_sp_i")
+    sub = found.filter(is_so)
+    texts = _lookup(sub.select("hts10", "date"), sched, texts=True)["special_text"].fill_null("")
+    rates = []
+    for t in texts.unique().to_list():
+        r = parse_rate(t.split("(")[0].strip() or None)
+        progs = special_programs(t)
+        ctry = sorted({c for p in progs for c in PROGRAM_COUNTRIES.get(p, ())})
+        ok = bool(ctry) and r.kind in ("free", "ad_valorem", "specific", "compound")
+        rates.append(
+            {
+                "_sp_text": t,
+                "_sp_ctry": ctry if ok else [],
+                "_sp_av": r.ad_valorem,
+                "_sp_usd": sum(p.usd_per_unit for p in r.specific),
+                "_sp_usmca": any(p.startswith("S") for p in progs),
+            }
+        )
+    table = pl.DataFrame(rates, schema_overrides={"_sp_ctry": pl.List(pl.String)})
+    sub = sub.select("_sp_i", "origin", *(c for c in ("value", "quantity") if c in sub.columns)).with_columns(
+        texts.alias("_sp_text")
+    )
+    sub = sub.join(table, on="_sp_text", how="left", maintain_order="left")
+    eligible = pl.col("_sp_ctry").list.contains(pl.col("origin"))
+    if "value" in sub.columns and "quantity" in sub.columns:
+        exact = pl.col("_sp_av") + pl.col("_sp_usd") * pl.col("quantity") / pl.col("value")
+        exact = pl.when(pl.col("value") > 0).then(exact)
+    else:
+        exact = pl.lit(None, dtype=pl.Float64)
+    sub = sub.select(
+        "_sp_i",
+        eligible.alias("_sp_eligible"),
+        pl.col("_sp_ctry").list.join(", ").alias("_sp_partners"),
+        pl.when(eligible & (pl.col("_sp_usd") == 0))
+        .then(pl.col("_sp_av"))
+        .when(eligible)
+        .then(exact)
+        .alias("_sp_base"),
+        (eligible & pl.col("_sp_usmca")).alias("_sp_usmca"),
+        pl.col("_sp_text"),
+    )
+    found = found.drop("_sp_eligible", "_sp_partners").join(
+        sub, on="_sp_i", how="left", maintain_order="left"
+    )
+    found = found.with_columns(
+        pl.col("_sp_eligible").fill_null(False),
+        pl.when(pl.col("_sp_base").is_not_null())
+        .then(pl.col("_sp_base"))
+        .otherwise(pl.col("base_rate"))
+        .alias("base_rate"),
+    )
+    if "claim" in found.columns:
+        found = found.with_columns(
+            pl.when(pl.col("_sp_usmca") & ~pl.col("claim").fill_null("").str.contains(r"(^|,)usmca(,|$)"))
+            .then(
+                pl.concat_str(
+                    [pl.col("claim").fill_null(""), pl.lit("usmca")], separator=","
+                ).str.strip_chars(",")
+            )
+            .otherwise(pl.col("claim"))
+            .alias("claim")
+        )
+    else:
+        found = found.with_columns(pl.when(pl.col("_sp_usmca")).then(pl.lit("usmca")).alias("claim"))
+    if notes:
+        found = found.with_columns(
+            pl.when(pl.col("_sp_base").is_not_null())
+            .then(
+                pl.format(
+                    "special program rate {} (the line exists only for goods entered under the program "
+                    "of its Special column; origin {} is a partner)",
+                    pl.col("_sp_text"),
+                    pl.col("origin"),
+                )
+            )
+            .otherwise(pl.col("base_note"))
+            .alias("base_note")
+        )
+    return found.drop("_sp_i", "_sp_base", "_sp_usmca", "_sp_text")
 
 
 def attach_base_rates(
@@ -188,9 +324,10 @@ def attach_base_rates(
     come back in any order (the caller restores the input order once).
     """
     ctx = context or default_context()
-    all_ok = bool((df["status"] == "ok").all())
-    ok = df if all_ok else df.filter(pl.col("status") == "ok")
-    bad = df.head(0) if all_ok else df.filter(pl.col("status") != "ok")
+    is_ok = df["status"].eq_missing("ok")
+    all_ok = bool(is_ok.all())
+    ok = df if all_ok else df.filter(is_ok)
+    bad = df.head(0) if all_ok else df.filter(~is_ok)
     found = _lookup(ok, ctx.schedule, texts=notes)
     col2 = ctx.catalogue.countries(["COLUMN2"])
     has_q = "quantity" in found.columns and "value" in found.columns
@@ -238,8 +375,28 @@ def attach_base_rates(
         .alias("base_note")
         if notes
         else pl.lit(None, dtype=pl.String).alias("base_note"),
-    ).with_columns(
-        pl.when(pl.col("base_rate").is_null())
+    )
+    found = _special_program_base(found, notes, ctx.schedule)
+    found = found.with_columns(
+        pl.when(pl.col("mfn_kind").is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .when((pl.col("mfn_kind").cast(pl.String) == "empty") & pl.col("base_rate").is_not_null())
+        .then(pl.lit(SPECIAL_PROGRAM))
+        .when(pl.col("mfn_kind").cast(pl.String) == "empty")
+        .then(pl.lit(SPECIAL_ONLY))
+        .when(pl.col("base_rate").is_null())
+        .then(pl.lit(BY_REFERENCE))
+        .otherwise(pl.lit("rate"))
+        .cast(BASE_STATUS_T)
+        .alias("base_status")
+    )
+    special = (
+        pl.col("special_text").fill_null("").str.strip_chars().replace("", "none printed")
+        if "special_text" in found.columns
+        else pl.lit("see the HTS")
+    )
+    found = found.with_columns(
+        pl.when(pl.col("base_status").is_null())
         .then(
             pl.format(
                 "error: hts10: {} is not a line of the HTS in force on {}",
@@ -247,9 +404,61 @@ def attach_base_rates(
                 pl.col("date"),
             )
         )
+        .when((pl.col("base_status") == SPECIAL_ONLY) & pl.col("_sp_eligible"))
+        .then(
+            pl.format(
+                "error: quantity: {} is open to goods of {} under its program, at the specific rate {}: "
+                "give the value and the quantity",
+                pl.col("hts_input"),
+                pl.col("origin"),
+                special,
+            )
+        )
+        .when(pl.col("base_status") == SPECIAL_ONLY)
+        .then(
+            pl.format(
+                "error: hts10: {} is a special-program line (Special column: {}; no column 1 rate): {}",
+                pl.col("hts_input"),
+                special,
+                pl.when(pl.col("_sp_partners").fill_null("") != "")
+                .then(
+                    pl.format(
+                        "it is not available to goods of {} (the program's partners: {}); declare the "
+                        "chapter 1-97 subheading",
+                        pl.col("origin"),
+                        pl.col("_sp_partners"),
+                    )
+                )
+                .otherwise(
+                    pl.lit(
+                        "it is open only to goods entered under its program (see the subchapter's U.S. "
+                        "notes), whose beneficiaries tariffscope does not resolve: not priced; declare "
+                        "the chapter 1-97 subheading to price the goods at column 1"
+                    )
+                ),
+            )
+        )
         .otherwise(pl.col("status"))
-        .alias("status")
+        .alias("status"),
     )
+    if notes:
+        found = found.with_columns(
+            pl.when(pl.col("base_status") == BY_REFERENCE)
+            .then(
+                pl.format(
+                    "{} by reference: '{}' is not a number; the MFN part is the "
+                    "rate of the article(s) it names and is NOT included in total_rate",
+                    pl.when(pl.col("origin").is_in(list(col2)))
+                    .then(pl.lit("column 2 rate (general note 3(b))"))
+                    .otherwise(pl.lit("column 1 general rate")),
+                    pl.when(pl.col("origin").is_in(list(col2)))
+                    .then(pl.col("other_text"))
+                    .otherwise(pl.col("general_text")),
+                )
+            )
+            .otherwise(pl.col("base_note"))
+            .alias("base_note")
+        )
     keep = [
         c
         for c in found.columns
@@ -261,6 +470,10 @@ def attach_base_rates(
             "mfn_specific_usd",
             "usmca_free",
             "col2_ave",
+            "mfn_kind",
+            "special_text",
+            "_sp_eligible",
+            "_sp_partners",
         )
     ]
     return (

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tariffscope.catalogue.loader import Catalogue, RuleRef, visible_steps
+from tariffscope.catalogue.loader import Catalogue, Era, RuleRef, visible_steps
 from tariffscope.catalogue.schema import Rule
 from tariffscope.resolver.coverage import CodeSet, product_masks, row_product_mask
 
@@ -125,6 +125,99 @@ class _Index:
         return np.sort(self.order[np.arange(total) + offs])
 
 
+@dataclass(frozen=True)
+class _RulePlan:
+    """What the engine needs of one rule that does not depend on the rows: its visible steps, their
+    start dates and rates, the step in force between each pair of change dates, the spans with a rate,
+    and its expanded countries. Built once per catalogue and knowledge date (see :func:`_plans`)."""
+
+    steps: list[Any]
+    step_from: np.ndarray
+    step_rate: np.ndarray
+    step_of_interval: np.ndarray
+    live_from: np.ndarray  # spans with a non-null rate: [live_from, live_to)
+    live_to: np.ndarray
+    every_country: bool
+    include: frozenset[str]
+    exclude: frozenset[str]
+
+    def overlaps(self, dmin: np.datetime64, dmax: np.datetime64) -> bool:
+        return bool(((self.live_from <= dmax) & (self.live_to > dmin)).any())
+
+    def country_mask(self, origins: list[str]) -> np.ndarray:
+        inc, exc = self.include, self.exclude
+        if len(origins) <= 16:  # a lookup: set membership beats np.isin on object arrays
+            return np.fromiter(
+                ((self.every_country or o in inc) and o not in exc for o in origins), bool, len(origins)
+            )
+        arr = np.array(origins, dtype=object)
+        m = np.ones(len(origins), dtype=bool) if self.every_country else np.isin(arr, list(inc))
+        if exc:
+            m &= ~np.isin(arr, list(exc))
+        return m
+
+
+_FAR = np.datetime64("2999-12-31")
+_PLANS: dict[tuple[int, dt.date | None], tuple[Catalogue, list[tuple[RuleRef, str, _RulePlan]]]] = {}
+_BY_ORIGIN: dict[tuple[int, dt.date | None, str], list[tuple[RuleRef, str, _RulePlan]]] = {}
+_PLANS_MAX = 16  # scenario overlays make new catalogues: keep the plans of the last few
+
+
+def _plans(cat: Catalogue, as_of: dt.date | None) -> list[tuple[RuleRef, str, _RulePlan]]:
+    """Every rule of ``cat`` in order, with its id and :class:`_RulePlan` as known on ``as_of``
+    (memoised per catalogue object; catalogues are not changed after loading)."""
+    key = (id(cat), as_of)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is cat:
+        return hit[1]
+    change = cat.change_dates
+    plans: list[tuple[RuleRef, str, _RulePlan]] = []
+    for ref in cat.rules:
+        rule = ref.rule
+        steps = visible_steps(rule, as_of)
+        step_from = np.array([np.datetime64(st.from_, "D") for st in steps], dtype="datetime64[D]")
+        step_rate = np.append(np.array([np.nan if st.rate is None else st.rate for st in steps]), np.nan)
+        live = [i for i, st in enumerate(steps) if st.rate is not None]
+        inc, exc = cat.countries(rule.countries.include), cat.countries(rule.countries.exclude)
+        plan = _RulePlan(
+            steps=steps,
+            step_from=step_from,
+            step_rate=step_rate,
+            step_of_interval=np.concatenate([[-1], np.searchsorted(step_from, change, side="right") - 1]),
+            live_from=step_from[live] if live else np.empty(0, "datetime64[D]"),
+            live_to=np.array(
+                [step_from[i + 1] if i + 1 < len(steps) else _FAR for i in live], "datetime64[D]"
+            ),
+            every_country="ALL" in inc,
+            include=frozenset(inc),
+            exclude=frozenset(exc),
+        )
+        plans.append((ref, ref.id, plan))
+    if len(_PLANS) >= _PLANS_MAX:
+        old = next(iter(_PLANS))
+        _PLANS.pop(old)
+        for k in [k for k in _BY_ORIGIN if k[:2] == old]:
+            del _BY_ORIGIN[k]
+    _PLANS[key] = (cat, plans)
+    return plans
+
+
+def _plans_for(
+    cat: Catalogue, as_of: dt.date | None, origins: list[str]
+) -> list[tuple[RuleRef, str, _RulePlan]]:
+    """The rules that can reach ``origins``: for a single origin (a lookup) only the rules covering it,
+    found once per origin; for several, every rule (each is masked by country in the loop)."""
+    plans = _plans(cat, as_of)
+    if len(origins) != 1:
+        return plans
+    key = (id(cat), as_of, origins[0])
+    hit = _BY_ORIGIN.get(key)
+    if hit is None:
+        hit = [p for p in plans if p[2].country_mask(origins)[0]]
+        _BY_ORIGIN[key] = hit
+    return hit
+
+
 class Engine:
     """Evaluate a catalogue over entry lines (see the module docstring for the semantics).
 
@@ -143,6 +236,10 @@ class Engine:
         missing = [c for c in KEY_INPUTS if c not in rows.columns]
         if missing:
             raise ValueError(f"engine input lacks columns {missing}")
+        # a missing code, origin or date has no meaning to the rules (and would scramble the row indexes)
+        holes = [c for c in ("hts10", "origin", "date") if rows[c].null_count()]
+        if holes:
+            raise ValueError(f"engine input has missing {', '.join(holes)}: validate the rows first")
         for col, dtype in OPTIONAL_INPUTS.items():
             if col not in rows.columns:
                 rows = rows.with_columns(pl.lit(None, dtype=dtype).alias(col))
@@ -177,12 +274,13 @@ class Engine:
         fired: dict[str, int] = {}  # rule id -> trace number, for rules that ran
         traces: list[_Trace] = []
 
-        for ref in self.cat.rules:
+        origins = origin_list.tolist()
+        for ref, ref_id, plan in _plans_for(self.cat, self.as_of, origins):
             rule = ref.rule
-            steps = visible_steps(rule, self.as_of)
-            if not steps or not _steps_overlap(steps, dmin, dmax):
+            steps = plan.steps
+            if not steps or not plan.overlaps(dmin, dmax):
                 continue
-            ctry = self._country_mask(rule, list(origin_list))
+            ctry = plan.country_mask(origins)
             if not ctry.any():
                 continue
             masks = product_masks(self.cat, rule.products, codes)
@@ -211,12 +309,9 @@ class Engine:
             if cand.size == 0:
                 continue
             d = days[cand]
-            step_from = np.array([np.datetime64(s.from_, "D") for s in steps])
-            step_rate = np.append(np.array([np.nan if s.rate is None else s.rate for s in steps]), np.nan)
             # the step in force on each interval between change dates, then one gather per row
-            step_of_interval = np.concatenate([[-1], np.searchsorted(step_from, change, side="right") - 1])
-            sidx = step_of_interval[interval[cand]]
-            rate = step_rate[sidx]  # index -1 reads the trailing NaN: no step yet
+            sidx = plan.step_of_interval[interval[cand]]
+            rate = plan.step_rate[sidx]  # index -1 reads the trailing NaN: no step yet
             keep = ~np.isnan(rate) & row_product_mask(masks, code_idx[cand], d)
             for prog, how in rule.claims.items():
                 if how == "only":  # the rule exists only for goods so claimed or declared
@@ -244,14 +339,15 @@ class Engine:
                 stat = np.where(live, np.maximum(0.0, rate - base[cand]) * share, 0.0)
             else:
                 stat = np.zeros(cand.size)
-            disp, disp_by = self._pull_displacement(ref.id, cand, d, excluders, fired, traces)
+            disp, disp_by = self._pull_displacement(ref_id, cand, d, excluders, fired, traces)
             owed = stat * (1.0 - disp)
             totals[AUTHORITY_COLUMNS[ref.authority]][cand] += owed
             refund = ref.measure.refundable
             if refund is not None and (self.as_of is None or self.as_of >= refund.from_):
                 refundable[cand] += owed
-            trig = live & ((owed > 0) | (rule.kind != "add"))
-            fired[ref.id] = len(traces)
+            # a rule that is itself wholly displaced (an exemption took the article out) excludes nothing
+            trig = live & ((owed > 0) | ((rule.kind != "add") & (disp < 1.0)))
+            fired[ref_id] = len(traces)
             traces.append(
                 _Trace(
                     ref,
@@ -278,7 +374,7 @@ class Engine:
         rule_id: str,
         cand: np.ndarray,
         d: np.ndarray,
-        excluders: dict[str, list[tuple[str, list[tuple[dt.date | None, dt.date | None]]]]],
+        excluders: dict[str, list[tuple[str, list[Era]]]],
         fired: dict[str, int],
         traces: list[_Trace],
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -302,16 +398,20 @@ class Engine:
             if not ok.any():
                 continue
             p, sh = pos[ok], tr.trigger_share[ok]
-            if any(a is not None or b is not None for a, b in eras):
+            if any(a is not None or b is not None or w for a, b, w in eras):
                 dd = d[p]
                 in_era = np.zeros(p.size, dtype=bool)
-                for a, b in eras:
+                whole = np.zeros(p.size, dtype=bool)
+                for a, b, w in eras:
                     m = np.ones(p.size, dtype=bool)
                     if a is not None:
                         m &= dd >= np.datetime64(a, "D")
                     if b is not None:
                         m &= dd <= np.datetime64(b, "D")
                     in_era |= m
+                    if w:
+                        whole |= m
+                sh = np.where(whole, 1.0, sh)
                 p, sh = p[in_era], sh[in_era]
             disp[p] += sh
             better = sh > best[p]
@@ -350,6 +450,7 @@ class Engine:
             "aluminum": alu,
             "copper": copper,
             "non_us_content": 1.0 - us,
+            "us_content": us,
         }
 
 
@@ -389,18 +490,6 @@ def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int
     return spans
 
 
-def _steps_overlap(steps: list[Any], dmin: np.datetime64, dmax: np.datetime64) -> bool:
-    """Whether any non-null step is in force somewhere in [dmin, dmax]."""
-    for i, s in enumerate(steps):
-        if s.rate is None:
-            continue
-        start = np.datetime64(s.from_, "D")
-        end = np.datetime64(steps[i + 1].from_, "D") if i + 1 < len(steps) else np.datetime64("2999-12-31")
-        if start <= dmax and end > dmin:
-            return True
-    return False
-
-
 def explain_row(
     result: EngineResult, row: int, base_rate: float, base_note: str, as_of: dt.date | None = None
 ) -> list[dict[str, Any]]:
@@ -431,7 +520,7 @@ def explain_row(
             reason, applied = "not applied: goods in transit (loaded and entered before the cut-off)", False
         elif tr.claimed_out[i]:
             reason, applied = (
-                "not applied: the entry claims or declares an exemption ("
+                "not applied: the entry claims or declares ("
                 + ", ".join(k for k, v in rule.claims.items() if v == "exempt")
                 + ")",
                 False,
@@ -456,8 +545,9 @@ def explain_row(
         elif owed < rate_stat:
             by = tr.displaced_by[i]
             who = result.traces[by].ref if by >= 0 else None
+            kept = owed / rate_stat  # owed = statutory x (1 - displaced share): the share still charged
             reason = (
-                f"applied to {_pct(1 - owed / rate_stat)} of value: the rest is covered by "
+                f"applied to {_pct(kept)} of value: the other {_pct(1 - kept)} is covered by "
                 f"{who.id if who else '?'} ({who.rule.heading if who else ''})"
             )
             applied = True

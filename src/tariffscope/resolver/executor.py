@@ -1,7 +1,7 @@
 """The executor seam: price a partition of entry lines given a :class:`PricingContext`.
 
 ``rate --batch`` writes, for each input row, the input's columns then the rates, duty and status
-(:data:`BATCH_COLUMNS`). :func:`price_rows` computes exactly that table for any slice of the input,
+(:func:`batch_columns`). :func:`price_rows` computes exactly that table for any slice of the input,
 so the embedded executor (one call, the engine on threads) and a distributed one (one call per
 partition, one thread each) produce the same rows. Bad rows are reported by their 0-based number in
 the slice; the executor adds the slice's offset.
@@ -19,21 +19,17 @@ if TYPE_CHECKING:
     from tariffscope.resolver.api import Resolution
     from tariffscope.resolver.context import PricingContext
 
-BATCH_COLUMNS = [
-    "total_rate",
-    "rate_mfn",
-    "rate_s232",
-    "rate_s301",
-    "rate_ieepa_reciprocal",
-    "rate_ieepa_fentanyl",
-    "rate_s122",
-    "rate_s201",
-    "rate_s338",
-    "rate_other",
-    "duty_usd",
-    "status",
-]
-"""What a priced batch adds to the input's columns, in this order."""
+
+def batch_columns() -> list[str]:
+    """The result columns of a batch, after the input's own: total, one per authority, duty, the landed
+    cost columns (when the input asks for them), the base rate's status and the line's status.
+
+    The one list of them: :func:`tariffscope.api.batch_columns` and every executor answer with it.
+    """
+    from tariffscope.resolver.engine import RATE_COLUMNS
+    from tariffscope.resolver.landed import LANDED_COLUMNS
+
+    return ["total_rate", *RATE_COLUMNS, "duty_usd", *LANDED_COLUMNS, "base_status", "status"]
 
 
 @dataclass
@@ -45,12 +41,12 @@ class PricedRows:
 
 
 def batch_table(rows: pl.DataFrame, res: Resolution) -> pl.DataFrame:
-    """The output of ``rate --batch``: the input's columns as resolved, then :data:`BATCH_COLUMNS`.
+    """The output of ``rate --batch``: the input's columns as resolved, then :func:`batch_columns`.
 
     Codes, origins and dates are written as the input gave them (the trail of what was asked).
     """
     cols = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*cols, *[c for c in BATCH_COLUMNS if c in res.table.columns]])
+    table = res.table.select([*cols, *[c for c in batch_columns() if c in res.table.columns and c not in cols]])
     keep_raw = [c for c in ("hts10", "origin", "date") if c in rows.columns and c in table.columns]
     return table.with_columns(rows[c].alias(c) for c in keep_raw) if keep_raw else table
 

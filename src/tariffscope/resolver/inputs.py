@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -31,6 +32,46 @@ FLOAT_INPUTS = (
     "us_content",
 )
 DATE_INPUTS = ("date", "loading_date")
+
+
+class BatchFileError(ValueError):
+    """A batch file that cannot be read as a table; the message names the row when it can."""
+
+
+def read_batch_csv(source: str | Path | bytes) -> pl.DataFrame:
+    """A batch CSV as text columns, one row per data line (blank lines kept, so row N is line N + 1).
+
+    Raises :class:`BatchFileError` for an empty file, a header without rows, or a row with more
+    fields than the header (named by row, found by re-reading the file only on that error).
+    """
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        rows = pl.read_csv(data, infer_schema_length=0, truncate_ragged_lines=False)
+    except pl.exceptions.NoDataError:
+        raise BatchFileError("the batch file is empty (expected a header hts10,origin,date)") from None
+    except pl.exceptions.PolarsError as exc:
+        raise BatchFileError(
+            _ragged_rows(data) or f"not a readable CSV ({str(exc).splitlines()[0]})"
+        ) from None
+    if rows.height == 0:
+        raise BatchFileError("no entry lines (only a header)")
+    return rows
+
+
+def _ragged_rows(data: bytes, show: int = 5) -> str | None:
+    """Which rows have more fields than the header (error path only: a plain CSV scan)."""
+    import csv
+    import io
+
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    bad = [(i, len(r)) for i, r in enumerate(reader, start=1) if len(r) > len(header)]
+    if not bad:
+        return None
+    rows = "; ".join(f"row {i} has {n} fields" for i, n in bad[:show])
+    more = f" (and {len(bad) - show} more)" if len(bad) > show else ""
+    return f"{rows}{more}; the header has {len(header)} ({', '.join(header)})"
 
 
 def _to_date(col: str) -> pl.Expr:
@@ -78,20 +119,39 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
     if missing:
         raise ValueError(f"input lacks required column(s) {missing}; expected hts10, origin, date")
     df = rows.with_row_index("row")
+    # every row is one entry line: an empty row (a blank line, an Excel ``,,`` row) is reported, not priced
+    blank = pl.all_horizontal(
+        [(pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "") for c in rows.columns]
+    )
+    df = df.with_columns(blank.alias("_blank"))
     raw_hts = df["hts10"].cast(pl.String).str.strip_chars()
     digits = raw_hts.str.replace_all(r"[.\s\-]", "")
     hts_ok = digits.str.contains(r"^(\d{8}|\d{10})$").fill_null(False)
     # normalise each distinct origin once, then map (a batch has few distinct origins)
-    raw_origin = df["origin"].cast(pl.String)
+    raw_origin = df["origin"].cast(pl.String).str.strip_chars()
     uniq = raw_origin.unique()
-    iso_u, _ = normalize_countries(uniq)
-    iso2 = raw_origin.to_frame("o").join(
-        pl.DataFrame({"o": uniq, "iso2": iso_u}), on="o", how="left", nulls_equal=True, maintain_order="left"
-    )["iso2"]
+    iso_u, errs = normalize_countries(uniq)
+    hint = pl.Series(
+        "hint",
+        [""] * uniq.len(),
+        dtype=pl.String,
+    ).scatter(
+        errs.filter(pl.col("suggestion") != "")["row"].to_numpy(),
+        ("; did you mean " + errs.filter(pl.col("suggestion") != "")["suggestion"] + "?"),
+    )
+    origins = raw_origin.to_frame("o").join(
+        pl.DataFrame({"o": uniq, "iso2": iso_u, "hint": hint}),
+        on="o",
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
+    iso2 = origins["iso2"]
     df = df.with_columns(
         pl.Series("hts10", digits).str.pad_end(10, "0"),
         pl.Series("hts_input", raw_hts),
-        pl.Series("origin_input", df["origin"].cast(pl.String)),
+        pl.Series("origin_input", raw_origin),
+        origins["hint"].fill_null("").alias("_origin_hint"),
         iso2.alias("origin"),
         pl.Series("_hts_ok", hts_ok),
     )
@@ -117,11 +177,22 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
         df = df.with_columns(
             pl.col("claim").cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("")
         )
+
+    def empty(col: str) -> pl.Expr:
+        return pl.col(col).cast(pl.String).str.strip_chars().fill_null("") == ""
+
+    # every message is built from non-null parts: a null status would pass for "ok" downstream
     status = (
-        pl.when(~pl.col("_hts_ok"))
+        pl.when(pl.col("_blank"))
+        .then(pl.lit("error: row: empty row (no hts10, origin or date)"))
+        .when(empty("hts_input"))
+        .then(pl.lit("error: hts10: missing"))
+        .when(~pl.col("_hts_ok"))
         .then(pl.format("error: hts10: {} is not an 8- or 10-digit HTS code", pl.col("hts_input")))
+        .when(empty("origin_input"))
+        .then(pl.lit("error: origin: missing"))
         .when(pl.col("origin").is_null())
-        .then(pl.format("error: origin: unknown country code {}", pl.col("origin_input")))
+        .then(pl.format("error: origin: unknown country code {}{}", pl.col("origin_input"), "_origin_hint"))
         .when(pl.col("date").is_null())
         .then(pl.lit("error: date: missing or not YYYY-MM-DD"))
         .when((pl.col("date") < HORIZON[0]) | (pl.col("date") > HORIZON[1]))
@@ -134,9 +205,17 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
             )
         )
     )
+    if "loading_date_input" in df.columns:
+        status = status.when(pl.col("loading_date").is_null() & ~empty("loading_date_input")).then(
+            pl.format("error: loading_date: {} is not a date YYYY-MM-DD", pl.col("loading_date_input"))
+        )
     for col in floats:
         status = status.when(pl.col(col).is_null() & (pl.col(f"_{col}_raw").str.len_chars() > 0)).then(
             pl.format("error: {}: {} is not a number", pl.lit(col), pl.col(f"_{col}_raw"))
+        )
+    for col in (c for c in FLOAT_INPUTS if c in df.columns):
+        status = status.when(~pl.col(col).is_finite()).then(
+            pl.format("error: {}: {} is not a finite number", pl.lit(col), pl.col(col))
         )
     for col in ("metal_share", "steel_share", "aluminum_share", "copper_share", "us_content"):
         if col in df.columns:
@@ -173,5 +252,7 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
                 )
             )
         )
-    df = df.with_columns(status.otherwise(pl.lit("ok")).alias("status"))
-    return df.drop(["_hts_ok", *[f"_{c}_raw" for c in floats]])
+    df = df.with_columns(
+        status.otherwise(pl.lit("ok")).fill_null(pl.lit("error: row: invalid input")).alias("status")
+    )
+    return df.drop(["_hts_ok", "_blank", "_origin_hint", *[f"_{c}_raw" for c in floats]])

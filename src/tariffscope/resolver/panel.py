@@ -17,12 +17,15 @@ import polars as pl
 
 from tariffscope.catalogue.loader import Catalogue, rule_rate_on
 from tariffscope.countries import countries_frame
+from tariffscope.resolver.base import BASE_STATUS_T, BY_REFERENCE
 from tariffscope.resolver.context import PricingContext, context_for
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine
 from tariffscope.resolver.inputs import HORIZON
 from tariffscope.resolver.shares import with_default_shares
 
-PANEL_COLUMNS = ["hts10", "origin", "date", "total_rate", *RATE_COLUMNS, "rate_refundable"]
+PANEL_COLUMNS = ["hts10", "origin", "date", "total_rate", *RATE_COLUMNS, "rate_refundable", "base_status"]
+"""``base_status``: ``rate``, or ``by reference`` where column 1 names another rate (``rate_mfn`` null,
+``total_rate`` the chapter 99 duties only; see :mod:`tariffscope.resolver.base`)."""
 
 
 def country_classes(cat: Catalogue, on: dt.date | None, as_of: dt.date | None = None) -> pl.DataFrame:
@@ -57,7 +60,9 @@ def panel_on(
 
     The engine runs directly on lines x country classes (no per-row validation is needed: every
     code is a line in force and every country is known), then the classes expand to countries.
-    Lines with no ad valorem equivalent (a few rates that refer to other provisions) are left out.
+    Lines whose column 1 rate refers to another rate are kept with ``base_status`` "by reference"
+    (``rate_mfn`` null, chapter 99 duties computed); special-program-only lines of chapter 98 (no
+    General rate) are left out: they are not open to entries at column 1.
     ``part=(k, n)`` prices only the k-th of n contiguous slices of the (sorted) lines: the n parts,
     concatenated in order, are the whole panel (an executor's unit of work).
     """
@@ -65,9 +70,9 @@ def panel_on(
     cat = ctx.catalogue
     products = (
         ctx.schedule.on(on)
-        .select("hts10", "mfn_ave", "col2_ave")
+        .select("hts10", "mfn_ave", "col2_ave", "mfn_kind")
         .unique("hts10")
-        .filter(pl.col("mfn_ave").is_not_null())
+        .filter(pl.col("mfn_kind").cast(pl.String) != "empty")
         .sort("hts10")
     )
     if part is not None:
@@ -87,9 +92,19 @@ def panel_on(
             pl.lit(on).alias("date"),
         )
         .rename({"rep": "origin"})
-        .drop(["_c2", "mfn_ave", "col2_ave"])
+        .drop(["_c2", "mfn_ave", "col2_ave", "mfn_kind"])
     )
     res = Engine(cat, as_of).run(rows).frame()
+    # a null base (by reference) runs as 0 in the engine: report it as no number, not as Free
+    by_ref = rows["base_rate"].is_null()
+    res = res.with_columns(
+        pl.when(by_ref).then(None).otherwise(pl.col("rate_mfn")).alias("rate_mfn"),
+        pl.when(by_ref)
+        .then(pl.lit(BY_REFERENCE))
+        .otherwise(pl.lit("rate"))
+        .cast(BASE_STATUS_T)
+        .alias("base_status"),
+    )
     # rows are lines x representatives (line-major): gather them for lines x all countries, in order
     rep_names = reps["rep"].to_list()
     rep_pos = {r: i for i, r in enumerate(rep_names)}
@@ -207,7 +222,13 @@ class _RevisionGrid:
         keep = np.repeat(in_force, self.n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[self.grid])
         return (
             rates[self.grid[keep]]
-            .with_columns(self.hts.filter(keep), self.origin.filter(keep), pl.lit(day).alias("date"))
+            .with_columns(
+                self.hts.filter(keep),
+                self.origin.filter(keep),
+                pl.lit(day).alias("date"),
+                # the series has no number for by-reference lines: they are left out here
+                pl.lit("rate", dtype=BASE_STATUS_T).alias("base_status"),
+            )
             .select(PANEL_COLUMNS)
         )
 

@@ -64,13 +64,16 @@ class RateSeries:
 
         cat = self.catalogue
         eng = Engine(cat, self.as_of)
-        keys = keys.select([c for c in ("hts10", "origin", "claim") if c in keys.columns])
+        keys = keys.select([c for c in ("hts10", "origin", "claim", "us_content") if c in keys.columns])
         if "claim" not in keys.columns:
             keys = keys.with_columns(pl.lit(None, dtype=pl.String).alias("claim"))
         keys = with_default_shares(keys, self.metal_shares)
         col2 = list(cat.countries(["COLUMN2"]))
         is_col2 = keys["origin"].is_in(col2).to_numpy()
         claimed_s = keys["claim"].fill_null("").str.contains("usmca").to_numpy()
+        # "fta": a free trade agreement's Free special rate claimed; the caller attaches it only to
+        # lines whose special column lists the partner's programme (analytics.etr)
+        claimed_f = keys["claim"].fill_null("").str.contains(r"(^|,)fta(,|$)").to_numpy()
         code_strings = keys["hts10"].unique(maintain_order=True).to_list()
         codes = CodeSet(pl.Series(code_strings))
         code_idx = (
@@ -96,7 +99,7 @@ class RateSeries:
         prev_day: dt.date | None = None
         for day in sorted(dates):
             if prev_day is None or prev_base is None or _any_between(revisions, prev_day, day):
-                base = self._base(sched, code_strings, code_idx, day, is_col2, claimed_s)
+                base = self._base(sched, code_strings, code_idx, day, is_col2, claimed_s, claimed_f)
             else:
                 base = prev_base
             if prev_day is None or prev_base is None:
@@ -133,6 +136,7 @@ class RateSeries:
         day: dt.date,
         is_col2: np.ndarray,
         claimed_s: np.ndarray,
+        claimed_f: np.ndarray | None = None,
     ) -> np.ndarray:
         """Base rate of each key on ``day``: the line in force as a single lookup finds it (exact code,
         concordance, or the 8-digit tariff line), column 2 or the USMCA special rate where they apply."""
@@ -144,7 +148,8 @@ class RateSeries:
         col2 = found["col2_ave"].to_numpy().astype(float)[code_idx]
         has_s = found["usmca_free"].fill_null(False).to_numpy()[code_idx]
         base = np.where(is_col2, col2, mfn)
-        return np.where(claimed_s & has_s & ~np.isnan(base), 0.0, base)
+        free = claimed_s & has_s if claimed_f is None else (claimed_s & has_s) | claimed_f
+        return np.where(free & ~np.isnan(base), 0.0, base)
 
     @staticmethod
     def _covered(

@@ -9,6 +9,7 @@ import polars as pl
 
 from tariffscope.catalogue.loader import default_catalogue
 from tariffscope.resolver.api import change_dates, resolve_frame
+from tariffscope.resolver.base import BY_REFERENCE
 from tariffscope.resolver.engine import explain_row
 
 
@@ -34,9 +35,9 @@ def product_timeline(
     )
     bad = res.failed
     if bad.height == len(dates):
-        from tariffscope.errors import TariffscopeError
+        from tariffscope.errors import from_status
 
-        raise TariffscopeError(str(bad["status"][0]).removeprefix("error: "))
+        raise from_status(str(bad["status"][0]))
     rows = []
     prev: dict[str, float] | None = None
     prev_total = None
@@ -44,11 +45,13 @@ def product_timeline(
     for i, rec in enumerate(res.table.iter_rows(named=True)):
         if rec["status"] != "ok":
             continue
-        comps = explain_row(res.engine, int(res.key_of_row[i]), rec["base_rate"], rec["base_note"], as_of)
+        by_ref = rec.get("base_status") == BY_REFERENCE  # MFN not a number: left out, said below
+        base = 0.0 if by_ref else rec["base_rate"]
+        comps = explain_row(res.engine, int(res.key_of_row[i]), base, rec["base_note"], as_of)
         owed = {
             (c["heading"] or c["measure"]): c["rate"]
             for c in comps
-            if c["rate"] > 0 or c["measure"] == "us.mfn"
+            if c["rate"] > 0 or (c["measure"] == "us.mfn" and not by_ref)
         }
         names = {(c["heading"] or c["measure"]): c["measure"] for c in comps}
         if (
@@ -73,7 +76,10 @@ def product_timeline(
                 "total_rate": total,
                 "change": None if prev_total is None else total - prev_total,
                 "what_changed": "; ".join(what),
-                "components": ", ".join(f"{names[k]}={100 * v:.4g}%" for k, v in owed.items()),
+                "components": ", ".join(
+                    [f"{names[k]}={100 * v:.4g}%" for k, v in owed.items()]
+                    + (["us.mfn=by reference"] if by_ref else [])
+                ),
             }
         )
         prev, prev_total = owed, total

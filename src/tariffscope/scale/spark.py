@@ -107,9 +107,45 @@ def read_batch(spark: SparkSession, uri: str) -> DataFrame:
     try:
         if _is_parquet(uri):
             return spark.read.parquet(uri)
-        return spark.read.option("header", True).option("inferSchema", False).csv(uri)
+        return _read_csv(spark, uri)
+    except TariffscopeError:
+        raise
     except Exception as exc:
         raise TariffscopeError(f"{uri}: cannot read the batch file: {_first_line(exc)}") from None
+
+
+def _read_csv(spark: SparkSession, uri: str) -> DataFrame:
+    """A CSV of entry lines as text columns, one row per line after the header, blank lines kept.
+
+    Spark's CSV source drops blank lines, which would hide them and renumber the rows after them;
+    the embedded reader (:func:`~tariffscope.resolver.inputs.read_batch_csv`) keeps each as an empty
+    row that is reported (issue 10). So the file is read as text lines (file order is partition
+    order) and each partition's lines are parsed with the same reader. A line equal to the header
+    is the header of one of the files. A quoted field spanning lines is not supported here.
+    """
+    import csv
+
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    text = spark.read.text(uri)
+    first = text.first()
+    if first is None or not str(first[0]).strip():
+        raise TariffscopeError(f"{uri}: the batch file is empty (expected a header hts10,origin,date)")
+    header_line = str(first[0])
+    names = next(csv.reader([header_line.lstrip("\ufeff")]))
+    struct = StructType([StructField(n, StringType()) for n in names])
+    arrow = _schema_of(struct)
+
+    def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            lines = [ln for ln in b.column(0).to_pylist() if ln != header_line]
+            if not lines:
+                continue
+            data = "\n".join([header_line, *lines, ""]).encode()
+            rows = pl.read_csv(data, infer_schema_length=0, truncate_ragged_lines=False)
+            yield from rows.to_arrow().cast(arrow).to_batches()
+
+    return text.mapInArrow(parse, struct)
 
 
 def write(df: DataFrame, uri: str, partition_by: Sequence[str] = ()) -> None:
@@ -170,6 +206,14 @@ class BatchReport:
 
 
 # --------------------------------------------------------------------------------------------- batches
+def spark_types(df: pl.DataFrame) -> pl.DataFrame:
+    """Enum and categorical columns as text: Spark has no dictionary type, and a slice whose rows all
+    failed carries as text what a priced slice carries as an enum."""
+    return df.with_columns(
+        pl.col(c).cast(pl.String) for c, t in df.schema.items() if isinstance(t, pl.Enum | pl.Categorical)
+    )
+
+
 def _schema_of(spark_schema: Any) -> pa.Schema:
     from pyspark.sql.pandas.types import to_arrow_schema
 
@@ -198,7 +242,7 @@ def price_batch(
     ctx = context or default_context()
     in_schema = _schema_of(df.schema)
     # the output schema is the embedded path's answer on no rows (this also checks the columns)
-    probe = price_rows(pl.from_arrow(in_schema.empty_table()), ctx, as_of=as_of).table  # type: ignore[arg-type]
+    probe = spark_types(price_rows(pl.from_arrow(in_schema.empty_table()), ctx, as_of=as_of).table)  # type: ignore[arg-type]
     out_struct = from_arrow_schema(probe.to_arrow().schema, prefer_timestamp_ntz=True)
     out_arrow = _schema_of(out_struct)
     bc = spark.sparkContext.broadcast(ctx)
@@ -215,7 +259,8 @@ def price_batch(
             if len(first) < FIRST_FAILURES:
                 first += [(local + int(r), str(s)) for r, s in failed.head(FIRST_FAILURES).iter_rows()]
             local += priced.table.height
-            yield from priced.table.to_arrow().cast(out_arrow).to_batches(max_chunksize=CHUNK_ROWS // 4)
+            table = spark_types(priced.table).to_arrow().cast(out_arrow)
+            yield from table.to_batches(max_chunksize=CHUNK_ROWS // 4)
         tally.add({pid: (local, bad, first[:FIRST_FAILURES])})
 
     return df.mapInArrow(run, out_struct), tally
@@ -286,7 +331,7 @@ def write_panel(
         parts = max(1, round(lines * 252 / PANEL_PART_ROWS))
     tasks = [(d, k, parts) for d in sorted(set(dates)) for k in range(parts)]
     schema = "hts10 string, origin string, date date, total_rate double, " + ", ".join(
-        f"{c} double" for c in PANEL_COLUMNS[4:]
+        f"{c} {'string' if c == 'base_status' else 'double'}" for c in PANEL_COLUMNS[4:]
     )
     from pyspark.sql.pandas.types import to_arrow_schema
     from pyspark.sql.types import StructType
@@ -304,7 +349,7 @@ def write_panel(
                 day, k, m = tasks[i]
                 panel = price(day, as_of, context=bc.value, part=(k, m))
                 n += panel.height
-                tbl = panel.select(PANEL_COLUMNS).to_arrow().cast(out_arrow)
+                tbl = spark_types(panel.select(PANEL_COLUMNS)).to_arrow().cast(out_arrow)
                 yield from tbl.to_batches(max_chunksize=CHUNK_ROWS)
         tally.add({TaskContext.get().partitionId(): (n, 0, [])})  # type: ignore[union-attr]
 

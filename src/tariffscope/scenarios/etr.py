@@ -8,6 +8,7 @@ date, over the shipped 2024 import weights (:func:`tariffscope.analytics.etr.etr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import polars as pl
 
@@ -32,7 +33,15 @@ def etr_by_partner(name: str, on: dt.date | None = None) -> dict[str, float]:
     """
     if on is None:
         on = scenario_date("current-law" if name in BASELINE_NAMES else name)
+    key = "" if name in BASELINE_NAMES else str(load_scenario(name).path)
+    mtime = 0.0 if not key else load_scenario(name).path.stat().st_mtime
+    return dict(_etr_by_partner(name, on, key, mtime))
+
+
+@functools.lru_cache(maxsize=32)
+def _etr_by_partner(name: str, on: dt.date, _path: str, _mtime: float) -> tuple[tuple[str, float], ...]:
+    """Cached per scenario file version and date (the GE range solves the same rates three times)."""
     cat = default_catalogue() if name in BASELINE_NAMES else scenario_catalogue(name)
     df = etr_series(load_weights(), on, on, daily=False, catalogue=cat)
     rows = df.filter((pl.col("date") == on) & (pl.col("partner") != "ALL"))
-    return dict(zip(rows["partner"].to_list(), rows["etr"].to_list(), strict=True))
+    return tuple(zip(rows["partner"].to_list(), rows["etr"].to_list(), strict=True))

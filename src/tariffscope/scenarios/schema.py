@@ -164,6 +164,49 @@ class WorldMarket(Strict):
         return v
 
 
+
+class Lever(BaseModel):
+    """One security lever of a package (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    kind: Literal["shift", "purchase"]
+    product: str = Field(description="HS prefix (2-10 digits, dots allowed) or a GTAP-45 sector code")
+    from_: str | None = Field(default=None, alias="from", description="supplier losing imports, or 'others'")
+    to: str | None = Field(default=None, description="supplier gaining imports (shift)")
+    share: float | None = Field(default=None, gt=0, le=1, description="fraction of from's imports moved")
+    partner: str | None = Field(default=None, description="supplier of the purchase")
+    usd: float | None = Field(default=None, gt=0, description="extra US imports a year (purchase)")
+    cite: str | None = None
+    note: str | None = None
+
+    @field_validator("product")
+    @classmethod
+    def _product(cls, v: str) -> str:
+        digits = v.replace(".", "").replace(" ", "")
+        if digits.isdigit() and 2 <= len(digits) <= 10:
+            return digits
+        if digits.isalpha() and digits.islower() and len(digits) <= 4:
+            return digits
+        raise ValueError(f"{v!r}: give an HS prefix like 8486 or 2846.90, or a GTAP-45 code like mvh")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Lever:
+        if self.kind == "shift" and (self.from_ is None or self.to is None or self.share is None):
+            raise ValueError("a shift needs from, to and share")
+        if self.kind == "purchase" and (self.partner is None or self.usd is None):
+            raise ValueError("a purchase needs partner and usd")
+        return self
+
+    def label(self) -> str:
+        from tariffscope.analytics.common import format_hts
+
+        prod = format_hts(self.product) if self.product.isdigit() else self.product
+        if self.kind == "shift":
+            return f"shift {100 * (self.share or 0):.0f}% of {self.from_}'s US imports of {prod} to {self.to}"
+        return f"purchase of USD {(self.usd or 0) / 1e6:,.1f} M a year of {prod} from {self.partner}"
+
+
 class PackageSpec(Strict):
     """A negotiation package: US-side measure changes bundled with partner-side concessions."""
 
@@ -174,9 +217,12 @@ class PackageSpec(Strict):
     date: dt.date | None = Field(default=None, description="evaluation date (default: the US scenario's)")
     us_side: UsSide
     partner_side: PartnerSide | None = None
-    supply: Literal["infinite", "elastic"] = "infinite"
+    supply: Literal["infinite", "elastic"] = "elastic"
     world_market: WorldMarket = Field(default_factory=WorldMarket)
     timeline: list[Deadline] = Field(default_factory=list)
+    security: list[Lever] = Field(
+        default_factory=list, description="sourcing shifts and purchases (security)"
+    )
     illustrative: bool = Field(default=False, description="true if any number is a placeholder, not data")
     sources: list[str] = Field(default_factory=list)
 

@@ -102,7 +102,11 @@ def flatten_revision(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         if gen[i]:
             g, s, o, src = gen[i], spec[i], oth[i], d
         elif parent is not None:
-            g, s, o, src = parent.general, parent.special, parent.other, parent.source
+            # a special-program-only line (chapter 98 subchapters XIX-XXIII: no General rate) keeps
+            # its own Special text; statistical suffixes have none and inherit their parent's
+            g, s, o, src = parent.general, spec[i] or parent.special, parent.other, parent.source
+        elif spec[i]:
+            g, s, o, src = "", spec[i], "", d
         else:
             g, s, o, src = "", "", "", ""
         all_fns = (parent.footnotes if parent else []) + fns[i]

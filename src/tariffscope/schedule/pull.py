@@ -20,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 
 from tariffscope.errors import DataError
+from tariffscope.net import UNREACHABLE, unreachable
 
 try:  # orjson is optional: it only makes the parse faster
     import orjson
@@ -185,7 +186,7 @@ def pull_hts(
     dest.mkdir(parents=True, exist_ok=True)
     revs: Iterable[str] = revisions or ["current"]
     own = client is None
-    cl = client or httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0), follow_redirects=True)
+    cl = client or httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
     out: list[Path] = []
     try:
         for rev in revs:
@@ -233,6 +234,8 @@ def _download(
                     if progress is not None:
                         progress(rev, got, total)
                 return b"".join(chunks)
+        except UNREACHABLE as exc:  # no network: retrying for a minute will not help
+            raise unreachable(f"HTS revision {rev}", url, exc) from None
         except (httpx.TransportError, httpx.HTTPStatusError) as exc:
             last = exc
             if attempt < retries:

@@ -3,8 +3,10 @@
 Endpoint ``timeseries/intltrade/imports/hs`` with ``COMM_LVL=HS10`` and ``SUMMARY_LVL=DET``
 (single countries, no groupings). Each month is one request; a month the API refuses as too large
 is fetched country by country. Every page is saved under the cache folder before it is loaded, so
-an interrupted pull resumes where it stopped; transient failures (network errors, HTTP 429 and
-5xx) are retried with exponential backoff. An API key (free from Census) raises the request limit.
+an interrupted pull resumes where it stopped; transient failures (read timeouts, dropped
+connections, HTTP 429 and 5xx) are retried with exponential backoff. A server that cannot be reached
+at all (no network, DNS failure, connection refused or timed out) fails at once with
+:class:`~tariffscope.errors.NetworkUnreachable`. An API key (free from Census) raises the request limit.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ import httpx
 
 from tariffscope.countries import all_countries
 from tariffscope.errors import DataError
+from tariffscope.net import RETRY_STATUS, UNREACHABLE, unreachable
 from tariffscope.trade.loaders import load_census_json
 
 CENSUS_IMPORTS_HS_URL = "https://api.census.gov/data/timeseries/intltrade/imports/hs"
 GET_VARS = ("I_COMMODITY", "CTY_CODE", "CON_VAL_MO", "CON_QY1_MO", "UNIT_QY1")
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class CensusClient:
         self.sleep = sleep
         self._own = client is None
         self.client = client or httpx.Client(
-            timeout=httpx.Timeout(120.0, connect=15.0), follow_redirects=True
+            timeout=httpx.Timeout(120.0, connect=10.0), follow_redirects=True
         )
 
     def close(self) -> None:
@@ -95,6 +97,8 @@ class CensusClient:
         for attempt in range(self.retries + 1):
             try:
                 r = self.client.get(self.url, params=params)
+            except UNREACHABLE as e:
+                raise unreachable(what, self.url, e) from None
             except httpx.TransportError as e:
                 last = f"{type(e).__name__}: {e}"
             else:

@@ -7,17 +7,21 @@ Tables:
   rows, skipped, cleaned``;
 - ``load_issues``: the rows each load skipped or cleaned (``row, field, value, reason, action``).
 
-Loads are idempotent (content already loaded, by SHA-256 and format, is not loaded again) and
-atomic: rows go into a staging table and are swapped in inside one transaction, so a load that is
-killed part-way leaves the previous data as it was (DuckDB rolls back an uncommitted transaction when
-the file is next opened). Loading a new version of a source (same ``source``, new checksum) replaces
-that source's rows in the same transaction.
+Loads are idempotent (content whose rows are in the store, by SHA-256 and format, is not loaded
+again) and atomic: rows go into a staging table and are swapped in inside one transaction, so a load
+that is killed part-way leaves the previous data as it was (DuckDB rolls back an uncommitted
+transaction when the file is next opened). Loading a new version of a source (same ``source``, new
+checksum) replaces that source's rows in the same transaction; loading an earlier version again
+brings its rows back. A load with no data rows is refused (it would wipe the source). A named pipe
+or other stream is read once, into a temporary file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +51,25 @@ CREATE TABLE IF NOT EXISTS load_issues (
 );
 CREATE SEQUENCE IF NOT EXISTS load_seq START 1;
 """
+
+
+DUCKDB_MAGIC = b"DUCK"
+"""Bytes 8-11 of a DuckDB database file."""
+
+
+def _check_is_store(path: Path) -> None:
+    """Refuse to open an existing file that is not a DuckDB database (DuckDB would open a CSV)."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise DataError(f"{path}: not a file; give the path of a DuckDB trade store")
+    with path.open("rb") as fh:
+        head = fh.read(12)
+    if head and head[8:12] != DUCKDB_MAGIC:
+        raise DataError(
+            f"{path}: not a DuckDB trade store (give a .duckdb path; trade files are loaded with "
+            "`tariffscope data import FILE`)"
+        )
 
 
 def sha256_file(path: Path) -> str:
@@ -80,6 +103,7 @@ class TradeStore:
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db()
+        _check_is_store(self.path)
         if read_only and not self.path.exists():
             raise DataError(f"{self.path}: no trade store here (load data with `tariffscope data import`)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,9 +128,17 @@ class TradeStore:
 
     # -- loading -----------------------------------------------------------------------------------
     def find_load(self, sha256: str, fmt: str) -> int | None:
-        """The id of a load with this content and format, if any."""
+        """The id of a load with this content and format whose rows are in the store, if any.
+
+        A load replaced by a later version of its source no longer counts: loading it again restores it.
+        """
         rows = self.con.execute(
-            "SELECT load_id FROM provenance WHERE sha256 = ? AND format = ? ORDER BY load_id DESC LIMIT 1",
+            """
+            SELECT p.load_id FROM provenance p
+            WHERE p.sha256 = ? AND p.format = ? AND p.load_id = (
+                SELECT max(q.load_id) FROM provenance q WHERE q.source = p.source AND q.format = p.format)
+            ORDER BY p.load_id DESC LIMIT 1
+            """,
             [sha256, fmt],
         ).fetchall()
         return int(rows[0][0]) if rows else None
@@ -128,6 +160,14 @@ class TradeStore:
             return self._outcome(existing, "unchanged")
         frame = result.frame
         issues = result.issues
+        if frame.height == 0:
+            why = "; ".join(
+                f"row {r['row']}: {r['field']}: {r['reason']}" for r in issues.head(3).iter_rows(named=True)
+            )
+            raise DataError(
+                f"{source}: no data rows ({result.n_skipped:,} skipped{': ' + why if why else ''}); "
+                "nothing stored, the store is unchanged"
+            )
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -195,16 +235,34 @@ class TradeStore:
         path = Path(path)
         if not path.exists():
             raise DataError(f"{path}: no such file")
+        if retrieved_at is None:
+            retrieved_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+        source = str(path.resolve())
+        if path.is_file() or path.is_dir():
+            return self._load_path(path, fmt, source, retrieved_at, on_staged)
+        # a named pipe or a device can be read only once: spool it, keeping its name for format detection
+        with tempfile.TemporaryDirectory(prefix="tariffscope-import-") as tmp:
+            copy = Path(tmp) / path.name
+            with path.open("rb") as src, copy.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            return self._load_path(copy, fmt, source, retrieved_at, on_staged)
+
+    def _load_path(
+        self,
+        path: Path,
+        fmt: str,
+        source: str,
+        retrieved_at: dt.datetime,
+        on_staged: Callable[[], None] | None,
+    ) -> tuple[LoadOutcome, LoadResult | None]:
         fmt = detect_format(path) if fmt == "auto" else fmt
         digest = sha256_file(path)
         existing = self.find_load(digest, fmt)
         if existing is not None:
             return self._outcome(existing, "unchanged"), None
         result = load(path, fmt)
-        if retrieved_at is None:
-            retrieved_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
         outcome = self.load_result(
-            result, sha256=digest, source=str(path.resolve()), retrieved_at=retrieved_at, on_staged=on_staged
+            result, sha256=digest, source=source, retrieved_at=retrieved_at, on_staged=on_staged
         )
         return outcome, result
 

@@ -4,9 +4,14 @@ Grains:
 
 - ``hts10_exact``: observed HTS10 imports (the user's loaded data; in the shipped table Canada and
   Mexico 2025 and the African partners 2024);
-- ``gtap_spread``: a partner's 2024 imports in one of the 45 GTAP sectors (Census IMDB, the Yale
-  Budget Lab tracker's table, total ≈ $3.12T) spread over the sector's HTS10 lines in proportion to
-  the pooled HTS10 value observed in the exact data (equal shares where a sector has none);
+- ``raked_spread`` (default for partners without exact data): the partner's 2024 imports by
+  GTAP-45 sector (Census IMDB, the Yale Budget Lab tracker's table, total ≈ $3.12T; kept exactly)
+  raked to HS6 by ``scripts/build_weight_layers.py`` onto where the trade is (chapter shares from
+  DataWeb import charges, Comtrade 8703/8704 by partner, cited heading totals), then spread over each
+  HS6's HTS10 lines by the pooled exact value. The alternative seed shapes ride along as
+  ``imports_usd_<shape>`` columns (``ALT_SHAPES``) for the sensitivity band;
+- ``gtap_spread``: the older spread (``spread="gtap"``): sector totals over the sector's HTS10
+  lines in proportion to the pooled exact value (96% Canada/Mexico), kept for the bridge;
 - ``hs2_spread``: a partner's imports by HS chapter (e.g. a DataWeb HS2 export the user loaded)
   spread over the chapter's HTS10 lines by the same pooled shape.
 
@@ -29,7 +34,9 @@ from tariffscope.paths import PACKAGE_DATA, default_db
 
 SHIPPED_YEAR = 2024
 WEIGHT_COLUMNS = ["hts10", "partner", "imports_usd", "usmca_share", "grain", "gtap", "data_year"]
-GRAINS = ("hts10_exact", "gtap_spread", "hs2_spread")
+GRAINS = ("hts10_exact", "raked_spread", "gtap_spread", "hs2_spread")
+ALT_SHAPES = ("pooled", "africa", "uniform")
+ALT_COLUMNS = [f"imports_usd_{s}" for s in ALT_SHAPES]
 GRAIN_ENUM = pl.Enum(list(GRAINS))
 
 
@@ -85,6 +92,45 @@ def gtap_spread() -> pl.DataFrame:
     )
 
 
+@functools.cache
+def raked_spread() -> pl.DataFrame:
+    """The shipped raked 2024 partner × HS6 values spread to HTS10 lines (grain ``raked_spread``).
+
+    Within an HS6, lines share its value in proportion to their pooled exact value (equal shares
+    where the HS6 has none). Carries ``imports_usd`` (default ``balanced`` seed) and the
+    ``ALT_COLUMNS`` of the other seeds.
+    """
+    r = _shipped("weights_raked_2024.parquet").with_columns(pl.col("partner").cast(pl.String))
+    shape = _shipped("weights_hts10_shape.parquet").filter(pl.col("gtap").is_not_null())
+    within = shape.with_columns(
+        pl.col("shape_usd").sum().over("hs6").alias("_t"), pl.len().over("hs6").alias("_n")
+    ).select(
+        "hts10",
+        "hs6",
+        "gtap",
+        pl.when(pl.col("_t") > 0)
+        .then(pl.col("shape_usd") / pl.col("_t"))
+        .otherwise(1.0 / pl.col("_n"))
+        .alias("s"),
+    )
+    out = r.join(within.filter(pl.col("s") > 0), on="hs6", how="inner")
+    return out.select(
+        "hts10",
+        "partner",
+        (pl.col("imports_kusd_balanced") * 1e3 * pl.col("s")).alias("imports_usd"),
+        pl.lit(None, pl.Float64).alias("usmca_share"),
+        pl.lit("raked_spread").alias("grain"),
+        "gtap",
+        pl.lit(SHIPPED_YEAR, pl.Int16).alias("data_year"),
+        *[(pl.col(f"imports_kusd_{a}") * 1e3 * pl.col("s")).alias(f"imports_usd_{a}") for a in ALT_SHAPES],
+    )
+
+
+def _with_alt(df: pl.DataFrame) -> pl.DataFrame:
+    """Alternative-shape columns equal to ``imports_usd`` where the weights are not spread."""
+    return df.with_columns([pl.col("imports_usd").alias(c) for c in ALT_COLUMNS if c not in df.columns])
+
+
 def _exact_frame(df: pl.DataFrame, year: int) -> pl.DataFrame:
     """Exact rows (hts10, partner, imports_usd, usmca_usd) in the weight layout."""
     gtap = _shipped("weights_hts10_shape.parquet").select("hts10", "gtap")
@@ -130,7 +176,7 @@ def _from_store(db: Path, year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 @functools.lru_cache(maxsize=4)
-def _shipped_weights(covered: frozenset[str], exact: bool) -> pl.DataFrame:
+def _shipped_weights(covered: frozenset[str], exact: bool, spread: str) -> pl.DataFrame:
     """The shipped 2024 weights for every partner not in ``covered`` (cached: frames are immutable)."""
     parts = []
     done = set(covered)
@@ -138,40 +184,60 @@ def _shipped_weights(covered: frozenset[str], exact: bool) -> pl.DataFrame:
         ex = _shipped("weights_exact.parquet").filter(~pl.col("partner").is_in(list(done)))
         parts.append(_exact_frame(ex, SHIPPED_YEAR))
         done |= set(ex["partner"].unique().to_list())
-    parts.append(gtap_spread().filter(~pl.col("partner").is_in(list(done))))
-    return (
-        pl.concat(parts, how="vertical").select(WEIGHT_COLUMNS).with_columns(pl.col("grain").cast(GRAIN_ENUM))
+    rest = raked_spread() if spread == "raked" else gtap_spread()
+    rest = rest.filter(~pl.col("partner").is_in(list(done)))
+    if spread == "raked":
+        # partners in the GTAP table but not in the raked one (none today) keep the GTAP spread
+        missing = gtap_spread().filter(~pl.col("partner").is_in(list(done | set(rest["partner"].unique()))))
+        parts.append(missing)
+    parts.append(rest)
+    return pl.concat([_with_alt(p) for p in parts], how="diagonal_relaxed").select(
+        *WEIGHT_COLUMNS[:4], pl.col("grain").cast(GRAIN_ENUM), *WEIGHT_COLUMNS[5:], *ALT_COLUMNS
     )
+
+def gtap_names() -> dict[str, str]:
+    """GTAP-45 code -> sector name (shipped with the weights)."""
+    df = pl.read_csv(PACKAGE_DATA / "weights_gtap_sectors.csv", infer_schema_length=0)
+    return dict(zip(df["gtap"].to_list(), df["gtap_name"].to_list(), strict=True))
+
 
 
 def load_weights(
-    db: Path | str | None = None, year: int = SHIPPED_YEAR, *, exact: bool = True
+    db: Path | str | None = None, year: int = SHIPPED_YEAR, *, exact: bool = True, spread: str = "raked"
 ) -> pl.DataFrame:
     """Import weights ``hts10, partner, imports_usd, usmca_share, grain, gtap, data_year``.
 
-    Data loaded into the trade store (``db``, default :func:`tariffscope.paths.default_db` if it
-    exists) for ``year`` come first: HTS10 data as ``hts10_exact``, HS2 data for partners without
-    HTS10 data as ``hs2_spread``. Every other partner comes from the shipped 2024 table
-    (``gtap_spread``, replaced by the shipped exact HTS10 data where it exists when ``exact``). The
-    shipped table exists only for 2024 (its Canada/Mexico exact rows are 2025 values: see
-    ``data_year``).
+    Data loaded into the trade store ``db`` for ``year`` come first: HTS10 data as ``hts10_exact``,
+    HS2 data for partners without HTS10 data as ``hs2_spread``; they replace the shipped weights of
+    the partners they cover, so a store is used only when named (a small test import in the user's
+    store must not silently replace a partner's weights). Without ``db``, the user's store
+    (:func:`tariffscope.paths.default_db`) is read only for a year the shipped table lacks. Every
+    other partner comes from the shipped 2024 table (``gtap_spread``, replaced by the shipped exact
+    HTS10 data where it exists when ``exact``). The shipped table exists only for 2024 (its
+    Canada/Mexico exact rows are 2025 values: see ``data_year``). ``spread``: ``raked`` (default) or
+    ``gtap`` (the older sector spread). Every frame also carries the ``ALT_COLUMNS`` (alternative
+    spread shapes; equal to ``imports_usd`` where the data are exact).
     """
+    if spread not in ("raked", "gtap"):
+        raise ValueError(f"spread {spread!r}: use raked or gtap")
+    if db is None and year == SHIPPED_YEAR:
+        return _shipped_weights(frozenset(), exact, spread)
     store_path = Path(db) if db is not None else default_db()
     parts: list[pl.DataFrame] = []
     covered: set[str] = set()
     if store_path.exists():
         st_exact, st_hs2 = _from_store(store_path, year)
         if st_exact.height:
-            parts.append(_exact_frame(st_exact, year))
+            parts.append(_with_alt(_exact_frame(st_exact, year)))
             covered |= set(st_exact["partner"].unique().to_list())
         st_hs2 = st_hs2.filter(~pl.col("partner").is_in(list(covered)))
         if st_hs2.height:
-            parts.append(_hs2_spread(st_hs2, year))
+            parts.append(_with_alt(_hs2_spread(st_hs2, year)))
             covered |= set(st_hs2["partner"].unique().to_list())
     elif db is not None:
         raise DataError(f"{store_path}: no trade store here")
     if year == SHIPPED_YEAR:
-        parts.append(_shipped_weights(frozenset(covered), exact))
+        parts.append(_shipped_weights(frozenset(covered), exact, spread))
     elif not parts:
         raise DataError(
             f"no import weights for {year}: the shipped table is for {SHIPPED_YEAR}; load {year} data "
@@ -181,7 +247,21 @@ def load_weights(
         return parts[0]
     return pl.concat(
         [p.with_columns(pl.col("grain").cast(GRAIN_ENUM)) for p in parts], how="vertical"
-    ).select(WEIGHT_COLUMNS)
+    ).select(*WEIGHT_COLUMNS, *ALT_COLUMNS)
+
+
+def store_coverage(db: Path | str, year: int = SHIPPED_YEAR) -> pl.DataFrame:
+    """What a trade store contributes to the weights of ``year``: ``partner, lines, imports_usd, level``."""
+    exact, hs2 = _from_store(Path(db), year)
+    parts = [
+        exact.group_by("partner").agg(
+            pl.len().alias("lines"), pl.col("imports_usd").sum(), pl.lit(10).alias("level")
+        ),
+        hs2.filter(~pl.col("partner").is_in(exact["partner"].unique().to_list()))
+        .group_by("partner")
+        .agg(pl.len().alias("lines"), pl.col("imports_usd").sum(), pl.lit(2).alias("level")),
+    ]
+    return pl.concat(parts, how="vertical_relaxed").sort("imports_usd", descending=True)
 
 
 def grain_summary(weights: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import polars as pl
-from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
+import pydantic
+from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -30,10 +31,27 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("tariffscope.web")
 
 Fmt = Literal["json", "csv"]
+HEAVY = [Depends(sv.heavy_slot)]  # endpoints that may compute for seconds: bounded concurrency
 HTS_Q = Query(min_length=2, max_length=20, description="HTS code, dotted or plain: 8703.23.01.90")
 ORIGIN_Q = Query(min_length=2, max_length=60, description="origin: ISO2, ISO3 or Census code")
 DATE_Q = Query(max_length=10, description="entry date YYYY-MM-DD")
 OPT_DATE_Q = Query(max_length=10, description="YYYY-MM-DD")
+
+
+class ApiError(pydantic.BaseModel):
+    """Every error answer: what is wrong, and the request field it concerns (``null`` if none)."""
+
+    detail: str
+    field: str | None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ApiError, "description": "the engine refused the request"},
+    413: {"model": ApiError, "description": "request body too large"},
+    422: {"model": ApiError, "description": "bad input: `field` names the parameter"},
+    500: {"model": ApiError, "description": "unexpected failure (no stack trace)"},
+    503: {"model": ApiError, "description": "a part of the engine is not installed, or the server is busy"},
+}
 
 
 def _table(df: pl.DataFrame, fmt: Fmt, name: str) -> Response:
@@ -48,7 +66,7 @@ def _table(df: pl.DataFrame, fmt: Fmt, name: str) -> Response:
 
 
 def _api() -> APIRouter:
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", responses=ERRORS)
 
     @api.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:
@@ -84,7 +102,7 @@ def _api() -> APIRouter:
             body = await run_in_threadpool(sv.rate_json, *key)
         return Response(body, media_type="application/json")
 
-    @api.post("/rate/batch", tags=["rates"])
+    @api.post("/rate/batch", tags=["rates"], dependencies=HEAVY)
     async def rate_batch(
         file: Annotated[UploadFile, File(description="CSV: hts10, origin, date [, value, quantity, ...]")],
         as_of: Annotated[str | None, OPT_DATE_Q] = None,
@@ -160,13 +178,13 @@ def _api() -> APIRouter:
         return _table(df, format, "regime_changes")
 
     # --- analytics -------------------------------------------------------------------------------
-    @api.get("/etr", tags=["analytics"])
+    @api.get("/etr", tags=["analytics"], dependencies=HEAVY)
     def etr(
         partners: Annotated[str, Query(max_length=200, description="JP,KR,EU27 (codes or groups)")],
         start: Annotated[str, Query(max_length=10)] = "2025-01-01",
         end: Annotated[str, Query(max_length=10)] = "2026-12-31",
         by: Annotated[Literal["partner", "authority", "sector"], Query()] = "partner",
-        view: Annotated[Literal["statutory", "adjusted"], Query()] = "statutory",
+        view: Annotated[Literal["statutory", "adjusted"], Query()] = "adjusted",
         daily: Annotated[bool, Query(description="every day, or only the days the ETR changes")] = False,
         format: Annotated[Fmt, Query()] = "json",
     ) -> Response:
@@ -179,26 +197,21 @@ def _api() -> APIRouter:
             df = sv.compact_series(df, ["etr"])
         return _table(df, format, "etr")
 
-    @api.get("/exposure", tags=["analytics"])
+    @api.get("/exposure", tags=["analytics"], dependencies=HEAVY)
     def exposure(
         partner: Annotated[str, ORIGIN_Q],
         date: Annotated[str, DATE_Q],
         sector: Annotated[str | None, Query(max_length=60)] = None,
-        view: Annotated[Literal["statutory", "adjusted"], Query()] = "statutory",
+        view: Annotated[Literal["statutory", "adjusted"], Query()] = "adjusted",
         format: Annotated[Fmt, Query()] = "json",
     ) -> Response:
-        """A partner's exposure on a date: duty by sector and top products (``tariffscope exposure``)."""
-        return _analytics_table(
-            "exposure",
-            "exposure",
-            format,
-            sv.parse_country(partner, "partner"),
-            sv.parse_date(date, "date"),
-            sector=sector,
-            view=view,
-        )
+        """A partner's exposure on a date: duty by sector and top products (``tariffscope exposure``).
+        ``partner`` may be a group (``EU27``: its members' imports pooled) or ``ALL`` (the US-wide rate)."""
+        d = sv.parse_date(date, "date")
+        assert d is not None
+        return JSONResponse(sv.to_records(sv.exposure(sv.parse_partner(partner), d, sector, view)))
 
-    @api.get("/diff", tags=["analytics"])
+    @api.get("/diff", tags=["analytics"], dependencies=HEAVY)
     def diff(
         partner: Annotated[str, ORIGIN_Q],
         start: Annotated[str, Query(alias="from", max_length=10)],
@@ -215,7 +228,7 @@ def _api() -> APIRouter:
             sv.parse_date(end, "to"),
         )
 
-    @api.get("/rank", tags=["analytics"])
+    @api.get("/rank", tags=["analytics"], dependencies=HEAVY)
     def rank(
         date: Annotated[str, DATE_Q],
         top: Annotated[int, Query(ge=1, le=250)] = 30,
@@ -233,21 +246,46 @@ def _api() -> APIRouter:
             pl.concat([df.filter(pl.col("rank") <= top), df.filter(pl.col("rank").is_null())]), format, "rank"
         )
 
-    @api.get("/refunds", tags=["analytics"])
+    @api.get("/refunds", tags=["analytics"], dependencies=HEAVY)
     def refunds(
-        partner: Annotated[str | None, Query(max_length=60)] = None,
+        partner: Annotated[str, Query(min_length=2, max_length=60, description="JP, or a group: EU27")],
         format: Annotated[Fmt, Query()] = "json",
     ) -> Response:
-        """IEEPA duties refundable after Learning Resources v. Trump (``tariffscope refunds``)."""
-        p = sv.parse_country(partner, "partner") if partner else None
-        return _analytics_table("refunds", "refunds", format, partners=(p,) if p else None)
+        """IEEPA duties refundable after Learning Resources v. Trump (``tariffscope refunds``), by month, for
+        one partner or group (every partner at once takes minutes: use the CLI)."""
+        return _table(sv.refunds(sv.parse_partner(partner)), format, "refunds")
 
-    @api.get("/downloads/country-rates", tags=["downloads"])
+    @api.get("/sources", tags=["meta"])
+    def sources() -> dict[str, Any]:
+        """What the figures rest on: catalogue knowledge date, weights years/grain, a one-line source."""
+        return sv.sources()
+
+    @api.get("/us-rates", tags=["analytics"], dependencies=HEAVY)
+    def us_rates(
+        date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (default today)")] = None,
+        format: Annotated[Fmt, Query()] = "json",
+    ) -> Response:
+        """The US-wide effective tariff rate (``ALL``) and every partner's on a date (default today), with
+        the view, the weights' grain and the source stated; ``format=csv`` downloads the table."""
+        d = sv.parse_horizon_date(date)
+        body = sv.us_rates(d)
+        if format == "csv":
+            us = {"partner": "ALL", "name": "all partners (US-wide)", **body["us"]}
+            df = pl.DataFrame([us, *body["partners"]], infer_schema_length=None).with_columns(
+                pl.lit(body["date"]).alias("date"),
+                pl.lit("statutory").alias("view"),
+                pl.lit(body["weights"]).alias("weights"),
+                pl.lit(body["source_line"]).alias("source"),
+            )
+            return _table(df, "csv", f"us_tariff_rates_{body['date']}")
+        return JSONResponse(body)
+
+    @api.get("/downloads/country-rates", tags=["downloads"], dependencies=HEAVY)
     def country_rates(date: Annotated[str, DATE_Q], format: Annotated[Fmt, Query()] = "csv") -> Response:
         """Every partner's effective tariff rate on a date (CSV or JSON)."""
         return _table(sv.country_rates(date), format, f"country_rates_{date}")
 
-    @api.get("/downloads/country-sector-rates", tags=["downloads"])
+    @api.get("/downloads/country-sector-rates", tags=["downloads"], dependencies=HEAVY)
     def country_sector_rates(
         date: Annotated[str, DATE_Q],
         partners: Annotated[str | None, Query(max_length=200)] = None,
@@ -287,6 +325,13 @@ def _analytics_table(module: str, fn: str, fmt: Fmt, *args: Any, **kwargs: Any) 
     return JSONResponse(sv.to_records(res))
 
 
+def plotly_js_path() -> Path:
+    """The plotly.min.js shipped inside the plotly Python package."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
 def create_app(*, warm: bool = False) -> FastAPI:
     """The workbench application (pages at ``/``, the API under ``/api``, schema at ``/openapi.json``)."""
     app = FastAPI(
@@ -302,6 +347,12 @@ def create_app(*, warm: bool = False) -> FastAPI:
     @app.exception_handler(sv.InputError)
     async def input_error(_: Request, exc: sv.InputError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
+
+    @app.exception_handler(sv.Busy)
+    async def busy(_: Request, exc: sv.Busy) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc), "field": None}, status_code=503, headers={"Retry-After": "60"}
+        )
 
     @app.exception_handler(sv.Unavailable)
     async def unavailable(_: Request, exc: sv.Unavailable) -> JSONResponse:
@@ -327,9 +378,20 @@ def create_app(*, warm: bool = False) -> FastAPI:
         msg = f"{field}: {first.get('msg', 'invalid value')}"
         return JSONResponse({"detail": msg, "field": field}, status_code=422)
 
+    @app.exception_handler(pydantic.ValidationError)
+    async def model_error(_: Request, exc: pydantic.ValidationError) -> JSONResponse:
+        errs: list[Any] = list(exc.errors())
+        first: dict[str, Any] = dict(errs[0]) if errs else {}
+        loc = [str(x) for x in first.get("loc", ())]
+        field = loc[-1] if loc else "request"
+        msg = f"{field}: {str(first.get('msg', 'invalid value')).removeprefix('Value error, ')}"
+        return JSONResponse({"detail": msg, "field": field}, status_code=422)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": str(exc.detail), "field": None}, status_code=exc.status_code)
+        return JSONResponse(
+            {"detail": str(exc.detail), "field": None}, status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -337,8 +399,11 @@ def create_app(*, warm: bool = False) -> FastAPI:
         return JSONResponse({"detail": "internal error (see the server log)", "field": None}, status_code=500)
 
     app.include_router(_api())
+    from tariffscope.web import security_routes
 
-    @app.get("/feed.atom", tags=["measures"], response_class=Response)
+    app.include_router(security_routes.router, responses=ERRORS)
+
+    @app.get("/feed.atom", tags=["measures"], response_class=Response, responses=ERRORS)
     def feed(request: Request) -> Response:
         """Atom feed of dated regime changes (newest first)."""
         base = str(request.base_url).rstrip("/")
@@ -347,6 +412,13 @@ def create_app(*, warm: bool = False) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """plotly.js as bundled by the plotly Python package (the workbench needs no CDN)."""
+        return FileResponse(
+            plotly_js_path(), media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
+        )
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:

@@ -18,14 +18,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from tariffscope.errors import TariffscopeError
 from tariffscope.web import services as sv
 
 router = APIRouter(tags=["scenarios"])
+HEAVY = [Depends(sv.heavy_slot)]  # PE over every market of a partner: bounded concurrency
 LAB_ORIGIN = Path("<scenario lab>")
+LEVER_DATE = dt.date(2025, 10, 1)  # the levers' default evaluation date
 
 
 class LabRequest(BaseModel):
@@ -40,11 +42,15 @@ class LabRequest(BaseModel):
         default="2025-08-07", max_length=10, description="levers apply from this entry date"
     )
     until: str | None = Field(default=None, max_length=10, description="last day of the levers (inclusive)")
-    date: str = Field(default="2025-10-01", max_length=10, description="evaluation date")
+    date: str | None = Field(
+        default=None,
+        max_length=10,
+        description="evaluation date (default: 2025-10-01 for levers, a named scenario's own date)",
+    )
     scenario: str | None = Field(
         default=None, max_length=80, description="a shipped scenario instead of levers"
     )
-    supply: str = Field(default="infinite", pattern="^(infinite|elastic)$")
+    supply: str = Field(default="elastic", pattern="^(infinite|elastic)$")
 
 
 def _partner_rules(cat: Any, partner: str, tag: str, lo: dt.date, hi: dt.date) -> list[str]:
@@ -133,12 +139,15 @@ def _baseline_rates(partner: str, on: dt.date) -> pl.DataFrame:
 def evaluate(req: LabRequest) -> dict[str, Any]:
     """PE effects of the levers (or of a named scenario) against current law, on the evaluation date."""
     partner = sv.parse_country(req.partner, "partner")
-    on = sv.parse_date(req.date, "date")
+    on = sv.parse_date(req.date, "date", required=False)
+    if req.scenario:  # a scenario is evaluated on its own date unless a date is asked for
+        return _named(req.scenario, partner, on, req.supply)
+    on = on or LEVER_DATE
     eff = sv.parse_date(req.effective, "effective")
     until = sv.parse_date(req.until, "until", required=False)
-    assert on is not None and eff is not None
-    if req.scenario:
-        return _named(req.scenario, partner, on, req.supply)
+    assert eff is not None
+    if until is not None and until < eff:
+        raise sv.InputError("until", f"until: {until} is before the levers' start (effective {eff})")
     cat = lever_catalogue(partner, req.reciprocal_rate, req.auto_rate, eff, until, on)
     label = "levers"
     from tariffscope.analytics.etr import rates_for_pairs
@@ -162,7 +171,8 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
         "etr_before": etr_before,
         "etr_after": etr_after,
         "markets_moved": moved.height,
-        "model": "SMART exact (run_pe via scenarios.evaluate.pe_effects), supply " + req.supply,
+        "model": "SMART exact (scenarios.evaluate.compare_rates, from the 2025-01-01 baseline), supply "
+        + req.supply,
         "weights": "2024 import weights (see tariffscope.trade.weights)",
     }
     if moved.height == 0:
@@ -187,9 +197,10 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
             "by_sector": [],
         }
     f = flows.join(moved, on="hts10", how="semi")
-    pe_effects = sv.engine_function("scenarios.evaluate", "pe_effects")
+    # the same path as `scenario run`: both rate sets solved from the one 2025-01-01 baseline
+    compare_rates = sv.engine_function("scenarios.evaluate", "compare_rates")
     try:
-        lines = pe_effects(f, supply=req.supply)
+        lines = compare_rates(f, supply=req.supply, cache_key=("lab", partner, on))
     except TariffscopeError as exc:
         raise sv.InputError("scenario", f"scenario: the PE model failed: {exc}") from None
     sums = [
@@ -212,7 +223,7 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
     price = float((pl_lines["us_price_change"] * pl_lines["imports_usd"]).sum()) / max(
         float(pl_lines["imports_usd"].sum()), 1e-9
     )
-    from tariffscope.analytics.common import gtap_names
+    from tariffscope.trade.weights import gtap_names
 
     names = gtap_names()
     by_sector = (
@@ -262,7 +273,7 @@ def _evaluated(name: str, on: dt.date | None, supply: str) -> Any:
         raise sv.InputError("scenario", f"scenario: {exc}") from None
 
 
-def _named(name: str, partner: str, on: dt.date, supply: str) -> dict[str, Any]:
+def _named(name: str, partner: str, on: dt.date | None, supply: str) -> dict[str, Any]:
     """A shipped scenario against current law, in the lab's answer shape (``scenarios.evaluate``)."""
     res = _evaluated(shipped_name(name), on, supply)
     row = res.row(partner)
@@ -314,7 +325,7 @@ def _named(name: str, partner: str, on: dt.date, supply: str) -> dict[str, Any]:
     }
 
 
-@router.post("/lab")
+@router.post("/lab", dependencies=HEAVY)
 def lab(req: LabRequest) -> dict[str, Any]:
     """Evaluate lever settings (partner reciprocal rate, auto rate, dates) or a named scenario with PE."""
     return evaluate(req)
@@ -326,10 +337,10 @@ class RunRequest(BaseModel):
     scenarios: list[str] = Field(min_length=1, max_length=6)
     date: str | None = Field(default=None, max_length=10)
     partners: list[str] = Field(default_factory=list, max_length=12)
-    supply: str = Field(default="infinite", pattern="^(infinite|elastic)$")
+    supply: str = Field(default="elastic", pattern="^(infinite|elastic)$")
 
 
-@router.post("/scenarios/run")
+@router.post("/scenarios/run", dependencies=HEAVY)
 def run_scenarios(req: RunRequest) -> list[dict[str, Any]]:
     """One row per scenario and partner, as ``tariffscope scenario compare`` prints them."""
     on = sv.parse_date(req.date, "date", required=False)
@@ -341,7 +352,7 @@ def run_scenarios(req: RunRequest) -> list[dict[str, Any]]:
     return sv.to_records(rows)  # type: ignore[no-any-return,unused-ignore]
 
 
-@router.get("/scenarios/compare")
+@router.get("/scenarios/compare", dependencies=HEAVY)
 def compare_scenarios(
     ids: Annotated[str, Query(max_length=300, description="comma-separated shipped scenario ids")],
     date: Annotated[str | None, Query(max_length=10)] = None,
@@ -377,7 +388,7 @@ def scenarios() -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/events")
+@router.get("/events", dependencies=HEAVY)
 def events(
     partner: Annotated[str, Query(min_length=2, max_length=60)],
     start: Annotated[str, Query(max_length=10)] = "2025-01-01",
@@ -536,7 +547,7 @@ def packages() -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/packages/compare")
+@router.get("/packages/compare", dependencies=HEAVY)
 def compare_packages(
     ids: Annotated[str, Query(max_length=300, description="comma-separated shipped package ids")],
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",

@@ -16,7 +16,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -35,6 +35,27 @@ class InputError(TariffscopeError):
 
 class Unavailable(TariffscopeError):
     """A part of the engine that this installation does not provide (HTTP 503)."""
+
+
+class Busy(TariffscopeError):
+    """Every slot for long computations is taken (HTTP 503 with ``Retry-After``)."""
+
+
+HEAVY_SLOTS = 2  # long computations at once (this machine has 2 cores; each may hold ~1 GB)
+HEAVY_WAIT_S = 90.0  # how long a request waits for a slot before a 503
+_HEAVY = threading.BoundedSemaphore(HEAVY_SLOTS)
+
+
+def heavy_slot() -> Iterator[None]:
+    """FastAPI dependency of every endpoint that may run for seconds (ETRs over all partners, PE models,
+    refunds, batches): at most :data:`HEAVY_SLOTS` run at once, so memory and CPU stay bounded however
+    many requests arrive; the others wait up to :data:`HEAVY_WAIT_S` and then get a 503."""
+    if not _HEAVY.acquire(timeout=HEAVY_WAIT_S):
+        raise Busy(f"the server is busy with {HEAVY_SLOTS} long computations; retry in a minute")
+    try:
+        yield
+    finally:
+        _HEAVY.release()
 
 
 def engine_module(name: str) -> ModuleType:
@@ -107,6 +128,26 @@ def parse_partners(value: str | None, field: str = "partners", limit: int = 12) 
             key = "EU27"
         out.append(key if key in groups else parse_country(n, field))
     return out
+
+
+def parse_partner(value: str, field: str = "partner") -> str:
+    """One partner: a country (ISO2/ISO3/Census code), a catalogue group (``EU27``, ``USMCA``) or ``ALL``
+    (every partner: the US-wide figure)."""
+    key = value.strip().upper()
+    if key == "EU":
+        key = "EU27"
+    if key == "ALL" or key in catalogue().groups:
+        return key
+    return parse_country(value, field)
+
+
+def members(partner: str) -> tuple[str, ...] | None:
+    """The countries a partner code stands for: itself, a group's members, or ``None`` for ``ALL``."""
+    if partner == "ALL":
+        return None
+    if partner in catalogue().groups:
+        return tuple(_group_members(partner))
+    return (partner,)
 
 
 # --- cached engine state -------------------------------------------------------------------------
@@ -192,7 +233,7 @@ def rate(
     as_of: str | None = None,
 ) -> dict[str, Any]:
     """The JSON of ``tariffscope rate --format json`` (the same function builds both)."""
-    from tariffscope.cli.rate_cmds import _contract
+    from tariffscope.results import RateResult
 
     d = parse_date(date, "date")
     a = parse_date(as_of, "as_of", required=False)
@@ -224,7 +265,7 @@ def rate(
         )
     except TariffscopeError as exc:
         raise _engine_error(exc) from None
-    out = _contract(result)
+    out = RateResult.from_record(result).to_dict()
     out["hts"] = result.get("hts")
     out["rates"] = result.get("rates")
     out["components"] = [
@@ -265,18 +306,20 @@ BATCH_REQUIRED = {"hts10": "hts", "origin": "country", "date": "entry_date"}
 
 
 def rate_batch(csv_bytes: bytes, as_of: str | None = None) -> pl.DataFrame:
-    """Resolve an uploaded CSV of entry lines (the columns of ``tariffscope rate --batch``)."""
-    from tariffscope.cli.rate_cmds import BATCH_COLUMNS
+    """Resolve an uploaded CSV of entry lines: :func:`tariffscope.api.rate_batch`, within the upload's
+    limits, plus a ``row`` column (1 = the first line after the header) for bad-row reports."""
+    from tariffscope.api import rate_batch as price
+    from tariffscope.resolver.inputs import BatchFileError, read_batch_csv
 
     a = parse_date(as_of, "as_of", required=False)
     if len(csv_bytes) > BATCH_MAX_BYTES:
         raise InputError("file", f"file: {len(csv_bytes):,} bytes is over the limit of {BATCH_MAX_BYTES:,}")
     try:
-        rows = pl.read_csv(csv_bytes, infer_schema_length=0, truncate_ragged_lines=False)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        rows = read_batch_csv(csv_bytes)
+    except BatchFileError as exc:
+        raise InputError("file", f"file: {exc}") from None
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise InputError("file", f"file: not a readable CSV ({str(exc).splitlines()[0][:200]})") from None
-    if rows.height == 0:
-        raise InputError("file", "file: the CSV has no rows")
     if rows.height > BATCH_MAX_ROWS:
         raise InputError("file", f"file: {rows.height:,} rows is over the limit of {BATCH_MAX_ROWS:,}")
     cols = set(rows.columns)
@@ -285,16 +328,12 @@ def rate_batch(csv_bytes: bytes, as_of: str | None = None) -> pl.DataFrame:
         raise InputError(
             "file", f"file: the CSV lacks column(s) {', '.join(missing)} (need hts10, origin, date)"
         )
-    resolve_frame = engine_function("resolver.api", "resolve_frame")
     try:
-        res = resolve_frame(rows, as_of=a)
-    except ValueError as exc:
+        table = price(rows, as_of=a)
+    except TariffscopeError as exc:
         raise InputError("file", f"file: {exc}") from None
-    keep = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*keep, *[c for c in BATCH_COLUMNS if c in res.table.columns]])
-    for c in ("hts10", "origin", "date"):
-        if c in rows.columns:
-            table = table.with_columns(rows[c].alias(c))
+    if "row" not in table.columns:
+        table = table.with_columns(pl.int_range(1, table.height + 1, dtype=pl.Int64).alias("row"))
     return table
 
 
@@ -315,23 +354,73 @@ def timeline(hts: str, origin: str, start: str, end: str, as_of: str | None = No
 # --- schedule search -----------------------------------------------------------------------------
 
 
+# Everyday words for the HTS's legal wording (each alternative a whole-word, case-insensitive match).
+SEARCH_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "passenger": ("passenger", "transport of persons"),
+    "car": ("car", "motor car", "motor vehicle"),
+    "auto": ("motor car", "motor vehicle"),
+    "automobile": ("motor car", "motor vehicle"),
+    "truck": ("truck", "transport of goods"),
+    "phone": ("telephone", "smartphone"),
+    "laptop": ("portable automatic data processing",),
+    "computer": ("computer", "automatic data processing"),
+    "steel": ("steel", "iron or steel"),
+}
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+@functools.cache
+def _line_imports() -> pl.DataFrame:
+    return weights().group_by("hts10").agg(pl.col("imports_usd").sum().alias("_imports"))
+
+
 @functools.lru_cache(maxsize=1024)
 def search(q: str, limit: int = 20) -> list[dict[str, Any]]:
-    """HTS lines by code prefix or by words of their descriptions (the schedule's own search)."""
+    """HTS lines by code prefix or by words of their descriptions, everyday words included
+    ("passenger cars" finds heading 8703, "motor cars ... for the transport of persons").
+
+    A line must match every word (a word matches its plural and its :data:`SEARCH_SYNONYMS`); lines
+    whose heading (the description's first segment) carries the words, best starts with them, rank
+    first, then the lines the US imports most of. Descriptions are returned in full."""
+    import re
+
     q = q.strip()
     if not q:
         raise InputError("q", "q: give an HTS code or words to search for")
     sched = schedule()
-    res = sched.search(q, limit=limit)
-    df = res if isinstance(res, pl.DataFrame) else pl.DataFrame(res)
-    return df.head(limit).to_dicts()
+    digits = q.replace(".", "").replace(" ", "")
+    if digits.isdigit():
+        res = sched.search(q, limit=limit)
+        df = res if isinstance(res, pl.DataFrame) else pl.DataFrame(res)
+        return df.head(limit).to_dicts()
+    base = sched.on(sched.horizon[1]).select("hts10", "description", "general_text", "mfn_ave", "unit")
+    head = pl.col("description").str.split(": ").list.first()
+    match, in_head = pl.lit(True), pl.lit(0)
+    for w in (x.lower() for x in re.findall(r"[\w'-]+", q)):
+        alts = SEARCH_SYNONYMS.get(_stem(w), (_stem(w),))
+        pat = "(?i)\\b(?:" + "|".join(re.escape(a) + "s?" for a in alts) + ")\\b"
+        match = match & pl.col("description").str.contains(pat)
+        starts = "(?i)^(?:" + "|".join(re.escape(a) for a in alts) + ")"
+        in_head = in_head + head.str.contains(pat).cast(pl.Int32) + head.str.contains(starts).cast(pl.Int32)
+    return (
+        base.filter(match)
+        .with_columns(in_head.alias("score"))
+        .join(_line_imports(), on="hts10", how="left")
+        .sort(["score", "_imports", "hts10"], descending=[True, True, False], nulls_last=True)
+        .drop("_imports")
+        .head(limit)
+        .to_dicts()
+    )
 
 
 # --- measures and the regime-change feed ---------------------------------------------------------
 
 
 def measures(authority: str | None, origin: str | None, on: str | None) -> pl.DataFrame:
-    from tariffscope.cli.measures_cmds import measures_frame
+    from tariffscope.catalogue.listing import measures_frame
 
     iso = parse_country(origin) if origin else None
     d = parse_date(on, "on", required=False)
@@ -398,7 +487,7 @@ def _group_members(name: str) -> list[str]:
 
 @functools.lru_cache(maxsize=64)
 def etr(
-    partners: tuple[str, ...], start: str, end: str, by: str = "partner", view: str = "statutory"
+    partners: tuple[str, ...], start: str, end: str, by: str = "partner", view: str = "adjusted"
 ) -> pl.DataFrame:
     """ETR by day for each partner (a group such as EU27 is the import-weighted mean of its members)."""
     etr_series = engine_function("analytics.etr", "etr_series")
@@ -484,6 +573,60 @@ def _analytics(
         raise InputError("request", str(exc)) from None
 
 
+def _as_partner_field(exc: InputError) -> InputError:
+    if exc.field in ("origin", "request"):
+        msg = str(exc).split(": ", 1)[-1]
+        return InputError("partner", f"partner: {msg}")
+    return exc
+
+
+def exposure(partner: str, date: dt.date, sector: str | None, view: str) -> dict[str, Any]:
+    """``tariffscope exposure`` of a country, a group (its members' imports pooled) or ``ALL`` (every
+    partner: the US-wide figure); ``members`` says which countries the figures cover."""
+    ms = members(partner)
+    try:
+        if ms is not None and len(ms) == 1:
+            res = call_analytics("exposure", "exposure", ms[0], date, sector=sector, view=view)
+            return {**res, "members": list(ms)}
+        res = call_analytics("exposure", "exposure", "ALL", date, sector=sector, view=view, weights_of=ms)
+    except InputError as exc:
+        raise _as_partner_field(exc) from None
+    return {**res, "partner": partner, "members": list(ms) if ms else "all partners"}
+
+
+REFUNDS_MAX_MEMBERS = 30
+
+
+def refunds(partner: str) -> pl.DataFrame:
+    """``tariffscope refunds`` of a country or a group (members summed by month). ``ALL`` is refused:
+    pricing every partner's daily duties takes minutes and gigabytes (the CLI does it)."""
+    ms = members(partner)
+    if ms is None or len(ms) > REFUNDS_MAX_MEMBERS:
+        raise InputError(
+            "partner",
+            f"partner: refunds are priced per partner or group (at most {REFUNDS_MAX_MEMBERS} countries); "
+            "for every partner at once run `tariffscope refunds`",
+        )
+    try:
+        df = call_analytics("refunds", "refunds", partners=ms)
+    except InputError as exc:
+        raise _as_partner_field(exc) from None
+    if len(ms) == 1:
+        return df  # type: ignore[no-any-return,unused-ignore]
+    usd = [c for c in df.columns if c.endswith("_usd")]
+    return (
+        df.group_by("month")
+        .agg(
+            pl.col("days").max(),
+            *[pl.col(c).sum() for c in usd],
+            pl.col("imports_basis").unique().sort().str.join(", "),
+        )
+        .with_columns(pl.lit(partner).alias("partner"))
+        .select(df.columns)
+        .sort("month")
+    )
+
+
 def to_records(obj: Any) -> Any:
     """Polars frames and dataclasses as JSON-ready records (dates as ISO strings, NaN as null)."""
     if isinstance(obj, pl.DataFrame):
@@ -499,6 +642,75 @@ def to_records(obj: Any) -> Any:
     if hasattr(obj, "__dataclass_fields__"):
         return {k: to_records(getattr(obj, k)) for k in obj.__dataclass_fields__}
     return obj
+
+
+def _years(years: list[int]) -> str:
+    return f"{years[0]}-{years[-1]}" if len(years) > 1 else "".join(map(str, years)) or "(unknown year)"
+
+
+def parse_horizon_date(value: str | None, field: str = "date", today: dt.date | None = None) -> dt.date:
+    """A date inside the catalogue's horizon. None given: today (UTC), or the horizon's nearest end when
+    today is outside it (the answer states the date it is for)."""
+    from tariffscope.resolver.inputs import HORIZON
+
+    d = parse_date(value, field, required=False)
+    if d is None:
+        return min(max(today or dt.datetime.now(dt.UTC).date(), HORIZON[0]), HORIZON[1])
+    if not HORIZON[0] <= d <= HORIZON[1]:
+        raise InputError(field, f"{field}: {d} is outside the catalogue ({HORIZON[0]} to {HORIZON[1]})")
+    return d
+
+
+def us_rates(date: dt.date, view: str = "statutory") -> dict[str, Any]:
+    """The journalist's view: the US-wide effective tariff rate (``ALL``: duty over all imports) and each
+    partner's, on one date, with the view, the weights' grain and the source line stated."""
+    df = country_rates(date.isoformat())
+    if view != "statutory":
+        raise InputError("view", "view: only the statutory view is available here")
+    us = df.filter(pl.col("partner") == "ALL")
+    rows = df.filter(pl.col("partner") != "ALL").with_columns(
+        (pl.col("imports_usd") / float(us["imports_usd"][0])).alias("import_share")
+    )
+    keep = ["partner", "name", "imports_usd", "import_share", "etr", "etr_additional", "duty_usd_per_year"]
+    src = sources()
+    return {
+        "date": date.isoformat(),
+        "view": "statutory: the duty the law sets on each line (no USMCA claims or metal-content "
+        "adjustments); effective rate = duty / all imports, unmatched lines at 0%",
+        "weights": f"{_years(src['weights_years'])} import values; grain {us['weights_grain'][0]}",
+        "source_line": src["source_line"],
+        "data_date": f"rates in force on {date.isoformat()}; measures recorded to {src['catalogue_recorded_to']}",
+        "us": to_records(us.select(keep[2:3] + keep[4:]).to_dicts()[0]),
+        "partners": to_records(rows.select([c for c in keep if c in rows.columns])),
+    }
+
+
+@functools.cache
+def sources() -> dict[str, Any]:
+    """What every figure rests on: the catalogue's knowledge date, the schedule and the import weights
+    (their years, grains and build dates), as the one-line source a chart or a download carries."""
+    from tariffscope.trade.weights import provenance
+
+    cat = catalogue()
+    recorded = max((s.recorded for ref in cat.rules for s in ref.rule.steps if s.recorded), default=None)
+    w = weights()
+    years = sorted({int(y) for y in w["data_year"].unique().to_list()}) if "data_year" in w.columns else []
+    from tariffscope.analytics.common import grain_label
+
+    wp = provenance()
+    line = (
+        f"Source: tariffscope; US tariff measures as recorded to {recorded} (Federal Register, "
+        f"proclamations, CBP guidance); US import weights {_years(years)} "
+        f"(US Census, GTAP sectors spread to HTS10; built {wp.get('built')})"
+    )
+    return {
+        "catalogue_recorded_to": None if recorded is None else recorded.isoformat(),
+        "weights_years": years,
+        "weights_grain": grain_label(w),
+        "weights_built": wp.get("built"),
+        "weights_rule": wp.get("rule"),
+        "source_line": line,
+    }
 
 
 @functools.lru_cache(maxsize=16)

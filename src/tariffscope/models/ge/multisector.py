@@ -573,6 +573,8 @@ def caliendo_parro(
             "technical_efficiency_pct": tech,
             "real_income_change_pct": pct((cfl.income / bln.income) / P_hat),
             "real_wage_change_pct": pct(w_hat / P_hat),
+            # real GDP as value added: VA = w L with labour fixed, deflated by the consumer price index
+            "real_gdp_va_change_pct": pct(w_hat / P_hat),
             "wage_change_pct": pct(w_hat),
             "price_index_change_pct": pct(P_hat),
             "exports_change_pct": pct(exp1 / exp0),

@@ -55,10 +55,20 @@ def _attach_elasticities(
     elasticities: pl.DataFrame | None,
     overrides: pl.DataFrame | list[dict[str, object]] | None,
     sigma_from: Literal["broda_weinstein", "protee"],
+    sigma_cap: float | None = None,
+    sigma_scale: float = 1.0,
+    sigma_floor: float | None = None,
 ) -> pl.DataFrame:
     codes = flows.select(pl.col("hts10").unique())["hts10"]
     if elasticities is None:
-        el = elasticities_for(codes, overrides, sigma_from=sigma_from)
+        el = elasticities_for(
+            codes,
+            overrides,
+            sigma_from=sigma_from,
+            sigma_cap=sigma_cap,
+            sigma_scale=sigma_scale,
+            sigma_floor=sigma_floor,
+        )
     else:
         need = {"hts10", "sigma", "import_demand_elasticity", "export_supply_elasticity"}
         miss = need - set(elasticities.columns)
@@ -96,6 +106,9 @@ def run_pe(
     *,
     overrides: pl.DataFrame | list[dict[str, object]] | None = None,
     sigma_from: Literal["broda_weinstein", "protee"] = "broda_weinstein",
+    sigma_cap: float | None = None,
+    sigma_scale: float = 1.0,
+    sigma_floor: float | None = None,
     tol: float = 1e-12,
 ) -> PEResult:
     """Exact SMART/Armington PE effects of moving US tariffs from ``t0_col`` to ``t1_col``.
@@ -104,7 +117,8 @@ def run_pe(
     annual), and the two tariff columns (decimals, all duties combined). ``hts10 x partner`` must be unique.
     ``elasticities``: ``None`` for the packaged table (with optional ``overrides`` by HS prefix), or a frame
     keyed by ``hts10`` with ``sigma, import_demand_elasticity, export_supply_elasticity``.
-    ``supply="infinite"`` fixes world prices (eps = inf); ``"elastic"`` uses each line's eps.
+    ``supply="infinite"`` fixes world prices (eps = inf); ``"elastic"`` uses each line's eps (``inf`` allowed).
+    ``sigma_cap``/``sigma_floor``/``sigma_scale``: applied to the table's sigma (see :func:`elasticities_for`).
     """
     need = {"hts10", "partner", "imports_usd", t0_col, t1_col}
     miss = need - set(flows.columns)
@@ -130,7 +144,7 @@ def run_pe(
     if f.select(pl.struct("hts10", "partner").is_duplicated().any()).item():
         raise DataError("flows: duplicate hts10 x partner rows; aggregate them first")
 
-    f = _attach_elasticities(f, elasticities, overrides, sigma_from)
+    f = _attach_elasticities(f, elasticities, overrides, sigma_from, sigma_cap, sigma_scale, sigma_floor)
     group = f["hts10"].str.to_integer(strict=True).to_numpy()
     eps = np.full(f.height, np.inf) if supply == "infinite" else f["eps"].to_numpy()
     sol = solve_smart(

@@ -82,12 +82,17 @@ def elasticities_for(
     overrides: pl.DataFrame | Iterable[Mapping[str, object]] | None = None,
     *,
     sigma_from: Literal["broda_weinstein", "protee"] = "broda_weinstein",
+    sigma_cap: float | None = None,
+    sigma_scale: float = 1.0,
+    sigma_floor: float | None = None,
 ) -> pl.DataFrame:
     """Elasticities per HTS10 line (one output row per input row, same order).
 
     Columns: ``hts10, hs6, sigma, sigma_source, import_demand_elasticity, eta_source,
     export_supply_elasticity, eps_source``. ``overrides`` rows hold ``prefix`` plus any of the value columns;
-    an overridden value's source reads ``override:<prefix>``.
+    an overridden value's source reads ``override:<prefix>``. ``sigma_cap`` and ``sigma_scale`` apply to the
+    table's sigma before overrides (a capped value's source gains ``+cap<N>``, a scaled one ``x<f>``);
+    ``sigma_floor`` raises the table's sigma to at least that value (source ``+floor<N>``) before scaling.
     """
     s = hts10 if isinstance(hts10, pl.Series) else pl.Series("hts10", list(hts10), dtype=pl.Utf8)
     codes = _normalise_hts(s)
@@ -99,6 +104,28 @@ def elasticities_for(
         )
     elif sigma_from != "broda_weinstein":
         raise DataError(f"sigma_from: {sigma_from!r} is not 'broda_weinstein' or 'protee'")
+    if sigma_cap is not None:
+        capped = pl.col("sigma") > sigma_cap
+        tab = tab.with_columns(
+            pl.when(capped).then(pl.lit(sigma_cap)).otherwise(pl.col("sigma")).alias("sigma"),
+            pl.when(capped)
+            .then(pl.col("sigma_source").cast(pl.Utf8) + f"+cap{sigma_cap:g}")
+            .otherwise(pl.col("sigma_source").cast(pl.Utf8))
+            .alias("sigma_source"),
+        )
+    if sigma_floor is not None:
+        low = pl.col("sigma") < sigma_floor
+        tab = tab.with_columns(
+            pl.when(low).then(pl.lit(sigma_floor)).otherwise(pl.col("sigma")).alias("sigma"),
+            pl.when(low)
+            .then(pl.col("sigma_source").cast(pl.Utf8) + f"+floor{sigma_floor:g}")
+            .otherwise(pl.col("sigma_source").cast(pl.Utf8))
+            .alias("sigma_source"),
+        )
+    if sigma_scale != 1.0:
+        tab = tab.with_columns(
+            pl.col("sigma") * sigma_scale, pl.col("sigma_source").cast(pl.Utf8) + f"x{sigma_scale:g}"
+        )
     vals = list(VALUE_COLS)
     base = tab.select("hs6", *vals, *VALUE_COLS.values())
     med4 = tab.group_by(pl.col("hs6").str.slice(0, 4).alias("hs4")).agg(

@@ -62,7 +62,11 @@ function table(container, { title, cols, rows, name, rowClass, caption, limit })
   for (const r of limit ? rows.slice(0, limit) : rows) {
     const tr = document.createElement("tr");
     if (rowClass) tr.className = rowClass(r);
-    tr.innerHTML = cols.map((c) => `<td class="${c.num ? "num" : ""}">${c.html ? c.html(r) : esc(c.fmt ? c.fmt(r[c.key], r) : r[c.key] ?? "")}</td>`).join("");
+    tr.innerHTML = cols.map((c) => {
+      const text = c.html ? null : String(c.fmt ? c.fmt(r[c.key], r) : r[c.key] ?? "");
+      const whole = text !== null && /^[\d.\-]{1,14}$/.test(text);  // dates and HTS codes never break
+      return `<td class="${c.num ? "num" : whole ? "nowrap" : ""}">${c.html ? c.html(r) : esc(text)}</td>`;
+    }).join("");
     tb.appendChild(tr);
   }
   t.appendChild(tb); wrap.appendChild(t); container.appendChild(wrap);
@@ -72,8 +76,12 @@ function kpis(container, items) {
   container.innerHTML = items.map(([label, value, id]) => `<div class="kpi"${id ? ` id="${id}"` : ""}><div class="v">${esc(value)}</div><div class="l">${esc(label)}</div></div>`).join("");
 }
 
-// ---------- countries ----------
-let COUNTRIES = [];
+// ---------- countries and sources ----------
+let COUNTRIES = [], SOURCES = {};
+const countryName = (code) => { const c = COUNTRIES.find((x) => x.iso2 === code); return c && !c.group ? `${c.name} (${code})` : code; };
+async function loadSources() {
+  try { SOURCES = await api("/api/sources"); TSChart.setSource(SOURCES.source_line); } catch (_) { SOURCES = {}; }
+}
 async function loadCountries() {
   COUNTRIES = await api("/api/countries");
   const opts = (groups) => COUNTRIES.filter((c) => groups || !c.group).map((c) => `<option value="${esc(c.iso2)}">${esc(c.name)} (${esc(c.iso2)})</option>`).join("");
@@ -82,14 +90,94 @@ async function loadCountries() {
   }
 }
 
+// ---------- page: US rates today (journalists) ----------
+let todaySeq = 0;
+async function doToday(ev) {
+  if (ev) ev.preventDefault();
+  const seq = ++todaySeq;
+  const err = $("#today-error"), date = $("#today-date").value, top = +$("#today-top").value;
+  showError(err, null);
+  for (const id of ["#today-kpis", "#today-facts", "#today-chart", "#today-table", "#today-download"]) $(id).innerHTML = "";
+  busy($("#today-kpis"), "Computing every partner's effective rate (the first time for a date takes a few seconds)…");
+  let r;
+  try { r = await api(`/api/us-rates?${new URLSearchParams(date ? { date } : {})}`); }
+  catch (e) { if (seq === todaySeq) { $("#today-kpis").innerHTML = ""; showError(err, e); } return; }
+  if (seq !== todaySeq) return;  // a newer request (another date) is on its way
+  if (!date) $("#today-date").value = r.date;
+  kpis($("#today-kpis"), [
+    [`United States, all partners: effective tariff rate on ${r.date}`, pct(r.us.etr, 1), "today-us"],
+    ["of which above MFN", pct(r.us.etr_additional, 1)],
+    ["Duty per year at these rates", usd(r.us.duty_usd_per_year)],
+    ["Imports (weights)", usd(r.us.imports_usd)],
+  ]);
+  $("#today-facts").innerHTML = [["View", r.view], ["Weights", r.weights], ["Data", r.data_date], ["Source", r.source_line]]
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("");
+  const big = r.partners.slice().sort((a, b) => b.imports_usd - a.imports_usd).slice(0, top);
+  TSChart.bars($("#today-chart"), {
+    title: `Effective tariff rate on ${r.date}: the US overall and its ${top} largest suppliers`, name: `us_tariff_rates_${r.date}`,
+    unit: "pct", valueFormat: (v) => pct(v, 1), source: r.source_line, dataDate: `${r.data_date}; statutory view; weights ${r.weights}`,
+    items: [{ label: "United States, all partners", value: r.us.etr, color: "#1b1f24" },
+      ...big.map((p) => ({ label: `${p.name || p.partner} (${p.partner})`, value: p.etr, hover: `${p.name} (${p.partner}): ${usd(p.imports_usd)} of imports` }))],
+  });
+  const csv = `/api/us-rates?${new URLSearchParams({ date: r.date, format: "csv" })}`;
+  $("#today-download").innerHTML = `Download: <a href="${csv}" id="today-csv" download>every partner's rate on ${esc(r.date)} (CSV)</a> · <a href="/api/us-rates?${new URLSearchParams({ date: r.date })}">JSON</a>`;
+  table($("#today-table"), {
+    title: `Every partner on ${r.date} (${r.partners.length})`, name: `us_tariff_rates_${r.date}`, limit: 60,
+    rows: r.partners.slice().sort((a, b) => b.imports_usd - a.imports_usd),
+    cols: [{ key: "name", label: "Partner" }, { key: "partner", label: "Code" }, { key: "imports_usd", label: "Imports", num: true, fmt: usd },
+      { key: "import_share", label: "Share of US imports", num: true, fmt: (v) => pct(v, 1) }, { key: "etr", label: "Effective rate", num: true, fmt: (v) => pct(v, 1) },
+      { key: "etr_additional", label: "Above MFN", num: true, fmt: (v) => pct(v, 1) }, { key: "duty_usd_per_year", label: "Duty / year", num: true, fmt: usd }],
+  });
+}
+
+// ---------- page: batch pricing (brokers) ----------
+const BATCH_TEMPLATE = "hts10,origin,date,value\n8703.23.01.90,JP,2025-10-01,30000\n7318.15.20.65,JP,2025-10-01,1200\n";
+async function doBatch(ev) {
+  if (ev) ev.preventDefault();
+  const err = $("#batch-error"), f = $("#batch-file").files[0], asOf = $("#batch-asof").value;
+  showError(err, null);
+  for (const id of ["#batch-summary", "#batch-downloads", "#batch-bad", "#batch-table"]) $(id).innerHTML = "";
+  if (!f) { showError(err, "file: choose a CSV file to price"); return; }
+  const form = () => { const fd = new FormData(); fd.append("file", f, f.name); return fd; };
+  const url = (fmt) => `/api/rate/batch?${new URLSearchParams({ ...(asOf ? { as_of: asOf } : {}), format: fmt })}`;
+  busy($("#batch-summary"), `Pricing ${f.name}…`);
+  let r;
+  try { r = await api(url("json"), { method: "POST", body: form() }); }
+  catch (e) { $("#batch-summary").innerHTML = ""; showError(err, e); return; }
+  kpis($("#batch-summary"), [["Rows priced", String(r.priced), "batch-priced"], ["Rows not priced", String(r.failed), "batch-failed"],
+    ["Duty on priced rows", usd(r.rows.reduce((a, x) => a + (x.status === "ok" && x.duty_usd ? x.duty_usd : 0), 0))]]);
+  const stem = f.name.replace(/\.csv$/i, "");
+  const bad = r.rows.filter((x) => x.status !== "ok").map((x) => ({ row: x.row, hts10: x.hts10, origin: x.origin, date: x.date, reason: String(x.status || "").replace(/^error: /, "") }));
+  const dl = $("#batch-downloads");
+  dl.innerHTML = "";
+  const btn = (text, id, fn) => { const b = document.createElement("button"); b.type = "button"; b.className = "secondary small"; b.id = id; b.textContent = text; b.addEventListener("click", fn); dl.appendChild(b); dl.append(" "); };
+  btn("Download priced CSV", "batch-priced-csv", async () => {
+    const res = await fetch(url("csv"), { method: "POST", body: form() });
+    if (!res.ok) { showError(err, `download failed (${res.status})`); return; }
+    TSChart.save(await res.blob(), `${stem}_priced.csv`);
+  });
+  const badCols = [{ key: "row", label: "Row" }, { key: "hts10", label: "HTS" }, { key: "origin", label: "Origin" }, { key: "date", label: "Date" }, { key: "reason", label: "Why not priced" }];
+  if (bad.length) btn("Download bad-row report (CSV)", "batch-bad-csv", () => TSChart.save(new Blob([toCSV(badCols, bad)], { type: "text/csv" }), `${stem}_bad_rows.csv`));
+  if (bad.length) table($("#batch-bad"), { title: `Rows not priced (${bad.length})`, name: `${stem}_bad_rows`, rows: bad, cols: badCols, limit: 100 });
+  const rateCols = Object.keys(r.rows[0] || {}).filter((k) => k.startsWith("rate_") && r.rows.some((x) => x[k]));
+  table($("#batch-table"), {
+    title: `Priced rows (first 100 of ${r.rows.length}; the CSV has all)`, name: `${stem}_priced_preview`, rows: r.rows, limit: 100,
+    rowClass: (x) => (x.status === "ok" ? "" : "not-applied"),
+    cols: [{ key: "row", label: "Row" }, { key: "hts10", label: "HTS" }, { key: "origin", label: "Origin" }, { key: "date", label: "Date" },
+      { key: "value", label: "Value", num: true, fmt: num }, { key: "total_rate", label: "Total rate", num: true, fmt: pct },
+      ...rateCols.map((k) => ({ key: k, label: k.replace(/^rate_/, "").replace(/_/g, " ").toUpperCase(), num: true, fmt: pct })),
+      { key: "duty_usd", label: "Duty", num: true, fmt: usd }, { key: "status", label: "Status" }],
+  });
+}
+
 // ---------- page: rate lookup ----------
 function setupSearch() {
   const input = $("#lookup-hts"), list = $("#lookup-suggest");
   let timer = null, items = [], active = -1;
   const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; };
-  const choose = (i) => { if (items[i]) { input.value = items[i].hts || items[i].hts10; close(); } };
+  const choose = (i) => { if (items[i]) { input.value = dotted(items[i].hts10) || items[i].hts; close(); } };
   const render = () => {
-    list.innerHTML = items.map((it, i) => `<li role="option" id="sug-${i}" aria-selected="${i === active}"><code>${esc(it.hts || it.hts10)}</code>${esc((it.description || "").slice(0, 110))}</li>`).join("");
+    list.innerHTML = items.map((it, i) => `<li role="option" id="sug-${i}" aria-selected="${i === active}"><code>${esc(dotted(it.hts10) || it.hts)}</code>${esc(it.description || "")}</li>`).join("");
     list.hidden = !items.length; input.setAttribute("aria-expanded", String(!!items.length));
     if (active >= 0) input.setAttribute("aria-activedescendant", `sug-${active}`);
   };
@@ -124,7 +212,7 @@ async function doLookup(ev) {
   if (!/^[\d.\s]+$/.test(hts)) {  // words: take the best search hit
     const hits = await api(`/api/search?q=${encodeURIComponent(hts)}&limit=1`).catch(() => []);
     if (!hits.length) { showError(err, `hts: no product matches “${hts}”`); return; }
-    code = hits[0].hts10; $("#lookup-hts").value = hits[0].hts || code;
+    code = hits[0].hts10; $("#lookup-hts").value = dotted(code);
   }
   busy(out, "Looking up…");
   const q = new URLSearchParams({ hts: code, origin, date });
@@ -160,8 +248,8 @@ async function doLookup(ev) {
     const pts = tl.map((row) => [row.date, row.total_rate]);
     TSChart.line($("#lookup-timeline"), {
       title: `Total duty on ${r.hts} from ${r.origin}, 2025–26`, name: `timeline_${r.hts10}_${r.origin}`, step: true, xMax: "2026-12-31",
-      series: [{ name: `${r.hts} from ${r.origin}`, points: pts }], yFormat: (v) => pct(v, 1),
-      annotations: tl.slice(1).map((row) => ({ date: row.date, label: row.what_changed, short: pct(row.total_rate, 1) })),
+      series: [{ name: `${r.hts} from ${r.origin}`, points: pts }], unit: "pct", dataDate: `duty on each entry date, 2025–26; measures recorded to ${SOURCES.catalogue_recorded_to || "?"}`,
+      annotations: tl.slice(1).map((row) => ({ date: row.date, label: `${pct(row.total_rate, 1)}: ${row.what_changed}` })),
     });
     table($("#lookup-timeline-table"), {
       title: "Rate timeline", name: `timeline_${r.hts10}_${r.origin}`, rows: tl,
@@ -173,14 +261,19 @@ async function doLookup(ev) {
 }
 
 // ---------- page: partner dashboard ----------
+let dashSeq = 0;
 async function doDashboard(ev) {
   if (ev) ev.preventDefault();
+  const seq = ++dashSeq, stale = () => seq !== dashSeq;  // an answer for an earlier partner is dropped
   const partner = $("#dash-partner").value, start = $("#dash-start").value, end = $("#dash-end").value;
   const date = $("#dash-date").value, view = $("#dash-view").value;
   const compare = $("#dash-compare").value.split(",").map((s) => s.trim()).filter(Boolean);
   const partners = [partner, ...compare.filter((c) => c.toUpperCase() !== partner)];
   const err = $("#dash-error");
   showError(err, null);
+  // never leave the previous partner's figures under the new partner's name
+  for (const id of ["#dash-kpis", "#dash-events", "#dash-sectors", "#dash-authorities", "#dash-top", "#dash-refunds"]) $(id).innerHTML = "";
+  busy($("#dash-kpis"), `Computing ${partner}'s exposure on ${date}…`);
   busy($("#dash-etr"), "Computing effective tariff rates (first time for a partner takes a few seconds)…");
   const etrQ = new URLSearchParams({ partners: partners.join(","), start, end, view });
   $("#dash-downloads").innerHTML = `ETR series: <a href="/api/etr?${etrQ}&format=csv">CSV</a> · <a href="/api/etr?${etrQ}">JSON</a> ·
@@ -191,12 +284,14 @@ async function doDashboard(ev) {
   const expP = api(`/api/exposure?${new URLSearchParams({ partner, date, view })}`);
   try {
     const [rows, events] = await Promise.all([etrP, evP]);
+    if (stale()) return;
     const byP = {};
     for (const r of rows) (byP[r.partner] = byP[r.partner] || []).push([r.date, r.etr]);
     TSChart.line($("#dash-etr"), {
       title: `Effective tariff rate: ${partners.join(", ")} (${view})`, name: `etr_${partners.join("_")}`, step: true, xMax: end,
-      series: partners.filter((p) => byP[p]).map((p) => ({ name: p, points: byP[p] })), yFormat: (v) => pct(v, 1),
-      annotations: events.map((e) => ({ date: e.date, label: `${e.rule}: ${e.event} ${pct(e.new_rate)} (${e.cite})`, short: e.heading || e.authority })),
+      series: partners.filter((p) => byP[p]).map((p) => ({ name: countryName(p), points: byP[p] })), unit: "pct",
+      dataDate: `${view} view, ${start} to ${end}; ${SOURCES.weights_years ? SOURCES.weights_years.join("-") : ""} import weights (${SOURCES.weights_grain || "grain unknown"}); measures recorded to ${SOURCES.catalogue_recorded_to || "?"}`,
+      annotations: events.map((e) => ({ date: e.date, label: `${e.heading || e.rule} ${e.event} ${pct(e.new_rate)} (${e.cite})` })),
     });
     table($("#dash-events"), {
       title: `Measures that changed for ${partner}`, name: `events_${partner}`, rows: events,
@@ -204,9 +299,10 @@ async function doDashboard(ev) {
         { key: "event", label: "Event" }, { key: "old_rate", label: "Before", num: true, fmt: pct }, { key: "new_rate", label: "After", num: true, fmt: pct },
         { key: "cite", label: "Citation" }],
     });
-  } catch (e) { $("#dash-etr").innerHTML = ""; showError(err, e); }
+  } catch (e) { if (stale()) return; $("#dash-etr").innerHTML = ""; showError(err, e); }
   try {
     const x = await expP;
+    if (stale()) return;
     kpis($("#dash-kpis"), [
       [`ETR on ${date}`, pct(x.etr), "kpi-etr"], ["of which above MFN", pct(x.etr_additional)],
       ["Duty per year", usd(x.duty_usd_per_year)], ["Duty per hour", usd(x.duty_usd_per_hour), "kpi-hour"],
@@ -215,7 +311,8 @@ async function doDashboard(ev) {
     const comp = (x.composition || []).slice().sort((a, b) => (b.duty_usd_per_year || 0) - (a.duty_usd_per_year || 0)).slice(0, 15);
     TSChart.bars($("#dash-sectors"), {
       title: `${partner}: ETR by sector on ${date}`, name: `sectors_${partner}_${date}`,
-      items: comp.map((c) => ({ label: c.sector_name || c.sector || "?", value: c.etr })), valueFormat: (v) => pct(v, 1),
+      items: comp.map((c) => ({ label: c.sector_name || c.sector || "?", value: c.etr })), valueFormat: (v) => pct(v, 1), unit: "pct",
+      dataDate: `rates on ${date} (${view}); weights grain ${x.weights_grain || "?"}; the 15 sectors paying the most duty`,
     });
     table($("#dash-authorities"), {
       title: "By authority", name: `authorities_${partner}_${date}`, rows: x.authorities || [],
@@ -227,13 +324,15 @@ async function doDashboard(ev) {
         { key: "imports_usd", label: "Imports", num: true, fmt: usd }, { key: "total_rate", label: "Rate", num: true, fmt: pct },
         { key: "duty_usd_per_year", label: "Duty / year", num: true, fmt: usd }],
     });
-  } catch (e) { showError(err, e); }
+  } catch (e) { if (stale()) return; $("#dash-kpis").innerHTML = ""; showError(err, e); }
   try {
+    busy($("#dash-refunds"), "Computing refund exposure…");
     const rf = await api(`/api/refunds?${new URLSearchParams({ partner })}`);
+    if (stale()) return;
     const rows = Array.isArray(rf) ? rf : rf.rows || rf.by_partner || [rf];
     table($("#dash-refunds"), { title: "Refund exposure (IEEPA duties, Learning Resources v. Trump)", name: `refunds_${partner}`, rows,
       cols: Object.keys(rows[0] || {}).filter((k) => typeof rows[0][k] !== "object").map((k) => ({ key: k, num: typeof rows[0][k] === "number", fmt: k.includes("usd") ? usd : k.includes("rate") || k.startsWith("etr") ? pct : undefined })) });
-  } catch (e) { $("#dash-refunds").innerHTML = `<h3>Refund exposure</h3><p class="note">${esc(e.message)}</p>`; }
+  } catch (e) { if (stale()) return; $("#dash-refunds").innerHTML = `<h3>Refund exposure</h3><p class="note">${esc(e.message)}</p>`; }
 }
 
 // ---------- page: scenario lab ----------
@@ -241,8 +340,9 @@ let labTimer = null, labSeq = 0;
 const labTouched = new Set();  // levers the user moved: only those are sent (the others stay at the law)
 function labChanged(ev) {
   if (ev && ev.target && ev.target.type === "range") labTouched.add(ev.target.id);
-  $("#lab-recip-out").textContent = `${$("#lab-recip").value}%`;
-  $("#lab-auto-out").textContent = `${$("#lab-auto").value}%`;
+  const named = !!$("#lab-scenario").value;  // a named scenario brings its own levers and date
+  for (const id of ["#lab-recip", "#lab-auto", "#lab-from", "#lab-date"]) $(id).disabled = named;
+  for (const k of ["recip", "auto"]) { const v = `${$(`#lab-${k}`).value}%`; $(`#lab-${k}-out`).textContent = v; $(`#lab-${k}`).setAttribute("aria-valuetext", v); }
   clearTimeout(labTimer);
   labTimer = setTimeout(runLab, 250);
 }
@@ -253,8 +353,10 @@ async function runLab(ev) {
     partner: $("#lab-partner").value,
     reciprocal_rate: labTouched.has("lab-recip") || !labTouched.has("lab-auto") ? +$("#lab-recip").value / 100 : null,
     auto_rate: labTouched.has("lab-auto") ? +$("#lab-auto").value / 100 : null,
-    effective: $("#lab-from").value, date: $("#lab-date").value, scenario: $("#lab-scenario").value || null,
+    effective: $("#lab-from").value, scenario: $("#lab-scenario").value || null,
   };
+  // a named scenario is evaluated on its own date (the API's default); levers on the form's date
+  if (!body.scenario) body.date = $("#lab-date").value;
   const err = $("#lab-error");
   showError(err, null);
   $("#lab-kpis").classList.add("busy");
@@ -279,11 +381,13 @@ async function runLab(ev) {
   const bp = r.by_partner.slice().sort((a, b) => Math.abs(b.exports_change_usd) - Math.abs(a.exports_change_usd)).slice(0, 12);
   TSChart.bars($("#lab-partners"), {
     title: "Change in exports to the US, by partner", name: `lab_partners_${p}`,
-    items: bp.map((b) => ({ label: b.partner, value: b.exports_change_usd })), valueFormat: usd,
+    items: bp.map((b) => ({ label: countryName(b.partner), value: b.exports_change_usd })), valueFormat: usd, unit: "usd",
+    dataDate: `${r.scenario === "levers" ? "levers" : r.scenario} vs current law on ${r.date}; ${r.weights}`,
   });
   TSChart.bars($("#lab-sectors"), {
     title: `${p}: change in exports by sector`, name: `lab_sectors_${p}`,
-    items: (r.by_sector || []).slice(0, 12).map((s) => ({ label: s.sector_name || s.sector || "unassigned", value: s.exports_change_usd })), valueFormat: usd,
+    items: (r.by_sector || []).slice(0, 12).map((s) => ({ label: s.sector_name || s.sector || "unassigned", value: s.exports_change_usd })), valueFormat: usd, unit: "usd",
+    dataDate: `${r.scenario === "levers" ? "levers" : r.scenario} vs current law on ${r.date}; ${r.weights}`,
   });
   table($("#lab-table"), {
     title: "By partner", name: `lab_by_partner_${p}`, limit: 25,
@@ -293,6 +397,9 @@ async function runLab(ev) {
       { key: "tariff_revenue_change_usd", label: "Tariff revenue change", num: true, fmt: usd }, { key: "welfare_change_usd", label: "Welfare change", num: true, fmt: usd }],
   });
 }
+function labPrompt() {
+  $("#lab-kpis").innerHTML = `<p class="prompt" id="lab-prompt">Pick a partner, then move a lever (its reciprocal or vehicle rate) or choose a named scenario: the effects against current law appear here.</p>`;
+}
 async function loadScenarios() {
   try {
     const list = await api("/api/scenarios");
@@ -301,6 +408,20 @@ async function loadScenarios() {
 }
 
 // ---------- page: packages ----------
+const FIELD_LABELS = {
+  package: "Package", side: "Market", partner: "Partner", illustrative: "Illustrative", scenario: "US scenario",
+  against: "Compared with", date: "Date", etr: "Partner ETR (scenario)", etr_against: "Partner ETR (alternative)",
+  partner_exports_change_usd: "Partner exports to the US, change", us_exports_change_usd: "US exports to the partner, change",
+  tariff_revenue_change_usd: "Tariff revenue, change", consumer_surplus_change_usd: "Consumer surplus, change",
+  welfare_change_usd: "Welfare, change", partner_world_price_change: "Partner world price, change",
+  partner_surplus_change_usd_per_hour: "Partner producer surplus, change per hour",
+  third_markets_welfare_change_usd: "Third markets' welfare, change",
+};
+function fieldLabel(k) {
+  if (FIELD_LABELS[k]) return FIELD_LABELS[k];
+  const t = k.replace(/_usd_per_hour$/, " (USD per hour)").replace(/_usd$/, " (USD)").replace(/_pct$/, " (%)").replace(/_/g, " ");
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
 async function loadPackages() {
   const box = $("#pkg-list");
   try {
@@ -320,10 +441,13 @@ async function doPackages(ev) {
     out.innerHTML = '<div id="pkg-chart"></div><div id="pkg-table"></div>';
     const rows = r.rows || r;
     // the title is in the list above; the numbers need the width
-    const cols = Object.keys(rows[0] || {}).filter((k) => k !== "title").map((k) => ({ key: k, num: rows.some((x) => typeof x[k] === "number"), fmt: /usd/.test(k) ? usd : /rate|etr|pct|share|price_change/.test(k) ? pct : undefined }));
+    const keys = [...new Set(rows.flatMap((x) => Object.keys(x)))].filter((k) => k !== "title");
+    const cols = keys.map((k) => ({ key: k, label: fieldLabel(k), num: rows.some((x) => typeof x[k] === "number"), fmt: /usd/.test(k) ? usd : /rate|etr|pct|share|price_change/.test(k) ? pct : undefined }));
     table($("#pkg-table"), { title: "Side by side", name: "packages_" + ids.join("_"), rows, cols });
     const metric = cols.find((c) => /welfare/.test(c.key)) || cols.find((c) => c.num);
-    if (metric) TSChart.bars($("#pkg-chart"), { title: metric.key, name: "packages_" + metric.key, items: rows.map((x) => ({ label: `${x.package || x.id || ""} ${x.side || ""}`.trim(), value: x[metric.key] || 0 })), valueFormat: metric.fmt || num });
+    if (metric) TSChart.bars($("#pkg-chart"), { title: `${metric.label}, by package and market`, name: "packages_" + metric.key, unit: /usd/.test(metric.key) ? "usd" : undefined,
+      dataDate: `each package on its own date (${[...new Set(rows.map((x) => x.date))].join(", ")}); US side: SMART over US imports from the partner`,
+      items: rows.map((x) => ({ label: `${x.package || ""}: ${x.side || ""}`, hover: `${x.title || x.package}: ${x.side || ""}`, value: x[metric.key] || 0 })), valueFormat: metric.fmt || num });
   } catch (e) { out.innerHTML = ""; showError(err, e); }
 }
 
@@ -374,11 +498,20 @@ async function loadChanges() {
 }
 
 // ---------- routing ----------
+// A page is a <section id="page-NAME"> with a nav link data-page="NAME"; PAGE_OPEN[NAME] runs the first
+// time it is shown (a new view adds its section, its link and, if it loads data, an entry here).
+const PAGE_OPEN = {
+  today: () => doToday(),
+  dashboard: () => doDashboard(),
+  packages: () => loadPackages(),
+  measures: () => { loadChanges(); doMeasures(); },
+};
 const loaded = {};
 function route() {
-  const h = location.hash.slice(1) || "lookup";
+  const pages = [...document.querySelectorAll("nav.tabs a[data-page]")].map((a) => a.dataset.page);
+  const h = location.hash.slice(1) || pages[0];
   const [page, rest] = [h.split(/[?/]/)[0], h.slice(h.split(/[?/]/)[0].length + 1)];
-  const name = ["lookup", "dashboard", "lab", "packages", "measures"].includes(page) ? page : "lookup";
+  const name = pages.includes(page) ? page : pages[0];
   document.querySelectorAll("section.page").forEach((s) => s.classList.toggle("active", s.id === `page-${name}`));
   document.querySelectorAll("nav.tabs a").forEach((a) => (a.dataset.page === name ? a.setAttribute("aria-current", "page") : a.removeAttribute("aria-current")));
   document.title = `${$(`#page-${name} h2`).textContent} · tariffscope`;
@@ -395,10 +528,8 @@ function route() {
   }
   if (!loaded[name]) {
     loaded[name] = true;
-    if (name === "dashboard") doDashboard();
-    if (name === "lab") { loadScenarios(); runLab(); }
-    if (name === "packages") loadPackages();
-    if (name === "measures") { loadChanges(); doMeasures(); }
+    if (PAGE_OPEN[name]) PAGE_OPEN[name]();
+    if (name === "lab") { loadScenarios(); if (!rest) labPrompt(); else runLab(); }
   }
   if (name === "measures" && rest) showMeasure(decodeURIComponent(rest));
 }
@@ -410,9 +541,12 @@ async function init() {
   for (const id of ["#lab-recip", "#lab-auto"]) $(id).addEventListener("input", labChanged);
   for (const id of ["#lab-partner", "#lab-from", "#lab-date", "#lab-scenario"]) $(id).addEventListener("change", labChanged);
   $("#pkg-form").addEventListener("submit", doPackages);
+  $("#today-form").addEventListener("submit", doToday);
+  $("#batch-form").addEventListener("submit", doBatch);
+  $("#batch-template").addEventListener("click", (e) => { e.preventDefault(); TSChart.save(new Blob([BATCH_TEMPLATE], { type: "text/csv" }), "batch_template.csv"); });
   $("#meas-form").addEventListener("submit", doMeasures);
   setupSearch();
-  try { await loadCountries(); } catch (e) { showError($("#lookup-error"), e); }
+  try { await Promise.all([loadCountries(), loadSources()]); } catch (e) { showError($("#lookup-error"), e); }
   window.addEventListener("hashchange", route);
   route();
   document.body.dataset.ready = "1";

@@ -1,6 +1,6 @@
 """Entry point for ``spark-submit``: the ``tariffscope`` command, run as a Spark application.
 
-``spark-submit [cluster options] "$(python -m tariffscope.scale.submit --path)" rate --batch IN --out
+``spark-submit [cluster options] "$(python -m tariffscope.cli.submit --path)" rate --batch IN --out
 OUT --engine spark`` (see the README's cluster recipe): Spark needs a Python file, not a console script.
 """
 

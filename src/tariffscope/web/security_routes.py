@@ -1,0 +1,49 @@
+"""The economic-security view: ``GET /api/security`` (the JSON of ``tariffscope security``) and its page
+``/security`` (static ``security.html`` + ``security.js``, no external scripts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from tariffscope.web import services as sv
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+router = APIRouter()
+
+
+@functools.lru_cache(maxsize=64)
+def _report(partner: str, date: dt.date, level: str, top: int, critical_only: bool) -> dict[str, Any]:
+    from tariffscope.analytics.security import security_report
+
+    return security_report(
+        partner, date, level=level, weights=sv.weights(), top=top, critical_only=critical_only
+    )
+
+
+@router.get("/api/security", tags=["security"], response_model=dict[str, Any])
+async def security(
+    partner: Annotated[str, Query(min_length=2, max_length=60, description="ISO2, ISO3 or Census code")],
+    date: Annotated[str, Query(max_length=10, description="entry date YYYY-MM-DD")],
+    level: Annotated[Literal["hts10", "hs8", "hs6", "hs4", "gtap"], Query()] = "hts10",
+    top: Annotated[int, Query(ge=0, le=500, description="products listed (0 = all)")] = 25,
+    critical_only: Annotated[bool, Query(description="critical products only")] = False,
+) -> dict[str, Any]:
+    """US dependence on the partner by product, its dependence on the US, leverage cards (see
+    ``docs/security.md``); the product level falls back to GTAP-45 sectors where the weights are not
+    observed at HTS10, and ``grain_note`` says so."""
+    p = sv.parse_country(partner, "partner")
+    d = sv.parse_date(date, "date")
+    assert d is not None
+    return await run_in_threadpool(_report, p, d, level, top, critical_only)
+
+
+@router.get("/security", include_in_schema=False)
+def page() -> FileResponse:
+    return FileResponse(STATIC_DIR / "security.html", media_type="text/html")
