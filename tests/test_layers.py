@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("errors", "paths", "countries", "fmt", "net"),  # foundation: used by every layer
     ("catalogue", "schedule"),
     ("resolver",),
+    ("scale",),  # executors of the resolver (Spark): the same pricing, run elsewhere
     ("trade",),
     ("analytics",),
     ("models",),

@@ -150,10 +150,9 @@ def rate(
 def batch_columns() -> list[str]:
     """The result columns of a batch, after the input's own: total, one per authority, duty, the landed
     cost columns (when the input asks for them), the base rate's status and the line's status."""
-    from tariffscope.resolver.engine import RATE_COLUMNS
-    from tariffscope.resolver.landed import LANDED_COLUMNS
+    from tariffscope.resolver.executor import batch_columns as columns
 
-    return ["total_rate", *RATE_COLUMNS, "duty_usd", *LANDED_COLUMNS, "base_status", "status"]
+    return columns()
 
 
 def rate_batch(lines: pl.DataFrame | str | Path, *, as_of: DateLike | None = None) -> pl.DataFrame:
@@ -173,7 +172,7 @@ def rate_batch(lines: pl.DataFrame | str | Path, *, as_of: DateLike | None = Non
     >>> out["status"][1]
     'error: hts10: 9999.99.99.99 is not a line of the HTS in force on 2025-05-02'
     """
-    from tariffscope.resolver.api import resolve_frame
+    from tariffscope.resolver.executor import price_rows
     from tariffscope.resolver.inputs import BatchFileError, read_batch_csv
 
     if isinstance(lines, str | Path):
@@ -186,13 +185,10 @@ def rate_batch(lines: pl.DataFrame | str | Path, *, as_of: DateLike | None = Non
     else:
         rows, where = lines, ""
     try:
-        res = resolve_frame(rows, as_of=_date(as_of, "as_of"))
+        # the executor's table: the input's own spelling of code, origin and date, then batch_columns()
+        return price_rows(rows, as_of=_date(as_of, "as_of")).table
     except ValueError as exc:
         raise TariffscopeError(f"{where}{exc}", field="lines") from None
-    cols = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*cols, *[c for c in batch_columns() if c in res.table.columns and c not in cols]])
-    # the input's own spelling of code, origin and date, not the normalised one
-    return table.with_columns([rows[c].alias(c) for c in ("hts10", "origin", "date") if c in rows.columns])
 
 
 def panel(date: DateLike, *, as_of: DateLike | None = None) -> PanelResult:

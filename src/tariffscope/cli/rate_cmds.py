@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import polars as pl
 import typer
@@ -17,6 +17,13 @@ from tariffscope.errors import TariffscopeError
 from tariffscope.results import COMPONENT_KEYS, RateResult
 
 BATCH_COLUMNS = batch_columns()
+"""The result columns of ``rate --batch`` after the input's own (every engine writes these)."""
+
+__all__ = ["BATCH_COLUMNS", "panel", "rate", "register", "timeline"]
+
+Engine = Literal["embedded", "spark"]
+ENGINE_HELP = "embedded (this process) | spark (Apache Spark: needs the 'spark' extra and Java 17+)"
+MASTER_HELP = "Spark master for --engine spark (default: as spark-submit set it, else local[*])"
 
 
 def rate(
@@ -61,18 +68,23 @@ def rate(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
     batch: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            help="CSV of entry lines: hts10, origin, date [, value, quantity, unit, metal_share, claim]"
+            help="CSV (or Parquet) of entry lines: hts10, origin, date [, value, quantity, unit, metal_share, claim]"
         ),
     ] = None,
     out: Annotated[
-        Path | None,
-        typer.Option(help="output file for --batch (CSV or JSON by --format, Parquet by extension)"),
+        str | None,
+        typer.Option(
+            help="output file for --batch (CSV or JSON by --format, Parquet by extension; a path or URI "
+            "with --engine spark)"
+        ),
     ] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)] = "embedded",
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help=MASTER_HELP)] = None,
 ) -> None:
     """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
-    from tariffscope.resolver.api import resolve_frame, resolve_one
+    from tariffscope.resolver.api import resolve_one
 
     if out is not None and batch is None:
         raise typer.BadParameter("writes the output of --batch; give --batch FILE", param_hint="--out")
@@ -80,7 +92,10 @@ def rate(
     if loading_date is not None:
         date_option(loading_date, "--loading-date")
     if batch is not None:
-        _batch(batch, out, as_of_d, resolve_frame, "csv" if fmt == "table" else fmt)
+        if engine == "spark":
+            _batch_spark(batch, out, as_of_d, spark_master)
+        else:
+            _batch(Path(batch), None if out is None else Path(out), as_of_d, "csv" if fmt == "table" else fmt)
         return
     if not hts or not origin or not date:
         raise fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
@@ -169,42 +184,63 @@ def _print_rate(r: dict[str, Any]) -> None:
         console.print(f"[dim]{lc['de_minimis']}; {'; '.join(lc['notes'])}[/]")
 
 
-def _batch(
-    path: Path, out: Path | None, as_of: dt.date | None, resolve_frame: Any, fmt: Format = "csv"
-) -> None:
-    """Price a CSV of entry lines: every row gets a status; rows that cannot be priced exit 1."""
+def _batch(path: Path, out: Path | None, as_of: dt.date | None, fmt: Format = "csv") -> None:
+    """Price a file of entry lines: every row gets a status; rows that cannot be priced exit 1.
+
+    A CSV is read with :func:`~tariffscope.resolver.inputs.read_batch_csv` (a blank line is a
+    reported row); Parquet by extension.
+    """
+    from tariffscope.resolver.executor import price_rows
     from tariffscope.resolver.inputs import BatchFileError, read_batch_csv
 
     try:
-        rows = read_batch_csv(path)
+        parquet = path.suffix.lower() in (".parquet", ".pq")
+        rows = pl.read_parquet(path) if parquet else read_batch_csv(path)
     except BatchFileError as exc:
         raise fail(TariffscopeError(f"{path}: {exc}")) from None
     except OSError as exc:
         raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")) from None
+    except pl.exceptions.PolarsError as exc:
+        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
     try:
-        res = resolve_frame(rows, as_of=as_of)
+        priced = price_rows(rows, as_of=as_of)
     except ValueError as exc:
         raise fail(TariffscopeError(f"{path}: {exc}")) from None
-    cols = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*cols, *[c for c in BATCH_COLUMNS if c in res.table.columns and c not in cols]])
-    # echo the cells as given (the table holds normalised codes)
-    table = table.with_columns([rows[c].alias(c) for c in ("hts10", "origin", "date") if c in rows.columns])
-    emit_frame(table, fmt, out)
-    failed = res.failed
-    n_bad = failed.height
-    err_console.print(
-        f"{table.height - n_bad} of {table.height} lines priced; {n_bad} failed", soft_wrap=True
-    )
-    for rec in failed.head(MAX_REPORTED).iter_rows(named=True):
-        err_console.print(f"  row {rec['row'] + 1}: {rec['status'].removeprefix('error: ')}", soft_wrap=True)
+    emit_frame(priced.table, fmt, out)
+    failures = [(r + 1, s) for r, s in priced.failed.head(MAX_REPORTED).iter_rows()]
+    _report(priced.table.height, priced.failed.height, failures)
+
+
+MAX_REPORTED = 20
+"""Failed rows listed on the terminal (all are in the output's ``status`` column)."""
+
+
+def _report(n: int, n_bad: int, first: list[tuple[int, str]]) -> None:
+    """The batch summary on stderr (the same for every engine); exit 1 when a line failed."""
+    err_console.print(f"{n - n_bad} of {n} lines priced; {n_bad} failed", soft_wrap=True)
+    for row, status in first[:MAX_REPORTED]:
+        err_console.print(f"  row {row}: {status.removeprefix('error: ')}", soft_wrap=True)
     if n_bad > MAX_REPORTED:
         err_console.print(f"  ... and {n_bad - MAX_REPORTED} more (see the status column)", soft_wrap=True)
     if n_bad:
         raise typer.Exit(code=1)
 
 
-MAX_REPORTED = 20
-"""Failed rows listed on the terminal (all are in the output's ``status`` column)."""
+def _batch_spark(src: str, out: str | None, as_of: dt.date | None, master: str | None) -> None:
+    """``rate --batch`` on Spark: read, price per partition, write ``out`` (a directory of part files)."""
+    if out is None:
+        raise fail(
+            TariffscopeError("--engine spark writes its result with Spark: give --out (a path or URI)")
+        )
+    try:
+        from tariffscope.scale import spark as sp
+
+        report = sp.rate_batch(sp.session(master), src, out, as_of=as_of)
+    except ValueError as exc:
+        raise fail(TariffscopeError(f"{src}: {exc}")) from None
+    except TariffscopeError as exc:
+        raise fail(exc) from None
+    _report(report.rows, report.failed, report.first_failures)
 
 
 def timeline(
@@ -228,35 +264,90 @@ def timeline(
 
 def panel(
     date: Annotated[str | None, typer.Option("--date", "-d", help="entry date")] = None,
-    out: Annotated[Path, typer.Option(help="Parquet file to write")] = Path("panel.parquet"),
+    out: Annotated[
+        str, typer.Option(help="Parquet file to write (a path or URI for Spark)")
+    ] = "panel.parquet",
     all_revisions: Annotated[
         bool, typer.Option("--all-revisions", help="one panel per HTS revision date")
     ] = False,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="daily panels from this date (with --to)")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="last date of the daily panels")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)] = "embedded",
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help=MASTER_HELP)] = None,
 ) -> None:
-    """All HTS10 lines x all countries: the statutory rates of a date (or of every revision), as Parquet."""
+    """All HTS10 lines x all countries: the statutory rates of a date (or of every revision, or of every
+    day of a range), as Parquet. Several dates are written partitioned by date (out/date=YYYY-MM-DD/)."""
     from rich.progress import Progress
 
     from tariffscope.resolver.panel import panel_on, write_panel_all_revisions
 
     try:
-        if all_revisions:
+        days = _panel_days(date, date_from, date_to, all_revisions)
+        as_of_d = date_option(as_of, "--as-of")
+        if engine == "spark":
+            from tariffscope.scale import spark as sp
+
+            n_rows = sp.write_panel(sp.session(spark_master), days, out, as_of=as_of_d)
+        elif days is not None and len(days) > 1:
+            n_rows = _write_daily(days, Path(out), as_of_d)
+        elif all_revisions:
             with Progress(console=err_console) as bar:
                 task = bar.add_task("revisions", total=None)
 
                 def tick(i: int, n: int, d: dt.date) -> None:
                     bar.update(task, completed=i, total=n, description=f"revision of {d}")
 
-                n_rows = write_panel_all_revisions(out, as_of=date_option(as_of, "--as-of"), progress=tick)
+                n_rows = write_panel_all_revisions(Path(out), as_of=as_of_d, progress=tick)
         else:
-            if date is None:
-                raise TariffscopeError("give --date or --all-revisions")
-            df = panel_on(options.entry_date(date, "--date"), as_of=date_option(as_of, "--as-of"))
+            assert days is not None
+            df = panel_on(days[0], as_of=as_of_d)
             df.write_parquet(out, compression="zstd")
             n_rows = df.height
     except TariffscopeError as exc:
         raise fail(exc) from None
     err_console.print(f"wrote {out}: {n_rows:,} rows")
+
+
+def _panel_days(
+    date: str | None, date_from: str | None, date_to: str | None, all_revisions: bool
+) -> list[dt.date] | None:
+    """The panel's dates: one, every day of --from..--to, or None for every revision."""
+    given = sum([date is not None, date_from is not None or date_to is not None, all_revisions])
+    if given != 1:
+        raise TariffscopeError("give one of --date, --from/--to or --all-revisions")
+    if all_revisions:
+        return None
+    if date is not None:
+        return [options.entry_date(date, "--date")]
+    if date_from is None or date_to is None:
+        raise TariffscopeError("a daily panel needs both --from and --to")
+    start, end = options.date_span(date_from, date_to, ("--from", "--to"))
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _write_daily(days: list[dt.date], out: Path, as_of: dt.date | None) -> int:
+    """Daily panels on this machine, one Parquet file per day under ``out/date=YYYY-MM-DD/``."""
+    import shutil
+
+    from tariffscope.resolver.panel import panel_on
+
+    if out.is_dir():
+        if any(not p.name.startswith("date=") for p in out.iterdir()):
+            raise TariffscopeError(f"{out} is a folder that is not a daily panel: not replacing it")
+        shutil.rmtree(out)
+    elif out.exists():
+        out.unlink()
+    total = 0
+    for day in days:
+        part = out / f"date={day}"
+        part.mkdir(parents=True)
+        df = panel_on(day, as_of=as_of)
+        df.drop("date").write_parquet(part / "part-0.parquet", compression="zstd")
+        total += df.height
+    return total
 
 
 def register(app: typer.Typer) -> None:

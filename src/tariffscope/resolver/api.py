@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tariffscope.catalogue.loader import Catalogue, default_catalogue
+from tariffscope.catalogue.loader import Catalogue
 from tariffscope.errors import from_status
 from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
+from tariffscope.resolver.context import PricingContext, context_for
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
 from tariffscope.resolver.inputs import prepare
 from tariffscope.resolver.landed import LANDED_INPUTS, landed_block, landed_cost, validate
@@ -61,11 +62,22 @@ def resolve_frame(
     as_of: dt.date | None = None,
     catalogue: Catalogue | None = None,
     explain: bool = False,
+    context: PricingContext | None = None,
+    workers: int | None = None,
 ) -> Resolution:
-    """Resolve every row of ``rows`` (see :func:`tariffscope.resolver.inputs.prepare` for columns)."""
-    cat = catalogue or default_catalogue()
+    """Resolve every row of ``rows`` (see :func:`tariffscope.resolver.inputs.prepare` for columns).
+
+    A pure function of ``rows`` and the ``context`` (catalogue and schedule; by default the shipped
+    schedule with ``catalogue``, or the shipped catalogue). ``workers`` caps the engine's threads (one
+    per core up to 4 by default; 1 where an outer executor already runs a task per core).
+    """
+    ctx = context or context_for(catalogue)
+    cat = ctx.catalogue
     df = with_default_shares(
-        attach_base_rates(validate(prepare(rows)), notes=explain or rows.height <= NOTES_UP_TO)
+        attach_base_rates(
+            validate(prepare(rows, cat)), notes=explain or rows.height <= NOTES_UP_TO, context=ctx
+        ),
+        ctx.metal_shares,
     )
     for col in ENGINE_INPUTS:
         if col not in df.columns:
@@ -79,6 +91,10 @@ def resolve_frame(
         out = df.with_columns(
             [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
         )
+        if "value" in out.columns and (explain or any(c in rows.columns for c in LANDED_INPUTS)):
+            # the shipment columns a priced row would have (null): every slice of a batch, even one
+            # with no good row, has the same columns (an executor's partitions share one schema)
+            out = pl.concat([landed_cost(out.head(0)), out], how="diagonal_relaxed")
         return Resolution(_in_input_order(out), None, None)
 
     # Lines the law treats alike (same code, origin, base, inputs, and dates between the same change
@@ -96,11 +112,11 @@ def resolve_frame(
             nulls_equal=True,
             maintain_order="left",
         )["_k"].to_numpy()
-        res = _run_engine(Engine(cat, as_of), keys.drop("_k"), explain)
+        res = _run_engine(Engine(cat, as_of), keys.drop("_k"), explain, workers)
         rates = res.frame()[kidx]
     else:
         kidx = np.arange(ok.height)
-        res = _run_engine(Engine(cat, as_of), ok.select([*ENGINE_COLUMNS, "date"]), explain)
+        res = _run_engine(Engine(cat, as_of), ok.select([*ENGINE_COLUMNS, "date"]), explain, workers)
         rates = res.frame()
     ok = pl.concat([ok, rates], how="horizontal")
     if "base_status" in ok.columns and (ok["base_status"] == BY_REFERENCE).any():
@@ -172,12 +188,14 @@ PARALLEL_FROM = 200_000
 """Tables at least this large are split across the machine's cores (NumPy releases the GIL)."""
 
 
-def _run_engine(engine: Engine, keys: pl.DataFrame, explain: bool) -> EngineResult:
+def _run_engine(
+    engine: Engine, keys: pl.DataFrame, explain: bool, workers: int | None = None
+) -> EngineResult:
     """Run the engine, in contiguous chunks on parallel threads for large tables (same results)."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    workers = min(os.cpu_count() or 1, 4)
+    workers = min(os.cpu_count() or 1, 4) if workers is None else workers
     if explain or workers < 2 or keys.height < PARALLEL_FROM:
         return engine.run(keys, explain=explain)
     bounds = np.linspace(0, keys.height, workers + 1).astype(int)

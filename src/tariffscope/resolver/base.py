@@ -19,13 +19,31 @@ Two kinds of lines carry no number in column 1 (``base_status``):
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
 
-from tariffscope.catalogue.loader import default_catalogue
+from tariffscope.resolver.context import PricingContext, default_context
 from tariffscope.schedule import Schedule
+
+T = TypeVar("T")
+_DERIVED: dict[int, tuple[Schedule, dict[str, Any]]] = {}
+
+
+def _derived(sched: Schedule, name: str, build: Callable[[Schedule], T]) -> T:
+    """``build(sched)``, computed once per schedule object in this process (not pickled with it)."""
+    hit = _DERIVED.get(id(sched))
+    if hit is None or hit[0] is not sched:
+        hit = (sched, {})
+        _DERIVED[id(sched)] = hit
+    memo = hit[1]
+    if name not in memo:
+        memo[name] = build(sched)
+    out: T = memo[name]
+    return out
+
 
 BASE_COLUMNS = (
     "hts10",
@@ -85,17 +103,19 @@ def _usmca_free(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-@functools.cache
-def _lines() -> pl.DataFrame:
+def _lines(sched: Schedule) -> pl.DataFrame:
     """The schedule's lines with the flags the base rate needs (built once)."""
-    return _usmca_free(Schedule.load().lines)
+    return _derived(sched, "lines", lambda s: _usmca_free(s.lines))
 
 
-@functools.cache
-def _lines8() -> pl.DataFrame:
+def _lines8(sched: Schedule) -> pl.DataFrame:
     """One line per 8-digit tariff line and interval: statistical suffixes share its rate."""
+    return _derived(sched, "lines8", _build_lines8)
+
+
+def _build_lines8(sched: Schedule) -> pl.DataFrame:
     return (
-        _lines()
+        _lines(sched)
         .select([*BASE_COLUMNS, "usmca_free"])
         .with_columns(pl.col("hts10").str.slice(0, 8).alias("hts8"))
         .unique(subset=["hts8", "valid_from"], keep="first")
@@ -104,14 +124,17 @@ def _lines8() -> pl.DataFrame:
     )
 
 
-@functools.cache
-def _dense() -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
+def _dense(sched: Schedule) -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
     """Schedule boundaries, the code universe, and the line in force per (interval, code) (-1: none).
 
     A dense matrix of line indexes (tens of intervals x ~20,000 codes) turns the lookup of a large
     batch into two array gathers.
     """
-    lines = Schedule.load().lines
+    return _derived(sched, "dense", _build_dense)
+
+
+def _build_dense(sched: Schedule) -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
+    lines = sched.lines
     bounds = np.array(sorted(set(lines["valid_from"].to_list())), dtype="datetime64[D]")
     universe = lines["hts10"].unique().sort()
     code_of = lines.select("hts10").join(
@@ -128,31 +151,31 @@ def _dense() -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
     return bounds, universe.to_frame().with_row_index("c"), matrix
 
 
-def _dense_lookup(ok: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+def _dense_lookup(ok: pl.DataFrame, columns: list[str], sched: Schedule) -> pl.DataFrame:
     """The line in force for each row by exact code, from the dense matrix (null where none)."""
-    bounds, universe, matrix = _dense()
+    bounds, universe, matrix = _dense(sched)
     c = ok.select("hts10").join(universe, on="hts10", how="left", maintain_order="left")["c"]
     r = np.searchsorted(bounds, ok["date"].to_numpy().astype("datetime64[D]"), side="right") - 1
     has = c.is_not_null().to_numpy() & (r >= 0)
     li = np.full(ok.height, -1, dtype=np.int64)
     li[has] = matrix[r[has], c.to_numpy()[has].astype(np.int64)]
     idx = pl.Series("li", li).replace(-1, None)
-    data = _lines().select(["hts10", *columns]).gather(idx)
+    data = _lines(sched).select(["hts10", *columns]).gather(idx)
     return data.rename({"hts10": "line_hts10"}).with_columns(pl.lit("exact").alias("resolution"))
 
 
-def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
+def _lookup(ok: pl.DataFrame, sched: Schedule, texts: bool = True) -> pl.DataFrame:
     """Join each row to its line in force (exact code, then the concordance, then the 8-digit line).
 
     Rows keep their order: the few rows the dense index cannot answer are resolved apart and
     written back in place.
     """
     cols = LINE_COLUMNS if texts else RATE_ONLY
-    found = _dense_lookup(ok, cols).select("line_hts10", "resolution", *cols)
+    found = _dense_lookup(ok, cols, sched).select("line_hts10", "resolution", *cols)
     df = pl.concat([ok, found], how="horizontal").with_row_index("_i")
     todo = df.filter(pl.col("mfn_kind").is_null())
     if todo.height:
-        slow = _usmca_free(Schedule.load().resolve_codes(todo["hts10"], todo["date"], columns=BASE_COLUMNS))
+        slow = _usmca_free(sched.resolve_codes(todo["hts10"], todo["date"], columns=BASE_COLUMNS))
         fixed = pl.concat(
             [
                 todo.select("_i"),
@@ -168,7 +191,7 @@ def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
                 .with_columns(pl.col("hts10").str.slice(0, 8).alias("hts8"))
                 .sort("date")
                 .join_asof(
-                    _lines8(),
+                    _lines8(sched),
                     left_on="date",
                     right_on="valid_from",
                     by="hts8",
@@ -196,7 +219,7 @@ def _lookup(ok: pl.DataFrame, texts: bool = True) -> pl.DataFrame:
     return df.drop("_i")
 
 
-def _special_program_base(found: pl.DataFrame, notes: bool) -> pl.DataFrame:
+def _special_program_base(found: pl.DataFrame, notes: bool, sched: Schedule) -> pl.DataFrame:
     """Base rate of special-program-only lines entered by an origin their program covers.
 
     The Special column's rate applies (entering under the line is the program claim; a USMCA line
@@ -213,7 +236,7 @@ def _special_program_base(found: pl.DataFrame, notes: bool) -> pl.DataFrame:
         return found
     found = found.with_row_index("_sp_i")
     sub = found.filter(is_so)
-    texts = _lookup(sub.select("hts10", "date"), texts=True)["special_text"].fill_null("")
+    texts = _lookup(sub.select("hts10", "date"), sched, texts=True)["special_text"].fill_null("")
     rates = []
     for t in texts.unique().to_list():
         r = parse_rate(t.split("(")[0].strip() or None)
@@ -292,17 +315,21 @@ def _special_program_base(found: pl.DataFrame, notes: bool) -> pl.DataFrame:
     return found.drop("_sp_i", "_sp_base", "_sp_usmca", "_sp_text")
 
 
-def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
+def attach_base_rates(
+    df: pl.DataFrame, notes: bool = True, context: PricingContext | None = None
+) -> pl.DataFrame:
     """Add ``base_rate``, ``base_note`` (when ``notes``) and the line's texts to validated rows.
 
-    Rows come back in any order (the caller restores the input order once).
+    The schedule and the column 2 countries are the context's (the shipped ones by default). Rows
+    come back in any order (the caller restores the input order once).
     """
+    ctx = context or default_context()
     is_ok = df["status"].eq_missing("ok")
     all_ok = bool(is_ok.all())
     ok = df if all_ok else df.filter(is_ok)
     bad = df.head(0) if all_ok else df.filter(~is_ok)
-    found = _lookup(ok, texts=notes)
-    col2 = default_catalogue().countries(["COLUMN2"])
+    found = _lookup(ok, ctx.schedule, texts=notes)
+    col2 = ctx.catalogue.countries(["COLUMN2"])
     has_q = "quantity" in found.columns and "value" in found.columns
     specific = pl.col("mfn_specific_usd").fill_null(0.0)
     exact_mfn = (
@@ -349,7 +376,7 @@ def attach_base_rates(df: pl.DataFrame, notes: bool = True) -> pl.DataFrame:
         if notes
         else pl.lit(None, dtype=pl.String).alias("base_note"),
     )
-    found = _special_program_base(found, notes)
+    found = _special_program_base(found, notes, ctx.schedule)
     found = found.with_columns(
         pl.when(pl.col("mfn_kind").is_null())
         .then(pl.lit(None, dtype=pl.String))

@@ -9,10 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from tariffscope.countries import normalize_countries
+
+if TYPE_CHECKING:
+    from tariffscope.catalogue.loader import Catalogue
 
 HORIZON = (dt.date(2025, 1, 1), dt.date(2026, 12, 31))
 """Entry dates the catalogue answers for: the measures are verified through 2026-09-30 and assumed
@@ -80,23 +84,34 @@ def _to_date(col: str) -> pl.Expr:
     )
 
 
+def known_claims(catalogue: Catalogue | None = None) -> frozenset[str]:
+    """Claims and declarations some rule of the catalogue (default: the shipped one) reacts to, plus ``usmca``."""
+    if catalogue is None:
+        return _shipped_claims()
+    return _claims_of(catalogue)
+
+
 @functools.cache
-def known_claims() -> frozenset[str]:
-    """Claims and declarations some rule of the shipped catalogue reacts to (plus ``usmca``); computed once."""
+def _shipped_claims() -> frozenset[str]:
     from tariffscope.catalogue.loader import default_catalogue
 
+    return _claims_of(default_catalogue())
+
+
+def _claims_of(catalogue: Catalogue) -> frozenset[str]:
     names = {"usmca", ""}
-    for ref in default_catalogue().rules:
+    for ref in catalogue.rules:
         names.update(ref.rule.claims)
     return frozenset(names)
 
 
-def prepare(rows: pl.DataFrame) -> pl.DataFrame:
+def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFrame:
     """Normalise an input table; add ``row`` (0-based) and ``status`` (``ok`` or the first error).
 
     Required columns: ``hts10`` (or ``hts``), ``origin`` (or ``country``), ``date``. Optional:
     ``loading_date``, ``value``, ``quantity``, ``unit``, ``metal_share`` (or ``steel_share``,
-    ``aluminum_share``, ``copper_share``), ``us_content``, ``claim``.
+    ``aluminum_share``, ``copper_share``), ``us_content``, ``claim`` (checked against the claims
+    ``catalogue`` knows; the shipped catalogue by default).
     """
     renames = {"hts": "hts10", "country": "origin", "entry_date": "date"}
     rows = rows.rename({k: v for k, v in renames.items() if k in rows.columns and v not in rows.columns})
@@ -211,7 +226,7 @@ def prepare(rows: pl.DataFrame) -> pl.DataFrame:
         if col in df.columns:
             status = status.when(pl.col(col) < 0).then(pl.lit(f"error: {col}: must not be negative"))
     if "claim" in df.columns:
-        known = sorted(known_claims())
+        known = sorted(known_claims(catalogue))
         unknown = (
             pl.col("claim")
             .str.split(",")

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
+from tariffscope.catalogue.loader import Catalogue, rule_rate_on
 from tariffscope.countries import countries_frame
 from tariffscope.resolver.base import BASE_STATUS_T, BY_REFERENCE
+from tariffscope.resolver.context import PricingContext, context_for
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine
 from tariffscope.resolver.inputs import HORIZON
 from tariffscope.resolver.shares import with_default_shares
@@ -46,7 +48,14 @@ def country_classes(cat: Catalogue, on: dt.date | None, as_of: dt.date | None = 
     return pl.DataFrame({"origin": iso, "rep": reps.astype(str)})
 
 
-def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | None = None) -> pl.DataFrame:
+def panel_on(
+    on: dt.date,
+    as_of: dt.date | None = None,
+    catalogue: Catalogue | None = None,
+    *,
+    context: PricingContext | None = None,
+    part: tuple[int, int] | None = None,
+) -> pl.DataFrame:
     """Statutory rates of every HTS10 line in force on ``on`` for every country.
 
     The engine runs directly on lines x country classes (no per-row validation is needed: every
@@ -54,19 +63,23 @@ def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | N
     Lines whose column 1 rate refers to another rate are kept with ``base_status`` "by reference"
     (``rate_mfn`` null, chapter 99 duties computed); special-program-only lines of chapter 98 (no
     General rate) are left out: they are not open to entries at column 1.
+    ``part=(k, n)`` prices only the k-th of n contiguous slices of the (sorted) lines: the n parts,
+    concatenated in order, are the whole panel (an executor's unit of work).
     """
-    from tariffscope.schedule import Schedule
-
-    cat = catalogue or default_catalogue()
+    ctx = context or context_for(catalogue)
+    cat = ctx.catalogue
     products = (
-        Schedule.load()
-        .on(on)
+        ctx.schedule.on(on)
         .select("hts10", "mfn_ave", "col2_ave", "mfn_kind")
         .unique("hts10")
         .filter(pl.col("mfn_kind").cast(pl.String) != "empty")
         .sort("hts10")
-        .pipe(with_default_shares)
     )
+    if part is not None:
+        k, n = part
+        bounds = np.linspace(0, products.height, n + 1).astype(int)
+        products = products.slice(bounds[k], bounds[k + 1] - bounds[k])
+    products = with_default_shares(products, ctx.metal_shares)
     classes = country_classes(cat, on, as_of)
     col2 = cat.countries(["COLUMN2"])
     reps = classes.select(pl.col("rep").unique(maintain_order=True)).with_columns(
@@ -107,11 +120,9 @@ def panel_on(on: dt.date, as_of: dt.date | None = None, catalogue: Catalogue | N
     return out.select(PANEL_COLUMNS)
 
 
-def revision_dates() -> list[dt.date]:
+def revision_dates(context: PricingContext | None = None) -> list[dt.date]:
     """The effective date of every HTS revision within the catalogue's horizon."""
-    from tariffscope.schedule import Schedule
-
-    revs = Schedule.load().revisions
+    revs = (context or context_for(None)).schedule.revisions
     col = "effective_from" if "effective_from" in revs.columns else revs.columns[1]
     return sorted({d for d in revs[col].to_list() if d is not None and HORIZON[0] <= d <= HORIZON[1]})
 
@@ -120,6 +131,7 @@ def write_panel_all_revisions(
     out: Path,
     as_of: dt.date | None = None,
     progress: Callable[[int, int, dt.date], None] | None = None,
+    context: PricingContext | None = None,
 ) -> int:
     """Write the panel of every revision date to one Parquet file, one revision at a time.
 
@@ -133,23 +145,10 @@ def write_panel_all_revisions(
     import pyarrow.parquet as pq
 
     from tariffscope.resolver.series import RateSeries
-    from tariffscope.schedule import Schedule
 
-    cat = default_catalogue()
-    dates = revision_dates()
-    lines = Schedule.load().lines["hts10"].unique().sort()
-    classes = country_classes(cat, None, as_of).sort("origin")
-    rep_names = classes["rep"].unique(maintain_order=True).to_list()
-    rep_pos = {r: i for i, r in enumerate(rep_names)}
-    rep_of = np.array([rep_pos[r] for r in classes["rep"].to_list()], dtype=np.int64)
-    n_lines, n_reps, n_ctry = lines.len(), len(rep_names), classes.height
-    keys = pl.DataFrame(
-        {"hts10": np.repeat(lines.to_numpy(), n_reps), "origin": np.tile(np.array(rep_names), n_lines)}
-    )
-    grid = (np.arange(n_lines, dtype=np.int64)[:, None] * n_reps + rep_of[None, :]).ravel()
-    # repeated strings as dictionary (categorical) columns: cheap to build, compact in Parquet
-    hts = pl.Series("hts10", np.repeat(lines.to_numpy(), n_ctry)).cast(pl.Categorical)
-    origin = pl.Series("origin", np.tile(classes["origin"].to_numpy(), n_lines)).cast(pl.Categorical)
+    ctx = context or context_for(None)
+    dates = revision_dates(ctx)
+    grid = _RevisionGrid.build(ctx, as_of)
     writer: pq.ParquetWriter | None = None
     total = 0
     pending: Future[None] | None = None
@@ -157,22 +156,9 @@ def write_panel_all_revisions(
     # writer releases the GIL); at most one panel waits, so memory stays at about two panels
     with ThreadPoolExecutor(max_workers=1) as io:
         try:
-            sched = Schedule.load()
-            for i, (day, rates) in enumerate(RateSeries(cat, as_of).run(keys, dates)):
-                in_force = lines.is_in(sched.on(day)["hts10"].implode()).to_numpy()
-                keep = np.repeat(in_force, n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[grid])
-                tbl = (
-                    rates[grid[keep]]
-                    .with_columns(
-                        hts.filter(keep),
-                        origin.filter(keep),
-                        pl.lit(day).alias("date"),
-                        # the series has no number for by-reference lines: they are left out here
-                        pl.lit("rate", dtype=BASE_STATUS_T).alias("base_status"),
-                    )
-                    .select(PANEL_COLUMNS)
-                    .to_arrow()
-                )
+            series = RateSeries(ctx.catalogue, as_of, schedule=ctx.schedule, metal_shares=ctx.metal_shares)
+            for i, (day, rates) in enumerate(series.run(grid.keys, dates)):
+                tbl = grid.expand(day, rates, ctx).to_arrow()
                 if writer is None:
                     # dictionary pages and statistics only where they help readers (codes, date)
                     writer = pq.ParquetWriter(
@@ -194,3 +180,72 @@ def write_panel_all_revisions(
             if writer is not None:
                 writer.close()
     return total
+
+
+@dataclass
+class _RevisionGrid:
+    """Keys of the every-revision panel (lines of any revision x country classes of the whole
+    catalogue) and how to expand their rates to lines x all countries."""
+
+    lines: pl.Series
+    keys: pl.DataFrame
+    grid: np.ndarray
+    hts: pl.Series
+    origin: pl.Series
+    n_ctry: int
+
+    @classmethod
+    def build(
+        cls, ctx: PricingContext, as_of: dt.date | None, part: tuple[int, int] | None = None
+    ) -> _RevisionGrid:
+        lines = ctx.schedule.lines["hts10"].unique().sort()
+        if part is not None:
+            bounds = np.linspace(0, lines.len(), part[1] + 1).astype(int)
+            lines = lines.slice(bounds[part[0]], bounds[part[0] + 1] - bounds[part[0]])
+        classes = country_classes(ctx.catalogue, None, as_of).sort("origin")
+        rep_names = classes["rep"].unique(maintain_order=True).to_list()
+        rep_pos = {r: i for i, r in enumerate(rep_names)}
+        rep_of = np.array([rep_pos[r] for r in classes["rep"].to_list()], dtype=np.int64)
+        n_lines, n_reps, n_ctry = lines.len(), len(rep_names), classes.height
+        keys = pl.DataFrame(
+            {"hts10": np.repeat(lines.to_numpy(), n_reps), "origin": np.tile(np.array(rep_names), n_lines)}
+        )
+        grid = (np.arange(n_lines, dtype=np.int64)[:, None] * n_reps + rep_of[None, :]).ravel()
+        # repeated strings as dictionary (categorical) columns: cheap to build, compact in Parquet
+        hts = pl.Series("hts10", np.repeat(lines.to_numpy(), n_ctry)).cast(pl.Categorical)
+        origin = pl.Series("origin", np.tile(classes["origin"].to_numpy(), n_lines)).cast(pl.Categorical)
+        return cls(lines, keys, grid, hts, origin, n_ctry)
+
+    def expand(self, day: dt.date, rates: pl.DataFrame, ctx: PricingContext) -> pl.DataFrame:
+        """Rates of the keys on ``day`` as the panel rows (lines in force that day, rates known)."""
+        in_force = self.lines.is_in(ctx.schedule.on(day)["hts10"].implode()).to_numpy()
+        keep = np.repeat(in_force, self.n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[self.grid])
+        return (
+            rates[self.grid[keep]]
+            .with_columns(
+                self.hts.filter(keep),
+                self.origin.filter(keep),
+                pl.lit(day).alias("date"),
+                # the series has no number for by-reference lines: they are left out here
+                pl.lit("rate", dtype=BASE_STATUS_T).alias("base_status"),
+            )
+            .select(PANEL_COLUMNS)
+        )
+
+
+def revision_panel(
+    day: dt.date,
+    as_of: dt.date | None = None,
+    *,
+    context: PricingContext | None = None,
+    part: tuple[int, int] | None = None,
+) -> pl.DataFrame:
+    """The rows :func:`write_panel_all_revisions` writes for ``day``, computed on their own
+    (``part=(k, n)``: the k-th of n contiguous slices of the lines), for an executor's task."""
+    from tariffscope.resolver.series import RateSeries
+
+    ctx = context or context_for(None)
+    grid = _RevisionGrid.build(ctx, as_of, part)
+    series = RateSeries(ctx.catalogue, as_of, schedule=ctx.schedule, metal_shares=ctx.metal_shares)
+    _, rates = next(iter(series.run(grid.keys, [day])))
+    return grid.expand(day, rates, ctx)

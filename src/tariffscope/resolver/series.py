@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -21,6 +22,9 @@ from tariffscope.catalogue.loader import Catalogue, RuleRef, visible_steps
 from tariffscope.resolver.coverage import CodeSet, DatedMask, product_masks
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine
 from tariffscope.resolver.shares import with_default_shares
+
+if TYPE_CHECKING:
+    from tariffscope.schedule import Schedule
 
 OUT_COLUMNS = ["total_rate", *RATE_COLUMNS, "rate_refundable"]
 
@@ -50,6 +54,9 @@ class RateSeries:
 
     catalogue: Catalogue
     as_of: dt.date | None = None
+    schedule: Schedule | None = None
+    """The HTS schedule of the base rates (the shipped one by default)."""
+    metal_shares: pl.DataFrame | None = None
 
     def run(self, keys: pl.DataFrame, dates: list[dt.date]) -> Iterator[tuple[dt.date, pl.DataFrame]]:
         """Yield ``(date, rates)`` for each date (sorted); ``rates`` rows align with ``keys``."""
@@ -60,7 +67,7 @@ class RateSeries:
         keys = keys.select([c for c in ("hts10", "origin", "claim", "us_content") if c in keys.columns])
         if "claim" not in keys.columns:
             keys = keys.with_columns(pl.lit(None, dtype=pl.String).alias("claim"))
-        keys = with_default_shares(keys)
+        keys = with_default_shares(keys, self.metal_shares)
         col2 = list(cat.countries(["COLUMN2"]))
         is_col2 = keys["origin"].is_in(col2).to_numpy()
         claimed_s = keys["claim"].fill_null("").str.contains("usmca").to_numpy()
@@ -80,7 +87,7 @@ class RateSeries:
             .to_numpy()
         )
         origins = keys["origin"].to_numpy().astype(str)
-        sched = Schedule.load()
+        sched = self.schedule or Schedule.load()
         revisions = np.array(
             sorted(set(sched.lines["valid_from"].drop_nulls().to_list())), dtype="datetime64[D]"
         )
@@ -92,7 +99,7 @@ class RateSeries:
         prev_day: dt.date | None = None
         for day in sorted(dates):
             if prev_day is None or prev_base is None or _any_between(revisions, prev_day, day):
-                base = self._base(code_strings, code_idx, day, is_col2, claimed_s, claimed_f)
+                base = self._base(sched, code_strings, code_idx, day, is_col2, claimed_s, claimed_f)
             else:
                 base = prev_base
             if prev_day is None or prev_base is None:
@@ -123,6 +130,7 @@ class RateSeries:
 
     @staticmethod
     def _base(
+        sched: Schedule,
         codes: list[str],
         code_idx: np.ndarray,
         day: dt.date,
@@ -135,7 +143,7 @@ class RateSeries:
         from tariffscope.resolver.base import _lookup
 
         q = pl.DataFrame({"hts10": codes, "date": [day] * len(codes)}).with_row_index("row")
-        found = _lookup(q).sort("row")
+        found = _lookup(q, sched).sort("row")
         mfn = found["mfn_ave"].to_numpy().astype(float)[code_idx]
         col2 = found["col2_ave"].to_numpy().astype(float)[code_idx]
         has_s = found["usmca_free"].fill_null(False).to_numpy()[code_idx]

@@ -28,21 +28,29 @@ def metal_shares() -> pl.DataFrame:
     )
 
 
-@functools.cache
-def _parent_means(n: int) -> pl.DataFrame:
-    est = metal_shares()
-    return est.group_by(pl.col("hts10").str.slice(0, n).alias("parent")).agg(
-        pl.col(c).mean() for c in SHARE_COLUMNS
-    )
+_PARENTS: dict[tuple[int, int], tuple[pl.DataFrame, pl.DataFrame]] = {}
 
 
-def share_estimates(codes: pl.Series) -> pl.DataFrame:
+def _parent_means(est: pl.DataFrame, n: int) -> pl.DataFrame:
+    """Mean shares per ``n``-digit parent of ``est``, computed once per table object in this process."""
+    hit = _PARENTS.get((id(est), n))
+    if hit is None or hit[0] is not est:
+        means = est.group_by(pl.col("hts10").str.slice(0, n).alias("parent")).agg(
+            pl.col(c).mean() for c in SHARE_COLUMNS
+        )
+        hit = (est, means)
+        _PARENTS[(id(est), n)] = hit
+    return hit[1]
+
+
+def share_estimates(codes: pl.Series, shares: pl.DataFrame | None = None) -> pl.DataFrame:
     """Estimated shares for the distinct ``codes`` (HTS10): the line's own, else its nearest parent's mean.
 
-    Columns ``hts10``, the share columns and ``share_source`` (``hts10`` or ``hts8`` ... ``hts2``; null
-    when even the chapter is unknown).
+    ``shares`` is the estimates table (a pricing context's; the shipped one by default). Columns
+    ``hts10``, the share columns and ``share_source`` (``hts10`` or ``hts8`` ... ``hts2``; null when
+    even the chapter is unknown).
     """
-    est = metal_shares()
+    est = metal_shares() if shares is None else shares
     uniq = pl.DataFrame({"hts10": codes.cast(pl.String).unique().drop_nulls()})
     out = uniq.join(est, on="hts10", how="inner").with_columns(pl.lit("hts10").alias("share_source"))
     rest = uniq.join(est, on="hts10", how="anti")
@@ -50,7 +58,7 @@ def share_estimates(codes: pl.Series) -> pl.DataFrame:
         if rest.height == 0:
             break
         found = rest.with_columns(pl.col("hts10").str.slice(0, n).alias("parent")).join(
-            _parent_means(n), on="parent", how="inner"
+            _parent_means(est, n), on="parent", how="inner"
         )
         out = pl.concat(
             [out, found.drop("parent").with_columns(pl.lit(f"hts{n}").alias("share_source"))],
@@ -60,9 +68,9 @@ def share_estimates(codes: pl.Series) -> pl.DataFrame:
     return pl.concat([out, rest.with_columns(pl.lit(None, pl.String).alias("share_source"))], how="diagonal")
 
 
-def with_default_shares(df: pl.DataFrame) -> pl.DataFrame:
-    """Fill undeclared shares of ``df`` (by ``hts10``) with the estimates."""
-    est = share_estimates(df["hts10"]).drop("share_source").rename({c: f"{c}_est" for c in SHARE_COLUMNS})
+def with_default_shares(df: pl.DataFrame, shares: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Fill undeclared shares of ``df`` (by ``hts10``) with the estimates (``shares``, default the shipped)."""
+    est = share_estimates(df["hts10"], shares).drop("share_source").rename({c: f"{c}_est" for c in SHARE_COLUMNS})
     df = df.join(est, on="hts10", how="left")
     return df.with_columns(
         [

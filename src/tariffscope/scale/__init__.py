@@ -1,0 +1,1 @@
+"""Scale-out executors for the resolver (Apache Spark); nothing here is imported unless asked for."""
