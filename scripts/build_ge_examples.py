@@ -7,7 +7,8 @@ script derives what each example reads from ``shared_data()/gravity`` (see ``SOU
 * ``wiod_2000_2014.csv.gz``: the GEGravity WIOD panel (WIOD, attribution), only the years the
   ``byz-eu-enlargement`` example uses (the 2000 baseline and the 2014 enlargement covariate).
 * ``cp2015/cp2015_nafta_*``: the Caliendo & Parro (2015) NAFTA tables of the R package cp2015 (MIT),
-  byte for byte (already compressed; the multi-sector model needs every region and sector).
+  every region and sector (the multi-sector model needs them all), re-encoded as canonical tables:
+  rows sorted by their keys, the same values, written by this script (the loader indexes by name).
 
 Gzip output is written with ``mtime=0`` so a rebuild from the same sources gives the same bytes.
 Run: ``python scripts/build_ge_examples.py`` (writes the files and ``provenance.json``);
@@ -71,7 +72,14 @@ def build() -> dict[str, bytes]:
     )
     for t in CP_TABLES:
         name = f"cp2015_nafta_{t}.gz"
-        files[f"cp2015/{name}"] = (src / name).read_bytes()
+        if t.endswith(".json"):
+            sets = json.loads(gzip.decompress((src / name).read_bytes()))
+            text = json.dumps(sets, sort_keys=True, separators=(",", ":")).encode()
+            files[f"cp2015/{name}"] = gzip.compress(text, compresslevel=9, mtime=0)
+            continue
+        df = pl.read_csv(src / name, infer_schema_length=None)
+        keys = [c for c in df.columns if df[c].dtype == pl.String]
+        files[f"cp2015/{name}"] = _gz_csv(df.sort(keys, maintain_order=True) if keys else df)
     return files
 
 
