@@ -42,6 +42,8 @@ DbOpt = Annotated[
     ),
 ]
 YearOpt = Annotated[int, typer.Option("--year", help="import weights year")]
+TableFormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="write to a file (CSV/JSON/Parquet by extension)")]
 
 
 _need = options.entry_date
@@ -105,10 +107,8 @@ def etr(
     daily: Annotated[
         bool, typer.Option("--daily/--changes", help="one row per day, or only the change points")
     ] = True,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
-    out: Annotated[
-        Path | None, typer.Option("--out", help="write to a file (CSV/JSON/Parquet by extension)")
-    ] = None,
+    fmt: TableFormatOpt = "table",
+    out: OutOpt = None,
     db: DbOpt = None,
     year: YearOpt = 2024,
 ) -> None:
@@ -222,10 +222,8 @@ def weights(
     ] = "ALL",
     level: Annotated[str, typer.Option("--level", "-l", help="hts10 | hs6 | hs4 | hs2 | sector")] = "hs4",
     top: Annotated[int, typer.Option("--top", help="rows in the table (0 = all); JSON/CSV give all")] = 25,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
-    out: Annotated[
-        Path | None, typer.Option("--out", help="write to a file (CSV/JSON/Parquet by extension)")
-    ] = None,
+    fmt: TableFormatOpt = "table",
+    out: OutOpt = None,
     db: DbOpt = None,
     year: YearOpt = 2024,
 ) -> None:
