@@ -62,10 +62,14 @@ def classifiable_codes(lines: list[str], start: str, stop: str) -> list[str]:
     i = next(k for k, s in enumerate(lines) if re.search(start, s))
     j = next(k for k in range(i + 1, len(lines)) if re.search(stop, lines[k]))
     text = " ".join(lines[i:j])
-    return [
+    codes = [
         m.group(1).replace(".", "")
-        for m in re.finditer(r"classifiable in\s+subheading\s+(\d{4}\.\d{2}\.\d{2})", text)
+        for m in re.finditer(r"classifiable\s+in\s+subheading\s+(\d{4}\.\d{2}\.\d{2})", text)
     ]
+    items = sum(1 for s in lines[i:j] if re.match(r"\s*\(\d+\) ", s))
+    if items != len(codes):  # every numbered article names its subheading: a miss is a parse error
+        raise SystemExit(f"L{i + 1}-L{j}: {items} numbered articles but {len(codes)} subheadings parsed")
+    return codes
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -63,6 +63,11 @@ def test_section_122_list_parsed_from_note() -> None:
         lines, r"\(iii\) As provided in heading 9903\.03\.04", r"\(iv\) As provided in heading 9903\.03\.05"
     )
     assert particular[0] == "08059001" and len(particular) == 11
+    # note 2(v)(iii)(b): item (3) breaks "(classifiable / in subheading 1404.90.90)" across lines
+    reciprocal = b.classifiable_codes(
+        lines, r"\(b\) As provided in heading 9903\.02\.78", r"^\(iv\) As provided in 9903\.01\.26"
+    )
+    assert "14049090" in reciprocal and len(reciprocal) == 11
 
 
 def test_phase_rates_read_from_hts_revisions() -> None:
