@@ -27,3 +27,15 @@ def test_declared_share_wins_and_every_scheduled_line_has_an_estimate() -> None:
 
     codes = pl.read_parquet(PACKAGE_DATA / "schedule.parquet", columns=["hts10"])["hts10"]
     assert share_estimates(codes)["share_source"].null_count() == 0
+
+
+def test_unmapped_source_rows_are_unknown_not_zero() -> None:
+    """The source gives 'other' statistical lines with no BEA commodity (bea_detail_code NA, NAICS 930000)
+    shares of 0: unknown, not metal-free. Track-laying bulldozers (8429.11.00.90, on the steel derivative
+    list 9903.81.91 from 2025-08-18) take their HTS8 parent's estimate, so the content duty is not 0."""
+    est = metal_shares()
+    assert "8429110090" not in set(est["hts10"])
+    got = share_estimates(pl.Series(["8429110090"])).row(0, named=True)
+    assert got["share_source"] == "hts8"
+    sibling = est.filter(pl.col("hts10") == "8429110010")["steel_share"][0]
+    assert got["steel_share"] == pytest.approx(sibling) and got["steel_share"] > 0.1
