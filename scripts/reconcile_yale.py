@@ -137,7 +137,7 @@ def compare(ours: pl.DataFrame, theirs: pl.DataFrame) -> pl.DataFrame:
         pl.col("hts10").str.slice(0, 2).alias("chapter"),
     )
     j = j.with_columns(
-        (pl.col("d_total").abs() <= TOL).alias("agree"),
+        (pl.col("d_total").abs() <= TOL + 1e-9).alias("agree"),  # 1e-9: float noise at exactly 0.05 pp
         pl.concat_str(
             [
                 pl.when(pl.col("d_total") > 0).then(pl.lit("ts>yale")).otherwise(pl.lit("ts<yale")),
@@ -174,6 +174,12 @@ def _list(name: str, **where: str) -> list[str]:
     return df["hts"].unique().to_list()
 
 
+def _in_force(name: str, on: dt.date) -> list[str]:
+    """Entries of a dated list (column ``from``; empty = from the rule's start) in force on ``on``."""
+    df = pl.read_csv(LISTS / f"{name}.csv", comment_prefix="#", infer_schema_length=0)
+    return df.filter(pl.col("from").fill_null("") <= on.isoformat())["hts"].unique().to_list()
+
+
 def in_list(prefixes: list[str]) -> pl.Expr:
     """Whether ``hts10`` starts with one of ``prefixes`` (of any lengths)."""
     expr = pl.lit(False)
@@ -193,6 +199,14 @@ def settled_classes(on: dt.date) -> list[Settled]:
     tracker_scaled = pl.any_horizontal(
         [pl.col(f"statutory_rate_{k}") > pl.col(yrate(k)) + TOL for k in APPLIED]
     )
+    # deal headings that note 2(v)(x)-(xi) does not name (UK parts 9903.94.32, Japan .40-.43, EU .50-.53, UK
+    # aluminium 9903.85.12): ambiguous in law for the reciprocal (docs/reconciliation.md), left comparable
+    autos = _list("s232_auto_parts") + _list("s232_vehicles")
+    deal_headings_recip = pl.lit(on < dt.date(2026, 2, 24)) & (
+        ((pl.col("iso2") == "GB") & in_list([*_list("s232_auto_parts_uk"), "76169951"]))
+        | ((pl.col("iso2") == "DE") & pl.lit(on >= dt.date(2025, 8, 1)) & in_list(autos))
+        | ((pl.col("iso2") == "JP") & pl.lit(on >= dt.date(2025, 9, 16)) & in_list(autos))
+    )
     air_uk = _list("s232_civil_aircraft", country="GB", inherent="1")
     air_jp = _list("s232_civil_aircraft", country="JP", inherent="1")
     return [
@@ -208,24 +222,39 @@ def settled_classes(on: dt.date) -> list[Settled]:
             lambda df: pl.col("base_status") == "by reference",
         ),
         (
+            "T18 column 1 rate on a named part of the value ('3.9% on the movement and case + 5.3% on the battery', "
+            "'2.5% on the value of the lead content', '6.5% on the entire set', '3 percent of the fair retail value') "
+            "that the tracker prices at another rate (mostly 0)",
+            "tracker wrong",
+            lambda df: (
+                (pl.col("d_mfn").abs() > TOL)
+                & ((pl.col("d_total") - pl.col("d_mfn")).abs() <= TOL + 1e-9)
+                & pl.col("_general").str.contains(r"(?i)(% on |percent of )")
+            ),
+        ),
+        (
             "T2 China 34% reciprocal before 2025-04-09",
             "tracker wrong",
             lambda df: pl.lit(on < dt.date(2025, 4, 9)) & (pl.col("iso2") == "CN") & (d_tot < 0),
         ),
         (
-            "T8 auto-parts 232 on generic provisions of note 33(g) (computers, motors, bearings ...)",
+            "T8 auto-parts 232 on generic provisions of note 33(g) (computers, motors, bearings ...) "
+            "or MHD-parts 232 on generic provisions of note 38(i) (windscreen glass 7007, 8709 parts ...)",
             "tracker wrong",
             lambda df: (
-                in_list(_list("s232_auto_parts", use="generic")) & (ours232.abs() <= TOL) & (stat232 > TOL)
+                in_list(_list("s232_auto_parts", use="generic") + _list("s232_mhd_parts", use="generic"))
+                & (ours232.abs() <= TOL)
+                & (stat232 > TOL)
             ),
         ),
         (
-            "T9 232 derivative on a whole HTS8 where note 19(k) names statistical lines (3004.90.92.44 ...)",
+            "T9 232 derivative on a whole HTS8 where note 19(k) names statistical lines (3004.90.92.44, "
+            "8415.90.80.25/.45/.85 ...), or before the line's inclusion (2025-08-18, 90 FR 40326)",
             "tracker wrong",
             lambda df: (
                 pl.lit(regime_2025)
                 & in_list(refined)
-                & ~in_list(metals)
+                & ~in_list(_in_force("s232_metals_2025", on))
                 & (ours232.abs() <= TOL)
                 & (stat232 > TOL)
             ),
@@ -249,7 +278,7 @@ def settled_classes(on: dt.date) -> list[Settled]:
             lambda df: (
                 pl.lit(on >= dt.date(2026, 2, 24))
                 & in_list(_list("s122_civil_aircraft", inherent="0"))
-                & ((d_tot - 0.10).abs() <= TOL)
+                & (((d_tot - 0.10).abs() <= TOL) | ((d_tot - pl.col("d_mfn") - 0.10).abs() <= TOL))
             ),
         ),
         (
@@ -269,6 +298,43 @@ def settled_classes(on: dt.date) -> list[Settled]:
                 pl.lit(on < dt.date(2025, 11, 13))
                 & in_list(_list("annex_ii_particular") + _list("annex_ii", **{"from": "2025-11-13"}))
                 & (d_tot > 0)
+            ),
+        ),
+        (
+            "T19 Canada/Mexico: 232 derivative stacked on the fentanyl duty before Proc 10947 "
+            "(EO 14289 sec. 3, retroactive to 2025-03-04: the fentanyl duty takes the article out of the metals 232)",
+            "tracker wrong",
+            lambda df: (
+                pl.lit(on < dt.date(2025, 6, 4))
+                & pl.col("iso2").is_in(["CA", "MX"])
+                & (pl.col("rate_ieepa_fentanyl") > TOL)
+                & (ours232.abs() <= TOL)
+                & (stat232 > TOL)
+                & (d_tot < 0)
+            ),
+        ),
+        (
+            "T20 particular articles (notes 2(v)(iii)(b), 2(aa)(iii): etrogs, acai, goods for religious purposes) "
+            "exempted on the whole subheading; the articles are narrower than their lines, so tariffscope asks a "
+            "declaration (claim particular_article)",
+            "tracker models",
+            lambda df: (
+                pl.lit(on >= dt.date(2025, 11, 13))
+                & in_list(_list("annex_ii_particular") + _list("s122_particular"))
+                & (d_tot > 0)
+            ),
+        ),
+        (
+            "T21 reciprocal or Section 122 added to a 232 article whose heading the note exempts: autos and parts "
+            "9903.94.01/.05/.63 (note 2(v)(x)-(xi), L12869-12883), wood 9903.76.01 (2(v)(xiii), L12884), MHD "
+            "9903.74 (2(v)(xiv)-(xv)), and under S122 every auto, wood and MHD heading (2(aa)(v)(2)-(6), L15263-15300)",
+            "tracker wrong",
+            lambda df: (
+                (ours232 > TOL)
+                & ((ours232 - stat232).abs() <= TOL)
+                & (pl.col("rate_ieepa_reciprocal") + pl.col("rate_s122") <= TOL)
+                & (d_tot < 0)
+                & ~deal_headings_recip
             ),
         ),
         (
@@ -324,7 +390,11 @@ def with_mfn_kind(j: pl.DataFrame, on: dt.date) -> pl.DataFrame:
     kinds = (
         Schedule.load()
         .on(on)
-        .select("hts10", pl.col("mfn_kind").cast(pl.String).alias("_mfn_kind"))
+        .select(
+            "hts10",
+            pl.col("mfn_kind").cast(pl.String).alias("_mfn_kind"),
+            pl.col("general_text").alias("_general"),
+        )
         .unique("hts10")
     )
     return j.join(kinds, on="hts10", how="left")
