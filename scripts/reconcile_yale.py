@@ -71,6 +71,8 @@ def load_tracker(name: str) -> pl.DataFrame:
 
 def load_ours(on: dt.date, partners: list[str]) -> pl.DataFrame:
     p = panel_on(on).filter(pl.col("origin").is_in(partners))
+    if "base_status" not in p.columns:  # an older checkout ("before" figures): every line had a rate
+        p = p.with_columns(pl.lit("rate").alias("base_status"))
     return p.with_columns((pl.col("rate_other") + pl.col("rate_s338")).alias("rate_other_all")).rename(
         {"origin": "iso2"}
     )
@@ -335,6 +337,17 @@ def settled_classes(on: dt.date) -> list[Settled]:
                 & (pl.col("rate_ieepa_reciprocal") + pl.col("rate_s122") <= TOL)
                 & (d_tot < 0)
                 & ~deal_headings_recip
+            ),
+        ),
+        (
+            "T22 the EU/Japan/Korea wood rate of 15% (9903.76.21-.23) on softwood lumber: those headings cover the "
+            "upholstered furniture and cabinets of note 37(d), (f) only (L36121, L36157); lumber pays 10% (9903.76.01)",
+            "tracker wrong",
+            lambda df: (
+                in_list(["4403", "4406", "4407"])
+                & pl.col("iso2").is_in(["DE", "JP", "KR"])
+                & ((stat232 - 0.15).abs() <= TOL)
+                & ((ours232 - 0.10).abs() <= TOL)
             ),
         ),
         (
