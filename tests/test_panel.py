@@ -55,3 +55,28 @@ def test_panel_command_writes_parquet(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     df = pl.read_parquet(out)
     assert df.filter(pl.col("origin") == "JP")["rate_s122"].max() == pytest.approx(0.10)
+
+
+def test_every_revision_panel_keeps_by_reference_lines_like_the_one_date_panel(panel: pl.DataFrame) -> None:
+    """Column 2 countries (general note 3(b); Russia and Belarus from Pub. L. 117-110) pay column 2, which
+    for 9817.00.50 is "the rate applicable in the absence of this heading": a rate by reference, not a line
+    out of force. Both panels report such lines with their chapter 99 duties and base_status "by reference"
+    (the every-revision panel used to drop them: 56 lines x 4 countries per date)."""
+    from tariffscope.resolver.panel import revision_panel
+
+    day = dt.date(2025, 9, 16)
+    rev = revision_panel(day, part=(39, 40)).with_columns(
+        pl.col("hts10").cast(pl.String), pl.col("origin").cast(pl.String)
+    )
+    who = ["RU", "BY", "CU", "KP", "DE"]
+    rev = rev.filter(pl.col("origin").is_in(who))
+    lo, hi = rev["hts10"].min(), rev["hts10"].max()
+    one = panel.filter(pl.col("origin").is_in(who) & pl.col("hts10").is_between(pl.lit(lo), pl.lit(hi)))
+    assert one.height == rev.height
+    j = one.join(rev, on=["hts10", "origin"], suffix="_rev")
+    assert j.height == one.height
+    assert np.allclose(j["total_rate"].to_numpy(), j["total_rate_rev"].to_numpy())
+    assert (j["base_status"].cast(pl.String) == j["base_status_rev"].cast(pl.String)).all()
+    ru = j.filter((pl.col("hts10") == "9817005000") & (pl.col("origin") == "RU"))
+    assert ru["base_status_rev"].cast(pl.String).to_list() == ["by reference"]
+    assert ru["rate_mfn_rev"].is_null().all()

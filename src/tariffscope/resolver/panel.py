@@ -156,7 +156,9 @@ def write_panel_all_revisions(
     # writer releases the GIL); at most one panel waits, so memory stays at about two panels
     with ThreadPoolExecutor(max_workers=1) as io:
         try:
-            series = RateSeries(ctx.catalogue, as_of, schedule=ctx.schedule, metal_shares=ctx.metal_shares)
+            series = RateSeries(
+                ctx.catalogue, as_of, schedule=ctx.schedule, metal_shares=ctx.metal_shares, by_reference=True
+            )
             for i, (day, rates) in enumerate(series.run(grid.keys, dates)):
                 tbl = grid.expand(day, rates, ctx).to_arrow()
                 if writer is None:
@@ -217,17 +219,21 @@ class _RevisionGrid:
         return cls(lines, keys, grid, hts, origin, n_ctry)
 
     def expand(self, day: dt.date, rates: pl.DataFrame, ctx: PricingContext) -> pl.DataFrame:
-        """Rates of the keys on ``day`` as the panel rows (lines in force that day, rates known)."""
+        """Rates of the keys on ``day`` as the panel rows (lines in force that day, rates known).
+
+        Lines whose base rate names another rate (column 1, or column 2 for column 2 countries: general
+        note 3(b)) are in force: they carry their chapter 99 duties and ``base_status`` "by reference",
+        as in :func:`panel_on`."""
         in_force = self.lines.is_in(ctx.schedule.on(day)["hts10"].implode()).to_numpy()
         keep = np.repeat(in_force, self.n_ctry) & ~np.isnan(rates["total_rate"].to_numpy()[self.grid])
+        status = pl.when(pl.col("by_reference")).then(pl.lit(BY_REFERENCE)).otherwise(pl.lit("rate"))
         return (
             rates[self.grid[keep]]
             .with_columns(
                 self.hts.filter(keep),
                 self.origin.filter(keep),
                 pl.lit(day).alias("date"),
-                # the series has no number for by-reference lines: they are left out here
-                pl.lit("rate", dtype=BASE_STATUS_T).alias("base_status"),
+                status.cast(BASE_STATUS_T).alias("base_status"),
             )
             .select(PANEL_COLUMNS)
         )
@@ -246,6 +252,8 @@ def revision_panel(
 
     ctx = context or context_for(None)
     grid = _RevisionGrid.build(ctx, as_of, part)
-    series = RateSeries(ctx.catalogue, as_of, schedule=ctx.schedule, metal_shares=ctx.metal_shares)
+    series = RateSeries(
+        ctx.catalogue, as_of, schedule=ctx.schedule, metal_shares=ctx.metal_shares, by_reference=True
+    )
     _, rates = next(iter(series.run(grid.keys, [day])))
     return grid.expand(day, rates, ctx)

@@ -57,6 +57,10 @@ class RateSeries:
     schedule: Schedule | None = None
     """The HTS schedule of the base rates (the shipped one by default)."""
     metal_shares: pl.DataFrame | None = None
+    by_reference: bool = False
+    """Also price lines in force whose base rate names another rate (column 1 or, for column 2 countries,
+    column 2 "the rate applicable ..."): their chapter 99 duties, ``rate_mfn`` NaN and a ``by_reference``
+    flag column, as the one-date panel does. Off by default: effective-rate series leave them out."""
 
     def run(self, keys: pl.DataFrame, dates: list[dt.date]) -> Iterator[tuple[dt.date, pl.DataFrame]]:
         """Yield ``(date, rates)`` for each date (sorted); ``rates`` rows align with ``keys``."""
@@ -99,7 +103,9 @@ class RateSeries:
         prev_day: dt.date | None = None
         for day in sorted(dates):
             if prev_day is None or prev_base is None or _any_between(revisions, prev_day, day):
-                base = self._base(sched, code_strings, code_idx, day, is_col2, claimed_s, claimed_f)
+                base, by_ref = self._base(sched, code_strings, code_idx, day, is_col2, claimed_s, claimed_f)
+                if self.by_reference:  # priced on a zero base; the base itself is reported as no number
+                    base = np.where(by_ref, 0.0, base)
             else:
                 base = prev_base
             if prev_day is None or prev_base is None:
@@ -126,7 +132,13 @@ class RateSeries:
                 for c in OUT_COLUMNS:
                     rates[c][idx] = res[c].to_numpy()
             prev_base, prev_day = base, day
-            yield day, pl.DataFrame({c: rates[c].copy() for c in OUT_COLUMNS})
+            out = pl.DataFrame({c: rates[c].copy() for c in OUT_COLUMNS})
+            if self.by_reference:
+                out = out.with_columns(
+                    pl.when(pl.Series(by_ref)).then(None).otherwise(pl.col("rate_mfn")).alias("rate_mfn"),
+                    pl.Series("by_reference", by_ref),
+                )
+            yield day, out
 
     @staticmethod
     def _base(
@@ -137,9 +149,11 @@ class RateSeries:
         is_col2: np.ndarray,
         claimed_s: np.ndarray,
         claimed_f: np.ndarray | None = None,
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Base rate of each key on ``day``: the line in force as a single lookup finds it (exact code,
-        concordance, or the 8-digit tariff line), column 2 or the USMCA special rate where they apply."""
+        concordance, or the 8-digit tariff line), column 2 or the USMCA special rate where they apply;
+        and whether a key's line is in force with a base rate "by reference" (NaN base, General column
+        not empty: the one-date panel's ``base_status``)."""
         from tariffscope.resolver.base import _lookup
 
         q = pl.DataFrame({"hts10": codes, "date": [day] * len(codes)}).with_row_index("row")
@@ -149,7 +163,9 @@ class RateSeries:
         has_s = found["usmca_free"].fill_null(False).to_numpy()[code_idx]
         base = np.where(is_col2, col2, mfn)
         free = claimed_s & has_s if claimed_f is None else (claimed_s & has_s) | claimed_f
-        return np.where(free & ~np.isnan(base), 0.0, base)
+        kind = found["mfn_kind"].cast(pl.String).fill_null("empty").to_numpy()[code_idx]
+        by_ref = np.isnan(base) & (kind != "empty")
+        return np.where(free & ~np.isnan(base), 0.0, base), by_ref
 
     @staticmethod
     def _covered(
