@@ -28,6 +28,13 @@ REAL = [
     ("20%<il></il>", "ad_valorem", 0.20, []),
     ("6.5% on the entire set", "ad_valorem", 0.065, []),
     ("3 percent of the fair retail value", "ad_valorem", 0.03, []),
+    # column 1 texts of reconciliation class T18 (docs/reconciliation.md), read line by line: the first
+    # component's rate stands for the whole value (approximate)
+    ("3.9% on the movement and case+ 5.3% on the battery", "ad_valorem", 0.039, []),  # 9105.21.40
+    ("3.1% on the movement + 4.2% on the battery", "ad_valorem", 0.031, []),  # 9108.12.00
+    ("2.5% on the value of the lead content", "ad_valorem", 0.025, []),  # 7801.10.00
+    ("3.8% on the value of the rifle + 10% on the value of the telescopic sight, if any", "ad_valorem", 0.038, []),
+    ("50 percent of the cost of such goods or repairs", "ad_valorem", 0.5, []),  # 9818.00.07
     ("1.9¢/kg", "specific", 0.0, [(0.019, "kg", "")]),
     ("$1.035/kg on drained weight", "specific", 0.0, [(1.035, "kg", "on drained weight")]),
     ("44¢/liter", "specific", 0.0, [(0.44, "liter", "")]),
