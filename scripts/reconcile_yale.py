@@ -324,6 +324,8 @@ def settled_classes(on: dt.date) -> list[Settled]:
                 pl.lit(on >= dt.date(2025, 11, 13))
                 & in_list(_list("annex_ii_particular") + _list("s122_particular"))
                 & (d_tot > 0)
+                # India's 9903.01.84 on these articles is ambiguous in law (9903.01.86): left comparable
+                & ~(pl.lit(on < dt.date(2026, 2, 7)) & (pl.col("iso2") == "IN"))
             ),
         ),
         (
