@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -72,7 +73,10 @@ def _joined(w: pl.DataFrame, d: dt.date) -> pl.DataFrame | None:
     if not path.exists():
         return None
     y = pl.read_csv(path, infer_schema_length=0).select(
-        "hts10", pl.col("iso2").alias("partner"), *[pl.col(c).cast(pl.Float64) for c in ("total_rate", *AUTH)]
+        "hts10",
+        pl.col("iso2").alias("partner"),
+        *[pl.col(c).cast(pl.Float64) for c in ("total_rate", *AUTH)],
+        pl.col("deriv_type").alias("y_deriv"),
     )
     ws = w.filter(pl.col("partner").is_in(y["partner"].unique().to_list()))
     r = rates_for_pairs(ws.select("hts10", "partner", "usmca_share"), d)
@@ -101,6 +105,105 @@ def disagreements(j: pl.DataFrame, partner: str, top: int = 10) -> pl.DataFrame:
         )
         .sort(pl.col("pp").abs(), descending=True)
         .head(top)
+    )
+
+
+def _list_path(name: str) -> Path:
+    from tariffscope.paths import PACKAGE_DATA
+
+    return PACKAGE_DATA.parent / "catalogue" / "lists" / f"{name}.csv"
+
+
+def _catalogue_list(name: str) -> list[str]:
+    """HTS prefixes (no dots) of a shipped catalogue list (``catalogue/lists/<name>.csv``)."""
+    return pl.read_csv(_list_path(name), comment_prefix="#", infer_schema_length=0)["hts"].to_list()
+
+
+def _mhd_vehicles() -> list[str]:
+    """The vehicles and buses of note 38(b)-(c) (9903.74.01/.02), read from the catalogue rule."""
+    import yaml
+
+    from tariffscope.paths import PACKAGE_DATA
+
+    doc = yaml.safe_load((PACKAGE_DATA.parent / "catalogue" / "us" / "s232" / "mhd.yaml").read_text())
+    rules = {r["id"]: r for r in doc["rules"]}
+    return [c.replace(".", "") for k in ("vehicles", "buses") for c in rules[k]["products"]["include"]]
+
+
+def _starts(prefixes: list[str]) -> pl.Expr:
+    return (
+        pl.any_horizontal([pl.col("hts10").str.starts_with(p) for p in prefixes])
+        if prefixes
+        else pl.lit(False)
+    )
+
+
+# Why Yale's line rate differs from tariffscope's, first matching reason wins; each settled against the law
+# (docs/etr-bridge.md, "Step 5 by reason"; docs/reconciliation.md classes).
+REASONS: tuple[tuple[str, str], ...] = (
+    (
+        "mhd",
+        "MHD vehicles/buses: tracker adds metals and reciprocal (note 38(a)(1), 2(v)(xiv)): tracker wrong",
+    ),
+    (
+        "parts",
+        "auto/MHD parts: tracker adds metals to the parts duty (notes 33(h),(j),(l); 38(h)): tracker wrong",
+    ),
+    (
+        "generic",
+        "generic 33(g) provisions (batteries, bearings...) as auto parts (note 33(h)(ii); T8): tracker wrong",
+    ),
+    ("aircraft", "JP/GB civil aircraft: tracker charges reciprocal (note 35, 9903.96.01/.02): tracker wrong"),
+    (
+        "unlisted",
+        "metal derivatives the notes do not list at that digit level (note 19(k); F1, T9): tracker wrong",
+    ),
+    ("content", "metals on full value, not on metal content (notes 16, 19; T3): tracker models"),
+    ("other", "other: deal floors on usage-adjusted MFN, MFN usage, claims, specific duties (T1, T6)"),
+)
+
+
+def reasons(j: pl.DataFrame, partner: str) -> pl.DataFrame:
+    """Step 5 split by reason: pp of ``partner``'s ETR (``12 partners`` = all) and the imports concerned."""
+    s = j.filter(pl.col("partner") == partner) if partner != "12 partners" else j
+    tot = float(s["imports_usd"].sum())
+    metal = pl.col("y_deriv").is_not_null() | (
+        pl.col("hts10").str.slice(0, 2).is_in(["72", "73", "76"]) & (pl.col("rate_232") > 0)
+    )
+    parts = (
+        pl.read_csv(_list_path("s232_auto_parts"), comment_prefix="#", infer_schema_length=0)
+        .filter(pl.col("use") == "generic")["hts"]
+        .to_list()
+    )
+    why = (
+        pl.when(_starts(_mhd_vehicles()))
+        .then(pl.lit("mhd"))
+        .when(_starts(_catalogue_list("s232_auto_parts") + _catalogue_list("s232_mhd_parts")) & metal)
+        .then(pl.lit("parts"))
+        .when(_starts(parts) & (pl.col("rate_232") > 0) & (pl.col("ts_etr_s232") <= 0))
+        .then(pl.lit("generic"))
+        .when(pl.col("partner").is_in(["JP", "GB"]) & pl.col("hts10").str.starts_with("88"))
+        .then(pl.lit("aircraft"))
+        .when(metal & (pl.col("ts_etr_s232") <= 0))
+        .then(pl.lit("unlisted"))
+        .when(metal)
+        .then(pl.lit("content"))
+        .otherwise(pl.lit("other"))
+    )
+    v = pl.col("imports_usd")
+    g = (
+        s.with_columns(why.alias("reason"))
+        .group_by("reason")
+        .agg(
+            (((pl.col("total_rate") - pl.col("ts_total")) * v).sum() / tot * 100).round(2).alias("pp"),
+            (v.filter((pl.col("total_rate") - pl.col("ts_total")).abs() > 5e-4).sum() / 1e9)
+            .round(1)
+            .alias("imports_differing_bn"),
+        )
+    )
+    order = pl.DataFrame({"reason": [r for r, _ in REASONS], "why": [w for _, w in REASONS]})
+    return (
+        order.join(g, on="reason", how="left").fill_null(0.0).select("reason", "pp", "imports_differing_bn")
     )
 
 
@@ -162,7 +265,13 @@ def main(argv: list[str] | None = None) -> int:
         if lg is not None:
             j = _joined(w, d)
             assert j is not None
-            legal[d] = (lg, disagreements(j, "JP"), disagreements(j, "12 partners"))
+            legal[d] = (
+                lg,
+                disagreements(j, "JP"),
+                disagreements(j, "12 partners"),
+                reasons(j, "JP"),
+                reasons(j, "12 partners"),
+            )
     out = pl.DataFrame(rows)
     pct = [c for c in out.columns if c not in ("date", "partner", "gap_to_yale_pp")]
     shown = out.with_columns([(pl.col(c) * 100).round(2) for c in pct]).with_columns(
@@ -178,13 +287,17 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print("## Steps (percent; steps 2-4 in pp)\n")
         print(shown)
-        for d, (lg, jp, allp) in legal.items():
+        for d, (lg, jp, allp, rjp, rall) in legal.items():
             print(f"\n## Yale line rates on tariffscope's weights minus tariffscope, {d} (pp)\n")
             print(lg.with_columns(pl.col("total_pp").round(2)))
             print(f"\n### Japan, {d}: headings where the line rates differ most\n")
             print(jp)
             print(f"\n### 12 partners, {d}: headings where the line rates differ most\n")
             print(allp)
+            print(f"\n### Step 5 by reason, {d}: 12 partners\n")
+            print(rall)
+            print(f"\n### Step 5 by reason, {d}: Japan\n")
+            print(rjp)
     print(f"\n(run time {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
 

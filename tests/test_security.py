@@ -76,6 +76,25 @@ def test_shares_and_hhi_by_hand(fixture_weights: pl.DataFrame) -> None:
         assert x["supplier_hhi"] >= x["partner_share_of_us_imports"] ** 2
 
 
+def test_rates_are_the_owed_view_by_default_and_say_so(fixture_weights: pl.DataFrame) -> None:
+    """Like every other figure, the security rates default to the owed view (USMCA claimed as claimed:
+    Mexican cars pay less than with no preference claimed) and the JSON names the view."""
+    w = fixture_weights.with_columns(  # the loaded rows carry no 2025 share: the shipped monthly table's
+        pl.when(pl.col("partner") == "MX").then(0.5).otherwise(None).alias("usmca_share")
+    )
+    owed = security_report("MX", D, weights=w, top=0, min_usd=0)
+    ceiling = security_report("MX", D, weights=w, top=0, min_usd=0, view="statutory")
+    assert owed["view"] == "adjusted" and owed["view_label"].startswith("owed")
+    assert ceiling["view"] == "statutory" and "ceiling" in ceiling["view_label"]
+    car_owed = _by_code(owed)["8703.23.01.90"]["tariff_rate"]
+    car_ceiling = _by_code(ceiling)["8703.23.01.90"]["tariff_rate"]
+    assert car_owed < car_ceiling
+    assert owed["partner_dependence"]["etr"] < ceiling["partner_dependence"]["etr"]
+    card = next(c for c in owed["leverage"] if c["card"].startswith("US tariff on the partner"))
+    assert "adjusted view" in card["card"] and "statutory" not in card["card"]
+    assert "adjusted view" in owed["definitions"]["tariff_rate"]
+
+
 def test_hs4_aggregates_before_squaring(fixture_weights: pl.DataFrame) -> None:
     r = security_report("JP", D, weights=fixture_weights, level="hs4", top=0, min_usd=0)
     sme = _by_code(r)["8486"]  # JP 700, NL 400, KR 100 of 1,200
@@ -263,6 +282,11 @@ def test_api_security_answers_the_cli_json_and_names_bad_fields() -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["partner"] == "JP" and len(body["products"]) == 3 and body["level"] == "gtap"
+    assert body["view"] == "adjusted"
+    stat = c.get(
+        "/api/security", params={"partner": "JP", "date": "2026-01-01", "top": 3, "view": "statutory"}
+    )
+    assert stat.status_code == 200 and stat.json()["view"] == "statutory"
     assert any(x["card"] == "US Treasury securities held" for x in body["leverage"])
     bad = c.get("/api/security", params={"partner": "XX", "date": "2026-01-01"})
     assert bad.status_code == 422 and bad.json()["field"] == "partner"

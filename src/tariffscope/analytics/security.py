@@ -8,8 +8,9 @@ Per product (HTS10, HS8/6/4 or GTAP-45 sector):
   concentrated");
 - ``top_alternatives``: the largest other suppliers with their shares;
 - ``critical``: the line is on one of the lists of :func:`security_data.critical_goods`;
-- ``tariff_rate``: import-weighted statutory rate of the partner's lines on the date (the resolver,
-  vectorised, as in :mod:`tariffscope.analytics.exposure`).
+- ``tariff_rate``: import-weighted rate of the partner's lines on the date (the resolver, vectorised,
+  as in :mod:`tariffscope.analytics.exposure`), in the owed view by default like every other figure
+  (USMCA and FTA preferences claimed as claimed); ``view="statutory"`` gives the ceiling.
 
 Shares need every supplier's value at the product's grain. Where the weights of the partner or of its
 rivals are not observed at HTS10 (``gtap_spread``: a GTAP sector total spread over lines by a pooled
@@ -32,6 +33,7 @@ from tariffscope.analytics.common import (
     gtap_names,
     partner_code,
 )
+from tariffscope.analytics.etr import DEFAULT_VIEW, VIEW_LABELS, View
 from tariffscope.analytics.exposure import line_rates, summarise
 from tariffscope.analytics.security_data import (
     SECTOR_PREFIXES,
@@ -286,14 +288,16 @@ def _partner_dependence(partner: str, j: pl.DataFrame, weights: pl.DataFrame) ->
     return out
 
 
-def _computed_cards(partner: str, date: dt.date, j: pl.DataFrame, grain: str) -> list[dict[str, Any]]:
+def _computed_cards(
+    partner: str, date: dt.date, j: pl.DataFrame, grain: str, view: View = DEFAULT_VIEW
+) -> list[dict[str, Any]]:
     """US-side cards the project computes: the partner's tariff rate and US market for its cars."""
     s = summarise(j)
-    src = f"tariffscope: catalogue rates on {date.isoformat()} x import weights ({grain})"
+    src = f"tariffscope: catalogue rates on {date.isoformat()}, {view} view x import weights ({grain})"
     cards = [
         {
             "side": "us",
-            "card": "US tariff on the partner's goods (trade-weighted, statutory)",
+            "card": f"US tariff on the partner's goods (trade-weighted, {view} view: {VIEW_LABELS[view]})",
             "value": s["etr"],
             "unit": "share of import value",
             "as_of": date.isoformat(),
@@ -327,6 +331,57 @@ def _computed_cards(partner: str, date: dt.date, j: pl.DataFrame, grain: str) ->
     return cards
 
 
+def _summary(big: pl.DataFrame, tot_partner: float, tot_us: float, min_usd: float) -> dict[str, Any]:
+    """Headline counts over the products whose imports from the partner reach ``min_usd``."""
+    over_half = big.filter(pl.col("partner_share_of_us_imports") > 0.5)
+    return {
+        "partner_share_of_all_us_imports": tot_partner / tot_us if tot_us else None,
+        "products": big.height,
+        "products_partner_share_over_half": over_half.height,
+        "us_imports_usd_where_partner_share_over_half": float(over_half["us_imports_from_partner_usd"].sum()),
+        "critical_products": big.filter(pl.col("critical")).height,
+        "critical_us_imports_from_partner_usd": float(
+            (big["us_imports_from_partner_usd"] * big["critical_share"]).sum()
+        ),
+        "min_usd": min_usd,
+    }
+
+
+def _product_rows(shown: pl.DataFrame, used: str, date: dt.date) -> list[dict[str, Any]]:
+    """The listed products as JSON rows, HTS codes written with dots, grain per product."""
+    desc = _describe(shown["code"].to_list(), used, date)
+    keep = (
+        "us_imports_from_partner_usd", "us_imports_usd", "partner_share_of_us_imports", "supplier_hhi",
+        "suppliers", "top_alternatives", "critical", "critical_share", "tariff_rate",
+    )  # fmt: skip
+    return [
+        {
+            "code": format_hts(r["code"]) if used != "gtap" else r["code"],
+            "description": desc.get(r["code"], ""),
+            **{k: r[k] for k in keep},
+            "critical_lists": r["critical_lists"] or [],
+            "grain": "hts10_exact"
+            if r["exact_share"] >= EXACT_MIN
+            else f"{used} (exact {100 * r['exact_share']:.0f}%)",
+        }
+        for r in shown.iter_rows(named=True)
+    ]
+
+
+def _definitions(view: View) -> dict[str, str]:
+    return {
+        "partner_share_of_us_imports": "partner's US imports of the product / all US imports of it",
+        "supplier_hhi": "sum of squared supplier shares of US imports (0-1; >0.18 highly concentrated, "
+        "2023 DOJ/FTC Merger Guidelines in points x 10,000)",
+        "critical": "the product's lines are on a law list (Section 232, Annex II) or the documented "
+        "list (EO 14017 reviews, USGS 2022 critical minerals): docs/security.md; for HS4/HS6/GTAP groups, "
+        "when at least half of the partner's value in the group is on such lines (critical_share)",
+        "tariff_rate": f"import-weighted rate of the partner's lines on the date, {view} view "
+        f"({VIEW_LABELS[view]})",
+        "duty_usd_per_hour": f"duty per year / {HOURS_PER_YEAR:,.0f}",
+    }
+
+
 def security_report(
     partner: str,
     date: dt.date,
@@ -338,13 +393,15 @@ def security_report(
     critical_only: bool = False,
     cards: Path | str | None = None,
     catalogue: Catalogue | None = None,
+    view: View = DEFAULT_VIEW,
 ) -> dict[str, Any]:
     """The security JSON of ``partner`` on ``date`` (see the module docstring).
 
-    Keys: ``partner, date, level, level_requested, weights_grain, grain_note, data_year, summary,
-    products[], partner_dependence{}, leverage[], definitions``; a package's security levers are added by
-    :func:`tariffscope.scenarios.security_levers.with_package`. ``top`` = 0 lists every product whose
-    imports from the partner reach ``min_usd``.
+    Keys: ``partner, date, view, view_label, level, level_requested, weights_grain, grain_note,
+    data_year, summary, products[], partner_dependence{}, leverage[], definitions``; a package's
+    security levers are added by :func:`tariffscope.scenarios.security_levers.with_package`. ``top`` = 0
+    lists every product whose imports from the partner reach ``min_usd``. ``view``: the owed view by
+    default (USMCA and FTA claims as claimed), as every other figure; ``statutory`` is the ceiling.
     """
     from tariffscope.trade.weights import load_weights
 
@@ -353,7 +410,7 @@ def security_report(
     pw = w.filter((pl.col("partner") == p) & (pl.col("imports_usd") > 0))
     if pw.height == 0:
         raise SecurityError(f"no US imports from {p} in the weights: nothing to report")
-    j = line_rates(pw, date, catalogue=catalogue)
+    j = line_rates(pw, date, view=view, catalogue=catalogue)
     prod, used, note = us_dependence(p, date, w, level, catalogue=catalogue, rates=j)
     grain = grain_label(pw)
     n_partners = int(w.filter(pl.col("imports_usd") > 0)["partner"].n_unique())
@@ -362,54 +419,18 @@ def security_report(
             f"; the weights hold only {n_partners} partners, so shares are of their imports only "
             "(load every partner's imports for US-wide shares)"
         )
-    tot_partner = float(pw["imports_usd"].sum())
     tot_us = float(w["imports_usd"].sum())
     big = prod.filter(pl.col("us_imports_from_partner_usd") >= min_usd)
-    summary = {
-        "partner_share_of_all_us_imports": tot_partner / tot_us if tot_us else None,
-        "products": big.height,
-        "products_partner_share_over_half": big.filter(pl.col("partner_share_of_us_imports") > 0.5).height,
-        "us_imports_usd_where_partner_share_over_half": float(
-            big.filter(pl.col("partner_share_of_us_imports") > 0.5)["us_imports_from_partner_usd"].sum()
-        ),
-        "critical_products": big.filter(pl.col("critical")).height,
-        "critical_us_imports_from_partner_usd": float(
-            (big["us_imports_from_partner_usd"] * big["critical_share"]).sum()
-        ),
-        "min_usd": min_usd,
-    }
     shown = big.filter(pl.col("critical")) if critical_only else big
-    if top:
-        shown = shown.head(top)
-    desc = _describe(shown["code"].to_list(), used, date)
-    products = [
-        {
-            "code": format_hts(r["code"]) if used != "gtap" else r["code"],
-            "description": desc.get(r["code"], ""),
-            "us_imports_from_partner_usd": r["us_imports_from_partner_usd"],
-            "us_imports_usd": r["us_imports_usd"],
-            "partner_share_of_us_imports": r["partner_share_of_us_imports"],
-            "supplier_hhi": r["supplier_hhi"],
-            "suppliers": r["suppliers"],
-            "top_alternatives": r["top_alternatives"],
-            "critical": r["critical"],
-            "critical_lists": r["critical_lists"] or [],
-            "critical_share": r["critical_share"],
-            "tariff_rate": r["tariff_rate"],
-            "grain": "hts10_exact"
-            if r["exact_share"] >= EXACT_MIN
-            else f"{used} (exact {100 * r['exact_share']:.0f}%)",
-        }
-        for r in shown.iter_rows(named=True)
-    ]
     card_rows = load_cards(cards).filter(pl.col("partner") == p).drop("partner").to_dicts()
     years = (
         sorted({int(x) for x in pw["data_year"].unique().to_list()}) if "data_year" in pw.columns else None
     )
-    out: dict[str, Any] = {
+    return {
         "partner": p,
         "date": date.isoformat(),
-        "view": "statutory",
+        "view": view,
+        "view_label": VIEW_LABELS[view],
         "level": used,
         "level_requested": level,
         "weights_grain": grain,
@@ -420,23 +441,12 @@ def security_report(
             "us_imports_usd": tot_us,
             "weights_grain": grain_label(w),
         },
-        "summary": summary,
-        "products": products,
+        "summary": _summary(big, float(pw["imports_usd"].sum()), tot_us, min_usd),
+        "products": _product_rows(shown.head(top) if top else shown, used, date),
         "partner_dependence": _partner_dependence(p, j, w),
-        "leverage": card_rows + _computed_cards(p, date, j, grain),
-        "definitions": {
-            "partner_share_of_us_imports": "partner's US imports of the product / all US imports of it",
-            "supplier_hhi": "sum of squared supplier shares of US imports (0-1; >0.18 highly concentrated, "
-            "2023 DOJ/FTC Merger Guidelines in points x 10,000)",
-            "critical": "the product's lines are on a law list (Section 232, Annex II) or the documented "
-            "list (EO 14017 reviews, USGS 2022 critical minerals): docs/security.md; for HS4/HS6/GTAP groups, "
-            "when at least half of the partner's value in the group is on such lines (critical_share)",
-            "tariff_rate": "import-weighted statutory rate of the partner's lines on the date",
-            "duty_usd_per_hour": f"duty per year / {HOURS_PER_YEAR:,.0f}",
-        },
+        "leverage": card_rows + _computed_cards(p, date, j, grain, view),
+        "definitions": _definitions(view),
     }
-    return out
-
 
 
 def default_year(db: Path | str | None = None) -> int:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from tariffscope.cli.analytics_cmds import ViewOpt, _view
 from tariffscope.cli.output import console, date_option, emit_json, fail, pct, usd
 from tariffscope.errors import TariffscopeError
 
@@ -22,6 +23,7 @@ def _print(r: dict[str, Any]) -> None:
     s = r["summary"]
     console.print(f"[bold]{r['partner']}[/] on {r['date']}: US dependence by {r['level']}")
     console.print(f"[dim]weights: {r['weights_grain']}, data year {r['data_year']}; {r['grain_note']}[/]")
+    console.print(f"[dim]rates: {r['view']} view ({r['view_label']})[/]")
     console.print(
         f"{r['partner']} supplies {pct(s['partner_share_of_all_us_imports'], 1)} of US imports; "
         f"{s['products_partner_share_over_half']} of {s['products']} products over half "
@@ -109,6 +111,7 @@ def security(
         typer.Option("--year", help="import weights year (default: latest HTS10 year loaded, else 2024)"),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write JSON here")] = None,
+    view: ViewOpt = "adjusted",
 ) -> None:
     """Where the US depends on PARTNER (shares, HHI, alternatives, critical goods), its dependence on the
     US market, and the cards each side holds, each figure with its grain and source."""
@@ -121,17 +124,34 @@ def security(
     if fmt not in ("table", "json"):
         raise fail(typer.BadParameter(f"{fmt!r}: use table or json", param_hint="--format"))
     d = date_option(date, "--date") or dt.date.today()
+    v = _view(view)
     try:
         y = year if year is not None else default_year(db)
         w = load_weights(db, y)
         if package is None:
             r = security_report(
-                partner, d, level=level, weights=w, top=top, min_usd=min_usd, critical_only=critical_only, cards=cards
+                partner,
+                d,
+                level=level,
+                weights=w,
+                top=top,
+                min_usd=min_usd,
+                critical_only=critical_only,
+                cards=cards,
+                view=v,
             )
         else:
             r = with_package(
-                partner, d, package, weights=w, level=level, top=top, min_usd=min_usd, critical_only=critical_only,
+                partner,
+                d,
+                package,
+                weights=w,
+                level=level,
+                top=top,
+                min_usd=min_usd,
+                critical_only=critical_only,
                 cards=cards,
+                view=v,
             )
     except TariffscopeError as e:
         raise fail(e) from None

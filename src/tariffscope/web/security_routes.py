@@ -19,11 +19,19 @@ router = APIRouter()
 
 
 @functools.lru_cache(maxsize=64)
-def _report(partner: str, date: dt.date, level: str, top: int, critical_only: bool) -> dict[str, Any]:
+def _report(
+    partner: str, date: dt.date, level: str, top: int, critical_only: bool, view: str
+) -> dict[str, Any]:
     from tariffscope.analytics.security import security_report
 
     return security_report(
-        partner, date, level=level, weights=sv.weights(), top=top, critical_only=critical_only
+        partner,
+        date,
+        level=level,
+        weights=sv.weights(),
+        top=top,
+        critical_only=critical_only,
+        view="statutory" if view == "statutory" else "adjusted",
     )
 
 
@@ -34,6 +42,10 @@ async def security(
     level: Annotated[Literal["hts10", "hs8", "hs6", "hs4", "gtap"], Query()] = "hts10",
     top: Annotated[int, Query(ge=0, le=500, description="products listed (0 = all)")] = 25,
     critical_only: Annotated[bool, Query(description="critical products only")] = False,
+    view: Annotated[
+        Literal["adjusted", "statutory"],
+        Query(description="adjusted (owed: preferences claimed as claimed) | statutory (a ceiling)"),
+    ] = "adjusted",
 ) -> dict[str, Any]:
     """US dependence on the partner by product, its dependence on the US, leverage cards (see
     ``docs/security.md``); the product level falls back to GTAP-45 sectors where the weights are not
@@ -41,7 +53,7 @@ async def security(
     p = sv.parse_country(partner, "partner")
     d = sv.parse_date(date, "date")
     assert d is not None
-    return await run_in_threadpool(_report, p, d, level, top, critical_only)
+    return await run_in_threadpool(_report, p, d, level, top, critical_only, view)
 
 
 @router.get("/security", include_in_schema=False)

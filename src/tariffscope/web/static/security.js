@@ -69,7 +69,8 @@
     const out = $("sec-out");
     out.innerHTML = `
       <p class="grain" id="sec-grain"><strong>Grain: ${esc(r.level)}</strong> (asked ${esc(r.level_requested)}); weights
-        ${esc(r.weights_grain)}, data year ${esc((r.data_year || []).join(", "))}. ${esc(r.grain_note)}</p>
+        ${esc(r.weights_grain)}, data year ${esc((r.data_year || []).join(", "))}. ${esc(r.grain_note)}
+        Rates: ${esc(r.view)} view (${esc(r.view_label)}).</p>
       <p id="sec-summary">${esc(r.partner)} supplies <strong>${pct(s.partner_share_of_all_us_imports)}</strong> of US imports;
         ${s.products_partner_share_over_half} of ${s.products} products over half; ${s.critical_products} critical
         (${usd(s.critical_us_imports_from_partner_usd)} on critical lines).</p>
