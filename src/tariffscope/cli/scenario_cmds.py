@@ -172,9 +172,10 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
     by = {(r["scenario"], r["partner"]): r for r in rows}
     against = rows[0]["against"] if rows else "current-law"
     horizon = rows[0].get("horizon", "") if rows else ""
+    view = rows[0].get("view", "") if rows else ""
     t = Table(
         title=f"Scenarios side by side (changes against {against}, from the {rows[0].get('baseline') if rows else ''}"
-        f" baseline; {horizon} horizon; USD per year; ranges: low to high elasticities)"
+        f" baseline; {horizon} horizon; {'owed' if view == 'adjusted' else view} view; USD per year; ranges: low to high elasticities)"
     )
     t.add_column("partner")
     t.add_column("measure")
@@ -416,7 +417,7 @@ def scenario_run(
         _rows_table(
             rows,
             f"{res.scenario}: {res.title} (against {res.against}, {res.date}; from the {res.baseline_date} "
-            f"baseline, {res.horizon} horizon)",
+            f"baseline, {res.horizon} horizon, {'owed' if res.view == 'adjusted' else res.view} view)",
         )
     )
     sec = res.by_sector(focus).filter(pl.col("duty_change_usd") != 0).head(top)

@@ -46,6 +46,15 @@ from tariffscope.scenarios.overlay import (
 
 Supply = Literal["infinite", "elastic"]
 View = Literal["statutory", "adjusted"]
+DEFAULT_VIEW: View = "adjusted"
+"""Scenarios are solved in the owed view (preferences claimed as they are claimed; the issue 12 default of
+:mod:`tariffscope.analytics.etr`): most of Canada's and Mexico's trade enters duty free under USMCA, so the
+statutory view (no claims: a ceiling) would calibrate the baseline at duties nobody pays and overstate what a
+scenario's tariff changes do to them. ``view="statutory"`` gives the ceiling."""
+VIEW_LABELS = {
+    "adjusted": "owed: preferences claimed as claimed",
+    "statutory": "statutory: no preference claimed (a ceiling)",
+}
 RatesFn = Callable[[pl.DataFrame, dt.date, Catalogue, View], pl.DataFrame]
 """``(pairs[hts10, partner, usmca_share], date, catalogue, view) -> frame with hts10, partner, total_rate``."""
 
@@ -345,6 +354,7 @@ class ScenarioResult:
     bands: dict[str, pl.DataFrame] = field(default_factory=dict)
     baseline_date: dt.date | None = None
     baseline_filled_imports_usd: float = 0.0
+    view: View = DEFAULT_VIEW
 
     @property
     def horizon(self) -> str:
@@ -434,6 +444,8 @@ class ScenarioResult:
             "against": self.against,
             "baseline": self.baseline_date.isoformat() if self.baseline_date else None,
             "horizon": self.horizon,
+            "view": self.view,
+            "view_label": VIEW_LABELS[self.view],
             "etr": _ratio(duty1, imports),
             "etr_against": _ratio(duty0, imports),
             "imports_usd": _r(imports),
@@ -625,7 +637,7 @@ def scenario_rates(
     on: dt.date,
     pairs: pl.DataFrame,
     *,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
     cache_key: Any = None,
@@ -682,7 +694,7 @@ def evaluate(
     against: str | Path | Scenario = CURRENT_LAW,
     weights: pl.DataFrame | None = None,
     supply: Supply = "elastic",
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
     overrides: list[dict[str, object]] | None = None,
@@ -701,6 +713,7 @@ def evaluate(
     the resolver). ``horizon``: ``short|long|cge|table`` or years (:mod:`tariffscope.models.pe.horizons`);
     ``bands``: also solve the horizon's low and high elasticities (the ``range`` of every row).
     ``overrides``: elasticities by HS prefix on top of the horizon's, e.g. ``[{"prefix": "8703", "sigma": 5.0}]``.
+    ``view``: the rates of the baseline and both scenarios, owed by default (:data:`DEFAULT_VIEW`).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     vs_baseline = isinstance(against, str) and against == BASELINE
@@ -774,6 +787,7 @@ def evaluate(
         bands=band_lines,
         baseline_date=bdate,
         baseline_filled_imports_usd=filled,
+        view=view,
     )
 
 
@@ -783,7 +797,7 @@ def compare_rates(
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
     baseline: dt.date | None = None,
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     supply: Supply = "elastic",
     horizon: str | float | None = "short",
     overrides: list[dict[str, object]] | None = None,
@@ -813,7 +827,7 @@ def compare(
     against: str | Path = CURRENT_LAW,
     weights: pl.DataFrame | None = None,
     supply: Supply = "elastic",
-    view: View = "statutory",
+    view: View = DEFAULT_VIEW,
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
     overrides: list[dict[str, object]] | None = None,
