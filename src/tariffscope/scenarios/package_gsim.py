@@ -37,6 +37,7 @@ import polars as pl
 from tariffscope.errors import DataError
 from tariffscope.models.pe.elasticities import elasticities_for
 from tariffscope.models.pe.gsim_table import FH_EX, GsimTableResult, run_gsim_table
+from tariffscope.models.pe.horizons import Band, band_scale
 from tariffscope.models.pe.smart import HOURS_PER_YEAR
 from tariffscope.paths import PACKAGE_DATA
 
@@ -95,6 +96,8 @@ class PackageGsim:
     ex: float
     products: int
     notes: list[str] = field(default_factory=list)
+    range: dict[str, list[float]] = field(default_factory=dict)
+    """Low and high ends over the elasticity band (:func:`gsim_range`); empty when not solved."""
 
     def partner_summary(self) -> dict[str, Any]:
         """The partner as exporter: world price, sales by market, producer surplus per year and per hour."""
@@ -125,6 +128,7 @@ class PackageGsim:
             "export_supply_elasticity": self.ex,
             "products": self.products,
             "notes": self.notes,
+            "range": self.range,
         }
 
 
@@ -211,8 +215,24 @@ def evaluate_package_gsim(
     ex: float = FH_EX,
     third_market_share: dict[str, float] | None = None,
     exact: bool = True,
+    band: Band = "central",
+    bands: bool = True,
 ) -> PackageGsim:
-    """Solve the package's products in one GSIM (see the module docstring for regions, data and elasticities)."""
+    """Solve the package's products in one GSIM (see the module docstring for regions, data and elasticities).
+
+    ``band``: ``low``/``high`` scale every elasticity (Em, Es, Ex) by the steady-state band
+    (:func:`tariffscope.models.pe.horizons.band_scale`); ``bands``: also solve both ends (:func:`gsim_range`).
+    """
+    if bands:
+        kw: dict[str, Any] = {"ex": ex, "third_market_share": third_market_share, "exact": exact}
+        central = evaluate_package_gsim(us_lines, partner_lines, partner, band=band, bands=False, **kw)
+        ends = [
+            evaluate_package_gsim(us_lines, partner_lines, partner, band=b, bands=False, **kw)
+            for b in ("low", "high")
+        ]
+        central.range = gsim_range([central, *ends])
+        return central
+    ex = ex * band_scale("eps", band)
     shares = third_market_shares("US", partner)
     source = "WIOD 2014 international flows (data/export_destinations.csv)"
     if third_market_share:
@@ -233,9 +253,9 @@ def evaluate_package_gsim(
     el = pl.DataFrame(
         {
             "product": codes,
-            "em": bw["import_demand_elasticity"],
-            "_es_us": bw["sigma"],
-            "_es_other": pt["sigma"],
+            "em": bw["import_demand_elasticity"] * band_scale("eta", band),
+            "_es_us": bw["sigma"] * band_scale("sigma", band),
+            "_es_other": pt["sigma"] * band_scale("sigma", band),
         }
     )
     table = (
@@ -319,3 +339,14 @@ def evaluate_package_gsim(
     ]
     n = int(np.unique(f["product"].to_numpy()).size)
     return PackageGsim(partner, res, regions, routes, by_sector, shares, source, ex, n, notes)
+
+
+def gsim_range(solves: list[PackageGsim]) -> dict[str, list[float]]:
+    """Min and max over solves of the partner's summary and of each region's welfare change (USD per year)."""
+    vals: dict[str, list[float]] = {}
+    for g in solves:
+        for k, v in g.partner_summary().items():
+            vals.setdefault(k, []).append(float(v))
+        for region, w in g.regions.select("region", "welfare_change_usd").iter_rows():
+            vals.setdefault(f"{region}_welfare_change_usd", []).append(float(w))
+    return {k: [round(min(v), 6), round(max(v), 6)] for k, v in vals.items()}

@@ -30,6 +30,7 @@ import polars as pl
 
 from tariffscope.errors import DataError
 from tariffscope.models.pe.elasticities import elasticities_for
+from tariffscope.models.pe.horizons import Band, band_scale
 from tariffscope.models.pe.smart import solve_smart
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -69,6 +70,7 @@ def evaluate_partner_side(
     us_code: str = "US",
     eta: float | None = None,
     sigma: float | None = None,
+    band: Band = "central",
 ) -> tuple[pl.DataFrame, dict[str, float]]:
     """Effects of a partner's concessions on its imports of US goods.
 
@@ -77,6 +79,8 @@ def evaluate_partner_side(
     the measure's fields (see the module docstring). At most one change per ``product x measure``.
     Elasticities: ``eta`` default from the packaged table; ``sigma`` default from CEPII ProTEE, which is
     estimated across importers and so fits a non-US market better than the US-specific Broda-Weinstein values.
+    ``band``: ``low``/``high`` scale both (defaults or given) by the steady-state band
+    (:func:`tariffscope.models.pe.horizons.band_scale`: sigma x 0.75/1.25, eta x 0.8/1.2).
 
     Returns the per ``product x source`` frame and channel totals (``us_exports_change_<measure>_usd``,
     ``us_exports_change_usd``, ``others_change_usd``, ``partner_tariff_revenue_change_usd``,
@@ -139,6 +143,7 @@ def evaluate_partner_side(
     el = elasticities_for(f["product"].str.pad_end(10, "0"), sigma_from="protee")
     eta_v = el["import_demand_elasticity"].to_numpy() if eta is None else np.full(f.height, eta)
     sig_v = el["sigma"].to_numpy() if sigma is None else np.full(f.height, sigma)
+    eta_v, sig_v = eta_v * band_scale("eta", band), sig_v * band_scale("sigma", band)
     # elasticities must be constant within product: the table is per HS6 and products are <= 10 digits
     group = f["product"].rank("dense").to_numpy()
     t0, t1 = f["t0"].to_numpy(), f["t1"].to_numpy()
