@@ -170,6 +170,8 @@ EXPECTED: dict[tuple[str, str], Getter] = {
     # 4. the whole 2025 regime in GE
     ("4.", "Japan: welfare"): lambda f: _ge(f["ge"], "JP", "welfare_change_pct"),
     ("4.", "US: welfare"): lambda f: _ge(f["ge"], "US", "welfare_change_pct"),
+    ("4.", "Japan: real GDP (value added"): lambda f: _ge(f["ge"], "JP", "real_gdp_va_change_pct"),
+    ("4.", "US: real GDP (value added"): lambda f: _ge(f["ge"], "US", "real_gdp_va_change_pct"),
     ("4.", "Japan: real gross output"): lambda f: _ge(f["ge"], "JP", "real_gross_output_change_pct"),
     ("4.", "US: real gross output"): lambda f: _ge(f["ge"], "US", "real_gross_output_change_pct"),
 }
