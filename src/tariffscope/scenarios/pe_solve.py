@@ -45,6 +45,30 @@ ELASTICITY_COLS = ["sigma", "sigma_source", "eta", "eta_source", "eps_used", "ep
 # -- the PE core -----------------------------------------------------------------------------------------------
 
 
+def line_classes(
+    flows: pl.DataFrame, keys: list[str], *, exact: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Group lines with equal ``keys`` (the first is ``hts10``) into classes: ``flows`` with a class id ``_h``,
+    and one row per class with the keys and the summed ``imports_usd``.
+
+    Classes are grouped by a 64-bit hash of the keys; a second, independent hash detects a collision, in which
+    case (or with ``exact``) the exact, slower multi-column grouping is used.
+    """
+    f = flows.with_columns(
+        pl.struct(keys).hash(seed=0x5EED).alias("_h"), pl.struct(keys).hash(seed=0xC0FFEE).alias("_h2")
+    )
+    classes = f.group_by("_h").agg(
+        *[pl.col(k).first() for k in keys],
+        pl.col("imports_usd").sum(),
+        (pl.col("_h2").min() != pl.col("_h2").max()).alias("_collision"),
+    )
+    if exact or classes["_collision"].any():
+        ids = f.select(keys).unique().with_row_index("_h").with_columns(pl.col("_h").cast(pl.UInt64))
+        f = f.drop("_h").join(ids, on=keys, how="left", maintain_order="left")
+        classes = f.group_by("_h").agg(*[pl.col(k).first() for k in keys], pl.col("imports_usd").sum())
+    return f.drop("_h2"), classes.drop("_collision", strict=False)
+
+
 def pe_effects(
     flows: pl.DataFrame,
     *,
@@ -68,27 +92,7 @@ def pe_effects(
     need = {"hts10", "partner", "imports_usd", "t0", "t1"}
     if miss := need - set(flows.columns):
         raise DataError(f"flows: missing columns {sorted(miss)}")
-    keys = ["hts10", "t0", "t1"]
-    # classes of lines with the same (hts10, t0, t1), grouped by a 64-bit hash of the key; a second,
-    # independent hash detects a collision, in which case the exact (slower) multi-column grouping is used
-    f = flows.with_columns(
-        pl.struct(keys).hash(seed=0x5EED).alias("_h"), pl.struct(keys).hash(seed=0xC0FFEE).alias("_h2")
-    )
-    classes = f.group_by("_h").agg(
-        pl.col("hts10").first(),
-        pl.col("t0").first(),
-        pl.col("t1").first(),
-        pl.col("imports_usd").sum(),
-        (pl.col("_h2").min() != pl.col("_h2").max()).alias("_collision"),
-    )
-    if classes["_collision"].any() or not hash_classes:
-        f = f.drop("_h").join(
-            f.select(keys).unique().with_row_index("_h").with_columns(pl.col("_h").cast(pl.UInt64)), on=keys
-        )
-        classes = f.group_by("_h").agg(
-            pl.col("hts10").first(), pl.col("t0").first(), pl.col("t1").first(), pl.col("imports_usd").sum()
-        )
-    f = f.drop("_h2")
+    f, classes = line_classes(flows, ["hts10", "t0", "t1"], exact=not hash_classes)
     classes = classes.filter((pl.col("t1") != pl.col("t0")).any().over("hts10")).with_row_index("_c")
     solved: pl.DataFrame | None = None
     if classes.height:
@@ -180,19 +184,7 @@ def pe_compare(
         raise DataError(f"flows: missing columns {sorted(miss)}")
     # lines with the same (hts10, tb, t0, t1) move in proportion on both sides (see pe_effects): solve classes
     keys = ["hts10", "tb", "t0", "t1"]
-    f = flows.with_columns(
-        pl.struct(keys).hash(seed=0x5EED).alias("_h"), pl.struct(keys).hash(seed=0xC0FFEE).alias("_h2")
-    )
-    classes = f.group_by("_h").agg(
-        *[pl.col(k).first() for k in keys],
-        pl.col("imports_usd").sum(),
-        (pl.col("_h2").min() != pl.col("_h2").max()).alias("_collision"),
-    )
-    if classes["_collision"].any():  # two keys share a 64-bit hash: group on the keys themselves
-        ids = f.select(keys).unique().with_row_index("_h").with_columns(pl.col("_h").cast(pl.UInt64))
-        f = f.drop("_h").join(ids, on=keys, how="left", maintain_order="left")
-        classes = f.group_by("_h").agg(*[pl.col(k).first() for k in keys], pl.col("imports_usd").sum())
-    f = f.drop("_h2")
+    f, classes = line_classes(flows, keys)
     # products are separate markets: only those where some line has t1 != t0 are solved
     classes = classes.filter((pl.col("t1") != pl.col("t0")).any().over("hts10"))
     kw: dict[str, Any] = {"supply": supply, "elasticity": elasticity, "overrides": overrides}
