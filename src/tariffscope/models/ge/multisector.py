@@ -25,7 +25,6 @@ final residual of *all* equilibrium equations and raises :class:`GEConvergenceEr
 Arrays are ``(sector j, importer n, exporter i)``; everything is vectorised with ``einsum``.
 """
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -130,31 +129,64 @@ def caliendo_parro(
     cfl = solve_multisector(data, tariff_cfl, d_hat=d_cfl, deficit=D, tol=tol)
     bln.report = replace(bln.report, system="baseline " + bln.report.system)
     cfl.report = replace(cfl.report, system="counterfactual " + cfl.report.system)
-    M0 = bln.imports()  # (j, n importer, i exporter), producer prices
-    M1 = cfl.imports()
-    c_hat = cfl.c_hat / bln.c_hat  # (n, j)
-    I0 = bln.income
-    # terms of trade (CP eq. 28): sum_j sum_i [E_nij (c_nj - 1) - M_nij (c_ij - 1)] / I_n
-    exports = M0.transpose(0, 2, 1)  # (j, exporter n, importer i)
-    tot_nj = (exports * (c_hat.T[:, :, None] - 1.0)).sum(axis=2) - (M0 * (c_hat.T[:, None, :] - 1.0)).sum(
-        axis=2
+    t = _Decomposition.of(data, bln, cfl)
+    regions = _region_table(data, bln, cfl, t)
+    pairs = _pair_table(data, t)
+    sectors = _sector_table(data, bln, cfl, t)
+    return CPResult(
+        regions=regions,
+        pairs=pairs,
+        sectors=sectors,
+        convergence=[bln.report, cfl.report],
+        meta={"experiment": name, "deficits": deficits, "regions": n, "sectors": nj},
     )
-    m_hat = np.divide(M1, M0, out=np.zeros_like(M1), where=M0 > 0)
-    vot_nj = (bln.tariff * M0 * (m_hat - c_hat.T[:, None, :])).sum(axis=2)
-    tech_nj = -(M0 * (1.0 + bln.tariff) * (cfl.d_hat / bln.d_hat - 1.0)).sum(axis=2)
-    tot = 100.0 * tot_nj.sum(axis=0) / I0
-    vot = 100.0 * vot_nj.sum(axis=0) / I0
-    tech = 100.0 * tech_nj.sum(axis=0) / I0
+
+
+@dataclass(frozen=True)
+class _Decomposition:
+    """Baseline and counterfactual flows and CP (2015, eq. 28)'s welfare terms per sector and region."""
+
+    M0: Array  # (j, n importer, i exporter) flows at producer prices, baseline
+    M1: Array  # the same, counterfactual
+    c_hat: Array  # (n, j) input-bundle cost change between the two equilibria
+    I0: Array  # (n,) baseline income
+    tot_nj: Array  # (j, n) terms-of-trade term
+    vot_nj: Array  # (j, n) volume-of-trade term
+    tech_nj: Array  # (j, n) technical-efficiency term
+
+    @classmethod
+    def of(cls, data: MultiSectorData, bln: CPSolution, cfl: CPSolution) -> _Decomposition:
+        M0 = bln.imports()
+        M1 = cfl.imports()
+        c_hat = cfl.c_hat / bln.c_hat  # (n, j)
+        # terms of trade (CP eq. 28): sum_j sum_i [E_nij (c_nj - 1) - M_nij (c_ij - 1)] / I_n
+        exports = M0.transpose(0, 2, 1)  # (j, exporter n, importer i)
+        tot_nj = (exports * (c_hat.T[:, :, None] - 1.0)).sum(axis=2) - (M0 * (c_hat.T[:, None, :] - 1.0)).sum(
+            axis=2
+        )
+        m_hat = np.divide(M1, M0, out=np.zeros_like(M1), where=M0 > 0)
+        vot_nj = (bln.tariff * M0 * (m_hat - c_hat.T[:, None, :])).sum(axis=2)
+        tech_nj = -(M0 * (1.0 + bln.tariff) * (cfl.d_hat / bln.d_hat - 1.0)).sum(axis=2)
+        return cls(M0, M1, c_hat, bln.income, tot_nj, vot_nj, tech_nj)
+
+
+def _pct(x: Array) -> Array:
+    return 100.0 * (x - 1.0)
+
+
+def _region_table(data: MultiSectorData, bln: CPSolution, cfl: CPSolution, t: _Decomposition) -> pl.DataFrame:
+    """One row per region: CP's welfare decomposition, real income, wages, real GDP (value added), trade."""
+    n = data.shape[0]
+    I0 = t.I0
+    tot = 100.0 * t.tot_nj.sum(axis=0) / I0
+    vot = 100.0 * t.vot_nj.sum(axis=0) / I0
+    tech = 100.0 * t.tech_nj.sum(axis=0) / I0
     P_hat = cfl.price_index(data.alpha) / bln.price_index(data.alpha)
     w_hat = cfl.w_hat / bln.w_hat
     off = ~np.eye(n, dtype=bool)[None, :, :]
-    imp0, imp1 = (M0 * off).sum(axis=(0, 2)), (M1 * off).sum(axis=(0, 2))
-    exp0, exp1 = (M0 * off).sum(axis=(0, 1)), (M1 * off).sum(axis=(0, 1))
-
-    def pct(x: Array) -> Array:
-        return 100.0 * (x - 1.0)
-
-    regions = pl.DataFrame(
+    imp0, imp1 = (t.M0 * off).sum(axis=(0, 2)), (t.M1 * off).sum(axis=(0, 2))
+    exp0, exp1 = (t.M0 * off).sum(axis=(0, 1)), (t.M1 * off).sum(axis=(0, 1))
+    return pl.DataFrame(
         {
             "region": list(data.regions),
             "iso2": [_iso2(r) for r in data.regions],
@@ -162,14 +194,14 @@ def caliendo_parro(
             "terms_of_trade_pct": tot,
             "volume_of_trade_pct": vot,
             "technical_efficiency_pct": tech,
-            "real_income_change_pct": pct((cfl.income / bln.income) / P_hat),
-            "real_wage_change_pct": pct(w_hat / P_hat),
+            "real_income_change_pct": _pct((cfl.income / bln.income) / P_hat),
+            "real_wage_change_pct": _pct(w_hat / P_hat),
             # real GDP as value added: VA = w L with labour fixed, deflated by the consumer price index
-            "real_gdp_va_change_pct": pct(w_hat / P_hat),
-            "wage_change_pct": pct(w_hat),
-            "price_index_change_pct": pct(P_hat),
-            "exports_change_pct": pct(exp1 / exp0),
-            "imports_change_pct": pct(imp1 / imp0),
+            "real_gdp_va_change_pct": _pct(w_hat / P_hat),
+            "wage_change_pct": _pct(w_hat),
+            "price_index_change_pct": _pct(P_hat),
+            "exports_change_pct": _pct(exp1 / exp0),
+            "imports_change_pct": _pct(imp1 / imp0),
             "tariff_revenue_baseline": bln.revenue,
             "tariff_revenue_counterfactual": cfl.revenue,
             "income_baseline": I0,
@@ -177,33 +209,36 @@ def caliendo_parro(
         },
         schema_overrides={"iso2": pl.Utf8},
     )
+
+
+def _pair_table(data: MultiSectorData, t: _Decomposition) -> pl.DataFrame:
+    """Bilateral flows summed over sectors (producer prices), before and after."""
+    n = data.shape[0]
     ni, ei = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     names = np.array(data.regions)
-    t0, t1 = M0.sum(axis=0), M1.sum(axis=0)
-    pairs = pl.DataFrame(
+    t0, t1 = t.M0.sum(axis=0), t.M1.sum(axis=0)
+    return pl.DataFrame(
         {
             "importer": names[ni.ravel()],
             "exporter": names[ei.ravel()],
             "trade_baseline": t0.ravel(),
             "trade_counterfactual": t1.ravel(),
-            "trade_change_pct": pct(np.divide(t1, t0, out=np.ones_like(t1), where=t0 > 0)).ravel(),
+            "trade_change_pct": _pct(np.divide(t1, t0, out=np.ones_like(t1), where=t0 > 0)).ravel(),
         }
     )
+
+
+def _sector_table(data: MultiSectorData, bln: CPSolution, cfl: CPSolution, t: _Decomposition) -> pl.DataFrame:
+    """Per sector and region: the welfare terms, input-cost and price changes."""
+    n, nj = data.shape
     sj, sn = np.meshgrid(np.arange(nj), np.arange(n), indexing="ij")
-    sectors = pl.DataFrame(
+    return pl.DataFrame(
         {
             "sector": np.array(data.sectors)[sj.ravel()],
-            "region": names[sn.ravel()],
-            "terms_of_trade_pct": (100.0 * tot_nj / I0[None, :]).ravel(),
-            "volume_of_trade_pct": (100.0 * vot_nj / I0[None, :]).ravel(),
-            "input_cost_change_pct": pct(c_hat.T).ravel(),
-            "price_change_pct": pct((cfl.P_hat / bln.P_hat).T).ravel(),
+            "region": np.array(data.regions)[sn.ravel()],
+            "terms_of_trade_pct": (100.0 * t.tot_nj / t.I0[None, :]).ravel(),
+            "volume_of_trade_pct": (100.0 * t.vot_nj / t.I0[None, :]).ravel(),
+            "input_cost_change_pct": _pct(t.c_hat.T).ravel(),
+            "price_change_pct": _pct((cfl.P_hat / bln.P_hat).T).ravel(),
         }
-    )
-    return CPResult(
-        regions=regions,
-        pairs=pairs,
-        sectors=sectors,
-        convergence=[bln.report, cfl.report],
-        meta={"experiment": name, "deficits": deficits, "regions": n, "sectors": nj},
     )
