@@ -88,3 +88,18 @@ def test_user_partner_csv(tmp_path: Path) -> None:
     bad.write_text("row_type,product,source,imports_usd,t0\nflows,100630,US,1,0\n")
     with pytest.raises(DataError, match="row 2 row_type"):
         evaluate_partner(bad)
+
+
+def test_partner_side_and_world_market_carry_a_band(result) -> None:  # type: ignore[no-untyped-def]
+    """Both the partner side and the GSIM view carry low/high ends over the elasticity band."""
+    ps = result.to_json()["partner_side"]
+    rng = ps["range"]
+    for k in ("us_exports_change_usd", "tariff_revenue_change_usd", "welfare_change_usd"):
+        lo, hi = rng[k]
+        assert lo <= ps[k] <= hi, k
+    lo, hi = rng["us_exports_change_usd"]
+    assert lo < hi  # the price channels respond to the elasticities (the quantity ones do not)
+    world = result.to_json()["world_market"]
+    wlo, whi = world["range"]["producer_surplus_change_usd"]
+    assert wlo <= world["partner"]["producer_surplus_change_usd"] <= whi and wlo < whi
+    assert set(world["range"]) >= {"US_welfare_change_usd", "JP_welfare_change_usd", "ROW_welfare_change_usd"}

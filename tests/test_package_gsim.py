@@ -160,3 +160,15 @@ def test_package_json_has_the_world_market() -> None:
     assert w["partner"]["exports_to_us_change_usd"] > 0 > w["partner"]["exports_to_third_markets_change_usd"]
     assert w["partner"]["world_price_change"] > 0
     assert {r["region"] for r in w["regions"]} == {"US", "JP", "ROW"}
+
+
+def test_the_band_scales_every_elasticity() -> None:
+    """Low elasticities: smaller diversion; the range brackets the central solve."""
+    kw = {"third_market_share": SHARES, "bands": False}
+    lo = evaluate_package_gsim(_us_lines(0.25), None, "JP", band="low", **kw)  # type: ignore[arg-type]
+    hi = evaluate_package_gsim(_us_lines(0.25), None, "JP", band="high", **kw)  # type: ignore[arg-type]
+    c = evaluate_package_gsim(_us_lines(0.25), None, "JP", third_market_share=SHARES)
+    to_us = [g.partner_summary()["exports_to_us_change_usd"] for g in (lo, c, hi)]
+    assert to_us[0] > to_us[1] > to_us[2]  # the tariff cuts Japan's US sales more when elasticities are high
+    assert c.range["exports_to_us_change_usd"] == pytest.approx([to_us[2], to_us[0]], abs=1e-3)
+    assert lo.range == {} and c.to_json()["range"] == c.range

@@ -392,3 +392,23 @@ def test_every_row_carries_a_band(weights: pl.DataFrame, cat: Catalogue) -> None
         table.bands == {}
         and table.row("JP")["range"]["exports_change_usd"][0] == table.row("JP")["exports_change_usd"]
     )
+
+
+def test_scenarios_default_to_the_owed_view(cat: Catalogue) -> None:
+    """USMCA claims count by default: Mexico's claimed car trade is calibrated and solved at the owed rate."""
+    w = pl.DataFrame(
+        {
+            "hts10": [CAR, CAR],
+            "partner": ["MX", "JP"],
+            "imports_usd": [50e9, 40e9],
+            "usmca_share": [1.0, None],
+        }
+    )
+    owed = evaluate("pause-lapses", weights=w, base=cat, bands=False)
+    ceiling = evaluate("pause-lapses", weights=w, base=cat, bands=False, view="statutory")
+    assert owed.view == "adjusted" and owed.row("MX")["view"] == "adjusted"
+    assert ceiling.row("MX")["view_label"].startswith("statutory")
+    mx = owed.lines.filter(pl.col("partner") == "MX").row(0, named=True)
+    mx_ceiling = ceiling.lines.filter(pl.col("partner") == "MX").row(0, named=True)
+    assert mx_ceiling["tb"] == pytest.approx(0.025)  # MFN on cars, nothing claimed
+    assert mx["tb"] < mx_ceiling["tb"] - 0.005 and mx["t1"] < mx_ceiling["t1"] - 0.05

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from tariffscope.cli.main import app
 from tariffscope.scenarios import etr_by_partner, scenario_date
-from tariffscope.scenarios.ge import PCT, scenario_ge
+from tariffscope.scenarios.ge import PCT, VA, scenario_ge
 
 
 def test_pause_lapses_raises_japans_etr_only_and_japan_loses_in_ge() -> None:
@@ -47,3 +47,15 @@ def test_the_2025_regime_from_the_baseline_composes() -> None:
         for col in PCT:
             expect = ((1 + la[k][col] / 100) / (1 + c[k][col] / 100) - 1) * 100
             assert r[col] == pytest.approx(expect, abs=1e-9)
+
+
+def test_real_gdp_is_value_added_where_the_multisector_model_has_the_data() -> None:
+    res = scenario_ge("pause-lapses", against="current-law")
+    rows = {r["country"]: r for r in res.rows()}
+    jp, tw = rows["JP"], rows["TW"]  # Taiwan is not among Caliendo & Parro's 30 economies
+    assert jp["gdp_measure"].startswith("real value added") and jp["gdp_change_pct"] == jp[VA]
+    assert jp[VA] < 0  # Japan, whose US tariffs rise, loses value added
+    lo, hi = jp["range"][VA]
+    assert lo <= jp[VA] <= hi and lo < hi
+    assert tw[VA] is None and tw["gdp_measure"].startswith("real gross output")
+    assert tw["gdp_change_pct"] == tw["real_gross_output_change_pct"]

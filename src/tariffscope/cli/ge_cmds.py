@@ -144,21 +144,24 @@ def _emit_scenario(res: Any, fmt: str, top: int) -> None:
             f"% changes, central sigma {res.meta['sigmas']['central']:g} and range over sigma "
             f"{res.meta['sigmas']['low']:g}-{res.meta['sigmas']['high']:g}"
         )
-        for col in ("country", "welfare %", "range", "real gross output %", "range "):
+        for col in ("country", "welfare %", "range", "real GDP %", "range "):
             t.add_column(col, justify="left" if col == "country" else "right")
         for r in part:
-            w, g = r["range"]["welfare_change_pct"], r["range"]["real_gross_output_change_pct"]
+            va = r.get("real_gdp_va_change_pct") is not None
+            key = "real_gdp_va_change_pct" if va else "real_gross_output_change_pct"
+            w, g = r["range"]["welfare_change_pct"], r["range"][key]
             t.add_row(
                 r["country"],
                 f"{r['welfare_change_pct']:+.3f}",
                 f"{w[0]:+.3f}…{w[1]:+.3f}",
-                f"{r['real_gross_output_change_pct']:+.3f}",
+                f"{r['gdp_change_pct']:+.3f}" + ("" if va else "*"),
                 f"{g[0]:+.3f}…{g[1]:+.3f}",
             )
         console.print(t)
     console.print(
-        "gross output includes intermediate inputs (about 1.8x GDP): its % change understates one of GDP; "
-        "real GDP as value added: the multisector model (ge run --example caliendo_parro_nafta)"
+        "real GDP: value added from the multisector model (Caliendo & Parro 2015 data, 30 economies); "
+        "* gross output from the one-sector model, which includes intermediate inputs (about 1.8x GDP), "
+        "so its % change understates one of GDP"
     )
 
 

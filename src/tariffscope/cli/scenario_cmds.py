@@ -172,9 +172,10 @@ def _side_by_side(rows: list[dict[str, Any]]) -> Table:
     by = {(r["scenario"], r["partner"]): r for r in rows}
     against = rows[0]["against"] if rows else "current-law"
     horizon = rows[0].get("horizon", "") if rows else ""
+    view = rows[0].get("view", "") if rows else ""
     t = Table(
         title=f"Scenarios side by side (changes against {against}, from the {rows[0].get('baseline') if rows else ''}"
-        f" baseline; {horizon} horizon; USD per year; ranges: low to high elasticities)"
+        f" baseline; {horizon} horizon; {'owed' if view == 'adjusted' else view} view; USD per year; ranges: low to high elasticities)"
     )
     t.add_column("partner")
     t.add_column("measure")
@@ -416,7 +417,7 @@ def scenario_run(
         _rows_table(
             rows,
             f"{res.scenario}: {res.title} (against {res.against}, {res.date}; from the {res.baseline_date} "
-            f"baseline, {res.horizon} horizon)",
+            f"baseline, {res.horizon} horizon, {'owed' if res.view == 'adjusted' else res.view} view)",
         )
     )
     sec = res.by_sector(focus).filter(pl.col("duty_change_usd") != 0).head(top)
@@ -574,6 +575,7 @@ def scenario_package(
         t.add_column("value", justify="right")
         t.add_row(f"{res.partner} duties on US goods, change", usd(ps["duty_change_usd_per_year"]))
         t.add_row("US exports change", usd(ps["us_exports_change_usd"]))
+        t.add_row("  range (elasticity band)", _band(ps, "us_exports_change_usd"))
         for k, v in ps["us_exports_change_by_channel_usd"].items():
             t.add_row(f"  of which {k}", usd(v))
         t.add_row("other suppliers' exports change", usd(ps["others_exports_change_usd"]))
@@ -581,6 +583,7 @@ def scenario_package(
         t.add_row(f"{res.partner} tariff revenue change", usd(ps["tariff_revenue_change_usd"]))
         t.add_row(f"{res.partner} consumer surplus change", usd(ps["consumer_surplus_change_usd"]))
         t.add_row(f"{res.partner} welfare change (CS + revenue)", usd(ps["welfare_change_usd"]))
+        t.add_row("  range (elasticity band)", _band(ps, "welfare_change_usd"))
         console.print(t)
         console.print(
             _frame_table(
@@ -621,6 +624,7 @@ def _world_tables(res: Any) -> None:
     t = Table(
         title=f"Both sides in one world market (GSIM, {w.result.model}; Ex = {w.ex}; {w.products} HS6 products)"
     )
+    band = {"range": w.range}
     for c in ("region", "world price", "exports", "PS", "CS", "tariff revenue", "welfare"):
         t.add_column(c, justify="left" if c == "region" else "right")
     for r in w.regions.iter_rows(named=True):
@@ -634,11 +638,19 @@ def _world_tables(res: Any) -> None:
             usd(r["welfare_change_usd"]),
         )
     console.print(t)
+    console.print(
+        "welfare over the elasticity band: "
+        + "; ".join(
+            f"{r} {_band(band, f'{r}_welfare_change_usd') or '-'}" for r in w.regions["region"].to_list()
+        )
+    )
     p = w.partner_summary()
     console.print(
         f"{w.partner} exporters: to the US {usd(p['exports_to_us_change_usd'])}, to third markets "
         f"{usd(p['exports_to_third_markets_change_usd'])}; producer surplus {usd(p['producer_surplus_change_usd'])}"
-        f"/yr = {usd(p['producer_surplus_change_usd_per_hour'])}/hour. Third-market shares: "
+        f"/yr = {usd(p['producer_surplus_change_usd_per_hour'])}/hour (elasticity band: exports "
+        f"{_band(band, 'exports_change_usd') or '-'}, producer surplus "
+        f"{_band(band, 'producer_surplus_change_usd') or '-'}). Third-market shares: "
         + ", ".join(f"{k} {pct(v, 1)}" for k, v in w.third_market_share.items())
         + f" ({w.share_source})."
     )

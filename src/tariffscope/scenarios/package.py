@@ -157,6 +157,7 @@ class PackageResult:
                 "by_sector": _records(self.partner_by_sector()),
                 "by_product": _records(self.partner_by_product()),
                 "elasticities": t.get("elasticities"),
+                "range": t.get("range", {}),
             }
         return {
             "package": self.spec.id,
@@ -252,8 +253,41 @@ def evaluate_partner(
         "sigma_source": "user" if sigma is not None else "protee (elasticities_for, sigma_from='protee')",
         "eta_source": "user" if eta is not None else "packaged import-demand elasticity",
         "supply": "infinite (fixed world prices)",
+        "band": "low/high: sigma x 0.75/1.25, eta x 0.8/1.2 (models.pe.horizons.band_scale)",
     }
+    out["range"] = partner_range(flows, changes, totals, us_code=us_code, eta=eta, sigma=sigma)
     return f, out
+
+
+PARTNER_BAND_KEYS = {
+    "us_exports_change_usd": "us_exports_change_usd",
+    "others_change_usd": "others_exports_change_usd",
+    "partner_tariff_revenue_change_usd": "tariff_revenue_change_usd",
+    "partner_cs_change_usd": "consumer_surplus_change_usd",
+}
+
+
+def partner_range(
+    flows: pl.DataFrame,
+    changes: pl.DataFrame,
+    central: dict[str, float],
+    *,
+    us_code: str = "US",
+    eta: float | None = None,
+    sigma: float | None = None,
+) -> dict[str, list[float]]:
+    """Low and high ends (min and max over the three solves) of the partner side's totals, with the low and
+    high elasticities (:func:`tariffscope.models.pe.horizons.band_scale`), keyed as in the JSON."""
+    solves = [central] + [
+        evaluate_partner_side(flows, changes, us_code=us_code, eta=eta, sigma=sigma, band=b)[1]
+        for b in ("low", "high")
+    ]
+    vals = {name: [t[k] for t in solves] for k, name in PARTNER_BAND_KEYS.items()} | {
+        "welfare_change_usd": [
+            t["partner_cs_change_usd"] + t["partner_tariff_revenue_change_usd"] for t in solves
+        ]
+    }
+    return {name: [round(min(v), 2), round(max(v), 2)] for name, v in vals.items()}
 
 
 def evaluate_package(

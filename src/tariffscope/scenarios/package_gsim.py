@@ -37,6 +37,7 @@ import polars as pl
 from tariffscope.errors import DataError
 from tariffscope.models.pe.elasticities import elasticities_for
 from tariffscope.models.pe.gsim_table import FH_EX, GsimTableResult, run_gsim_table
+from tariffscope.models.pe.horizons import Band, band_scale
 from tariffscope.models.pe.smart import HOURS_PER_YEAR
 from tariffscope.paths import PACKAGE_DATA
 
@@ -95,6 +96,8 @@ class PackageGsim:
     ex: float
     products: int
     notes: list[str] = field(default_factory=list)
+    range: dict[str, list[float]] = field(default_factory=dict)
+    """Low and high ends over the elasticity band (:func:`gsim_range`); empty when not solved."""
 
     def partner_summary(self) -> dict[str, Any]:
         """The partner as exporter: world price, sales by market, producer surplus per year and per hour."""
@@ -125,6 +128,7 @@ class PackageGsim:
             "export_supply_elasticity": self.ex,
             "products": self.products,
             "notes": self.notes,
+            "range": self.range,
         }
 
 
@@ -211,34 +215,82 @@ def evaluate_package_gsim(
     ex: float = FH_EX,
     third_market_share: dict[str, float] | None = None,
     exact: bool = True,
+    band: Band = "central",
+    bands: bool = True,
 ) -> PackageGsim:
-    """Solve the package's products in one GSIM (see the module docstring for regions, data and elasticities)."""
-    shares = third_market_shares("US", partner)
-    source = "WIOD 2014 international flows (data/export_destinations.csv)"
-    if third_market_share:
-        bad = {k: v for k, v in third_market_share.items() if not 0 <= v < 1}
-        if bad:
-            raise DataError(f"third_market_share: values must be in [0, 1): {bad}")
-        unknown = sorted(set(third_market_share) - set(shares))
-        if unknown:
-            raise DataError(f"third_market_share: {unknown} not among the regions {sorted(shares)}")
-        shares.update({k: float(v) for k, v in third_market_share.items()})
-        source += f"; overridden for {', '.join(sorted(third_market_share))}"
+    """Solve the package's products in one GSIM (see the module docstring for regions, data and elasticities).
+
+    ``band``: ``low``/``high`` scale every elasticity (Em, Es, Ex) by the steady-state band
+    (:func:`tariffscope.models.pe.horizons.band_scale`); ``bands``: also solve both ends (:func:`gsim_range`).
+    """
+    if bands:
+        kw: dict[str, Any] = {"ex": ex, "third_market_share": third_market_share, "exact": exact}
+        central = evaluate_package_gsim(us_lines, partner_lines, partner, band=band, bands=False, **kw)
+        ends = [
+            evaluate_package_gsim(us_lines, partner_lines, partner, band=b, bands=False, **kw)
+            for b in ("low", "high")
+        ]
+        central.range = gsim_range([central, *ends])
+        return central
+    ex = ex * band_scale("eps", band)
+    shares, source = _shares(partner, third_market_share)
     flows = package_flows(us_lines, partner_lines, partner, shares)
     if flows.height == 0:
         raise DataError("the package changes no tariff on either side: nothing for GSIM to solve")
+    table = _elasticity_table(flows, band)
+    res = run_gsim_table(
+        table.select("product", "exporter", "importer", "flow_usd", "t0", "t1", "em", "es"),
+        ex=ex,
+        exact=exact,
+    )
+    f = res.flows.join(
+        table.select("product", "exporter", "importer", "tariff0", "tariff1"),
+        on=["product", "exporter", "importer"],
+        how="left",
+    )
+    regions, routes = _regions_and_routes(res, f)
+    by_sector = _partner_by_sector(f, partner)
+    notes = [
+        "Sales into third markets are not in the data: each exporter's are its known sales scaled by its "
+        "WIOD 2014 third-market export share (all goods and services), a proxy for every product.",
+        "Domestic sales are left out (an import-market GSIM, as F&H's four-region example).",
+        "Tariff-rate quotas and purchase commitments are quantity measures: see the partner side (SMART).",
+    ]
+    n = int(np.unique(f["product"].to_numpy()).size)
+    return PackageGsim(partner, res, regions, routes, by_sector, shares, source, ex, n, notes)
+
+
+def _shares(partner: str, override: dict[str, float] | None) -> tuple[dict[str, float], str]:
+    """Third-market shares (WIOD, or the package's override) and their source."""
+    shares = third_market_shares("US", partner)
+    source = "WIOD 2014 international flows (data/export_destinations.csv)"
+    if override:
+        bad = {k: v for k, v in override.items() if not 0 <= v < 1}
+        if bad:
+            raise DataError(f"third_market_share: values must be in [0, 1): {bad}")
+        unknown = sorted(set(override) - set(shares))
+        if unknown:
+            raise DataError(f"third_market_share: {unknown} not among the regions {sorted(shares)}")
+        shares.update({k: float(v) for k, v in override.items()})
+        source += f"; overridden for {', '.join(sorted(override))}"
+    return shares, source
+
+
+def _elasticity_table(flows: pl.DataFrame, band: Band) -> pl.DataFrame:
+    """The flows with ``em``, ``es`` (Broda-Weinstein in the US market, ProTEE elsewhere; scaled for the band)
+    and the whole wedge ``(1+t)(1+ave) - 1`` as GSIM's ``t0``/``t1`` (``tariff0``/``tariff1``: the tariff)."""
     codes = flows["product"].unique().sort()
     bw = elasticities_for(codes.str.pad_end(10, "0"))
     pt = elasticities_for(codes.str.pad_end(10, "0"), sigma_from="protee")
     el = pl.DataFrame(
         {
             "product": codes,
-            "em": bw["import_demand_elasticity"],
-            "_es_us": bw["sigma"],
-            "_es_other": pt["sigma"],
+            "em": bw["import_demand_elasticity"] * band_scale("eta", band),
+            "_es_us": bw["sigma"] * band_scale("sigma", band),
+            "_es_other": pt["sigma"] * band_scale("sigma", band),
         }
     )
-    table = (
+    return (
         flows.join(el, on="product", how="left")
         .with_columns(
             pl.when(pl.col("importer") == "US").then("_es_us").otherwise("_es_other").alias("es"),
@@ -250,16 +302,11 @@ def evaluate_package_gsim(
         )
         .drop("_es_us", "_es_other")
     )
-    res = run_gsim_table(
-        table.select("product", "exporter", "importer", "flow_usd", "t0", "t1", "em", "es"),
-        ex=ex,
-        exact=exact,
-    )
-    f = res.flows.join(
-        table.select("product", "exporter", "importer", "tariff0", "tariff1"),
-        on=["product", "exporter", "importer"],
-        how="left",
-    )
+
+
+def _regions_and_routes(res: GsimTableResult, f: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per region (tariff revenue on the tariff part only: an NTM's equivalent is a cost, not a rent) and per
+    exporter x importer route."""
     # tariff revenue on the tariff part only (an NTM's equivalent is a cost, not a rent)
     rev = f.group_by(pl.col("importer").alias("region")).agg(
         ((pl.col("flow1_usd") * pl.col("tariff1")) - (pl.col("flow0_usd") * pl.col("tariff0")))
@@ -284,10 +331,15 @@ def evaluate_package_gsim(
         .with_columns((pl.col("flow1_usd") - pl.col("flow0_usd")).alias("change_usd"))
         .sort("exporter", "importer")
     )
+    return regions, routes
+
+
+def _partner_by_sector(f: pl.DataFrame, partner: str) -> pl.DataFrame:
+    """The partner's exports by HS section: to the US, to third markets, in total."""
     from tariffscope.scenarios.package import hs_sections
 
     sections = hs_sections()
-    by_sector = (
+    return (
         f.filter(pl.col("exporter") == partner)
         .with_columns(
             pl.col("product")
@@ -311,11 +363,14 @@ def evaluate_package_gsim(
         )
         .sort("exports_change_usd")
     )
-    notes = [
-        "Sales into third markets are not in the data: each exporter's are its known sales scaled by its "
-        "WIOD 2014 third-market export share (all goods and services), a proxy for every product.",
-        "Domestic sales are left out (an import-market GSIM, as F&H's four-region example).",
-        "Tariff-rate quotas and purchase commitments are quantity measures: see the partner side (SMART).",
-    ]
-    n = int(np.unique(f["product"].to_numpy()).size)
-    return PackageGsim(partner, res, regions, routes, by_sector, shares, source, ex, n, notes)
+
+
+def gsim_range(solves: list[PackageGsim]) -> dict[str, list[float]]:
+    """Min and max over solves of the partner's summary and of each region's welfare change (USD per year)."""
+    vals: dict[str, list[float]] = {}
+    for g in solves:
+        for k, v in g.partner_summary().items():
+            vals.setdefault(k, []).append(float(v))
+        for region, w in g.regions.select("region", "welfare_change_usd").iter_rows():
+            vals.setdefault(f"{region}_welfare_change_usd", []).append(float(w))
+    return {k: [round(min(v), 6), round(max(v), 6)] for k, v in vals.items()}

@@ -15,7 +15,7 @@ import polars as pl
 
 from tariffscope.errors import DataError
 from tariffscope.models.pe.elasticities import elasticities_for
-from tariffscope.models.pe.smart import HOURS_PER_YEAR, solve_smart
+from tariffscope.models.pe.smart import HOURS_PER_YEAR, SmartSolution, solve_smart
 
 SUM_COLS = [
     "imports_usd",
@@ -120,6 +120,38 @@ def run_pe(
     ``supply="infinite"`` fixes world prices (eps = inf); ``"elastic"`` uses each line's eps (``inf`` allowed).
     ``sigma_cap``/``sigma_floor``/``sigma_scale``: applied to the table's sigma (see :func:`elasticities_for`).
     """
+    f = _checked_flows(flows, t0_col, t1_col, supply)
+    f = _attach_elasticities(f, elasticities, overrides, sigma_from, sigma_cap, sigma_scale, sigma_floor)
+    group = f["hts10"].str.to_integer(strict=True).to_numpy()
+    eps = np.full(f.height, np.inf) if supply == "infinite" else f["eps"].to_numpy()
+    sol = solve_smart(
+        group,
+        f["imports_usd"].to_numpy(),
+        f["t0"].to_numpy(),
+        f["t1"].to_numpy(),
+        f["eta"].to_numpy(),
+        f["sigma"].to_numpy(),
+        eps,
+        tol=tol,
+    )
+    lines = _solution_columns(f, eps, sol)
+    by_partner = (
+        lines.group_by("partner")
+        .agg([pl.col(c).sum() for c in SUM_COLS])
+        .with_columns(
+            pl.col("imports_change_usd").alias("exports_change_usd"),
+            pl.col("imports_change_usd").alias("exporter_revenue_change_usd"),
+            (pl.col("imports_change_usd") / HOURS_PER_YEAR).alias("exporter_revenue_change_per_hour_usd"),
+            (pl.col("imports_change_usd") / pl.col("imports_usd")).alias("exports_change_pct"),
+        )
+        .sort("exports_change_usd")
+    )
+    totals = _totals(lines, sol)
+    return PEResult(lines=lines, by_partner=by_partner, totals=totals)
+
+
+def _checked_flows(flows: pl.DataFrame, t0_col: str, t1_col: str, supply: str) -> pl.DataFrame:
+    """``hts10, partner, imports_usd, t0, t1`` cast and checked: no nulls, 10-digit codes, unique lines."""
     need = {"hts10", "partner", "imports_usd", t0_col, t1_col}
     miss = need - set(flows.columns)
     if miss:
@@ -143,22 +175,13 @@ def run_pe(
         raise DataError(f"flows: row {i} hts10 {f['hts10'][i]!r} is not 10 digits")
     if f.select(pl.struct("hts10", "partner").is_duplicated().any()).item():
         raise DataError("flows: duplicate hts10 x partner rows; aggregate them first")
+    return f
 
-    f = _attach_elasticities(f, elasticities, overrides, sigma_from, sigma_cap, sigma_scale, sigma_floor)
-    group = f["hts10"].str.to_integer(strict=True).to_numpy()
-    eps = np.full(f.height, np.inf) if supply == "infinite" else f["eps"].to_numpy()
-    sol = solve_smart(
-        group,
-        f["imports_usd"].to_numpy(),
-        f["t0"].to_numpy(),
-        f["t1"].to_numpy(),
-        f["eta"].to_numpy(),
-        f["sigma"].to_numpy(),
-        eps,
-        tol=tol,
-    )
+
+def _solution_columns(f: pl.DataFrame, eps: np.ndarray, sol: SmartSolution) -> pl.DataFrame:
+    """The lines with the solution's effects per line (USD per year; price changes as decimals)."""
     erc = sol.exporter_revenue_change
-    lines = f.with_columns(
+    return f.with_columns(
         pl.Series("eps_used", eps),
         pl.Series("imports_new_usd", sol.imports1),
         pl.Series("imports_change_usd", sol.imports_change),
@@ -178,19 +201,12 @@ def run_pe(
         pl.Series("exporter_revenue_change_usd", erc),
         pl.Series("exporter_revenue_change_per_hour_usd", erc / HOURS_PER_YEAR),
     )
-    by_partner = (
-        lines.group_by("partner")
-        .agg([pl.col(c).sum() for c in SUM_COLS])
-        .with_columns(
-            pl.col("imports_change_usd").alias("exports_change_usd"),
-            pl.col("imports_change_usd").alias("exporter_revenue_change_usd"),
-            (pl.col("imports_change_usd") / HOURS_PER_YEAR).alias("exporter_revenue_change_per_hour_usd"),
-            (pl.col("imports_change_usd") / pl.col("imports_usd")).alias("exports_change_pct"),
-        )
-        .sort("exports_change_usd")
-    )
+
+
+def _totals(lines: pl.DataFrame, sol: SmartSolution) -> dict[str, float]:
+    """Totals over all lines, the US accounts and the solver's report."""
     tot = {c: float(lines[c].sum()) for c in SUM_COLS}
-    totals = {
+    return {
         "imports0_usd": tot["imports_usd"],
         "imports1_usd": tot["imports_new_usd"],
         "imports_change_usd": tot["imports_change_usd"],
@@ -208,4 +224,3 @@ def run_pe(
         "solver_iterations": float(sol.iterations),
         "solver_max_residual": sol.max_residual,
     }
-    return PEResult(lines=lines, by_partner=by_partner, totals=totals)

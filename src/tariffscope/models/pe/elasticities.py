@@ -96,6 +96,26 @@ def elasticities_for(
     """
     s = hts10 if isinstance(hts10, pl.Series) else pl.Series("hts10", list(hts10), dtype=pl.Utf8)
     codes = _normalise_hts(s)
+    tab = _sigma_table(sigma_from, sigma_cap, sigma_scale, sigma_floor)
+    df = _table_lookup(codes, tab)
+    if overrides is not None:
+        df = _apply_overrides(df, overrides)
+    return df.sort("_i").select(
+        "hts10",
+        "hs6",
+        "sigma",
+        "sigma_source",
+        "import_demand_elasticity",
+        "eta_source",
+        "export_supply_elasticity",
+        "eps_source",
+    )
+
+
+def _sigma_table(
+    sigma_from: str, sigma_cap: float | None, sigma_scale: float, sigma_floor: float | None
+) -> pl.DataFrame:
+    """The packaged HS6 table with sigma from ``sigma_from``, capped, floored and scaled (sources say so)."""
     tab = load_table()
     if sigma_from == "protee":
         tab = tab.with_columns(
@@ -126,6 +146,11 @@ def elasticities_for(
         tab = tab.with_columns(
             pl.col("sigma") * sigma_scale, pl.col("sigma_source").cast(pl.Utf8) + f"x{sigma_scale:g}"
         )
+    return tab
+
+
+def _table_lookup(codes: pl.Series, tab: pl.DataFrame) -> pl.DataFrame:
+    """Each code's HS6 values, else the median of its HS4, HS2 or all HS6 lines (the source says which)."""
     vals = list(VALUE_COLS)
     base = tab.select("hs6", *vals, *VALUE_COLS.values())
     med4 = tab.group_by(pl.col("hs6").str.slice(0, 4).alias("hs4")).agg(
@@ -156,44 +181,39 @@ def elasticities_for(
             .otherwise(pl.lit("table_global_median"))
             .alias(src)
         )
-    df = df.with_columns(exprs)
+    return df.with_columns(exprs)
 
-    if overrides is not None:
-        ov = _overrides_frame(overrides)
-        lengths = sorted({len(p) for p in ov["prefix"]}, reverse=True)
-        for c, src in VALUE_COLS.items():
-            if c not in ov.columns:
+
+def _apply_overrides(
+    df: pl.DataFrame, overrides: pl.DataFrame | Iterable[Mapping[str, object]]
+) -> pl.DataFrame:
+    """Override values by HS prefix, the longest prefix first; the source reads ``override:<prefix>``."""
+    ov = _overrides_frame(overrides)
+    lengths = sorted({len(p) for p in ov["prefix"]}, reverse=True)
+    for c, src in VALUE_COLS.items():
+        if c not in ov.columns:
+            continue
+        val = pl.lit(None, dtype=pl.Float64)
+        lab = pl.lit(None, dtype=pl.Utf8)
+        # longest prefix first: build coalesce chains
+        chain_v, chain_l = [], []
+        for n in lengths:
+            sub = ov.filter((pl.col("prefix").str.len_chars() == n) & pl.col(c).is_not_null()).select(
+                pl.col("prefix").alias(f"_p{n}"), pl.col(c).alias(f"_v{n}")
+            )
+            if sub.height == 0:
                 continue
-            val = pl.lit(None, dtype=pl.Float64)
-            lab = pl.lit(None, dtype=pl.Utf8)
-            # longest prefix first: build coalesce chains
-            chain_v, chain_l = [], []
-            for n in lengths:
-                sub = ov.filter((pl.col("prefix").str.len_chars() == n) & pl.col(c).is_not_null()).select(
-                    pl.col("prefix").alias(f"_p{n}"), pl.col(c).alias(f"_v{n}")
-                )
-                if sub.height == 0:
-                    continue
-                df = df.with_columns(pl.col("hts10").str.slice(0, n).alias(f"_p{n}")).join(
-                    sub, on=f"_p{n}", how="left"
-                )
-                chain_v.append(pl.col(f"_v{n}"))
-                chain_l.append(
-                    pl.when(pl.col(f"_v{n}").is_not_null()).then(pl.lit("override:") + pl.col(f"_p{n}"))
-                )
-            if chain_v:
-                val = pl.coalesce(chain_v)
-                lab = pl.coalesce(chain_l)
-                df = df.with_columns(
-                    pl.coalesce(val, pl.col(c)).alias(c), pl.coalesce(lab, pl.col(src)).alias(src)
-                ).drop([x for n in lengths for x in (f"_p{n}", f"_v{n}") if x in df.columns])
-    return df.sort("_i").select(
-        "hts10",
-        "hs6",
-        "sigma",
-        "sigma_source",
-        "import_demand_elasticity",
-        "eta_source",
-        "export_supply_elasticity",
-        "eps_source",
-    )
+            df = df.with_columns(pl.col("hts10").str.slice(0, n).alias(f"_p{n}")).join(
+                sub, on=f"_p{n}", how="left"
+            )
+            chain_v.append(pl.col(f"_v{n}"))
+            chain_l.append(
+                pl.when(pl.col(f"_v{n}").is_not_null()).then(pl.lit("override:") + pl.col(f"_p{n}"))
+            )
+        if chain_v:
+            val = pl.coalesce(chain_v)
+            lab = pl.coalesce(chain_l)
+            df = df.with_columns(
+                pl.coalesce(val, pl.col(c)).alias(c), pl.coalesce(lab, pl.col(src)).alias(src)
+            ).drop([x for n in lengths for x in (f"_p{n}", f"_v{n}") if x in df.columns])
+    return df

@@ -171,11 +171,31 @@ def run_gsim_table(
         )
         .with_columns((pl.col("flow1_usd") - pl.col("flow0_usd")).alias("change_usd"))
     )
+    region_tab = _region_table(regions, M, T0, sol)
+    el = {
+        "em": em if "em" not in flows.columns else f"per row (default {em})",
+        "es": es if "es" not in flows.columns else f"per row (default {es})",
+        "ex": (None if math.isinf(ex) else ex) if "ex" not in flows.columns else f"per row (default {ex})",
+    }
+    return GsimTableResult(
+        region_tab,
+        flow_tab,
+        sol,
+        "exact (CES)" if exact else "linear (Francois & Hall 2003)",
+        el,
+        skipped or [],
+        warnings_out,
+    )
+
+
+def _region_table(regions: list[str], M: np.ndarray, T0: np.ndarray, sol: GsimResult) -> pl.DataFrame:
+    """Per region: exports and imports before and after, price changes, surpluses, revenue and welfare."""
+    m1 = sol.imports1
     x0 = M.sum(axis=2)  # (P, N) exports at world prices
     imp0 = M.sum(axis=1)
     spend0 = (M * T0).sum(axis=1)
     ps, cs, tr = sol.ps_change, sol.cs_change, sol.tariff_revenue_change
-    region_tab = pl.DataFrame(
+    return pl.DataFrame(
         {
             "region": regions,
             "exports0_usd": x0.sum(axis=0),
@@ -194,20 +214,6 @@ def run_gsim_table(
             + pl.col("consumer_surplus_usd")
             + pl.col("tariff_revenue_change_usd")
         ).alias("welfare_change_usd")
-    )
-    el = {
-        "em": em if "em" not in flows.columns else f"per row (default {em})",
-        "es": es if "es" not in flows.columns else f"per row (default {es})",
-        "ex": (None if math.isinf(ex) else ex) if "ex" not in flows.columns else f"per row (default {ex})",
-    }
-    return GsimTableResult(
-        region_tab,
-        flow_tab,
-        sol,
-        "exact (CES)" if exact else "linear (Francois & Hall 2003)",
-        el,
-        skipped or [],
-        warnings_out,
     )
 
 

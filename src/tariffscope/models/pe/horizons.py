@@ -158,5 +158,18 @@ def merge_overrides(
     return list(out.values())
 
 
+def band_scale(param: Literal["sigma", "eta", "eps"], band: Band) -> float:
+    """A band end relative to the central value, for models that take one elasticity per product from a table
+    rather than a horizon (the package's partner side and its GSIM view, both on ProTEE-type steady-state
+    values): the ``cge`` horizon's band, sigma x 0.75/1.25 and eta -1.0/-1.5 over -1.25 (x 0.8/1.2). An
+    export-supply elasticity (``eps``) moves with sigma (an assumption: no estimate of its range was found).
+    """
+    if band not in BANDS:
+        raise DataError(f"band: {band!r} is not low, central or high")
+    if param in ("sigma", "eps"):
+        return CGE_SIGMA_SCALE[band]
+    return _rows("cge", band)[("", "eta")] / _rows("cge", "central")[("", "eta")]
+
+
 def band_label(es: ElasticitySet) -> str:
     return f"{es.horizon}/{es.band}"

@@ -23,6 +23,7 @@ This is a documented simplification: the SMART equilibrium is not re-solved arou
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,8 @@ import polars as pl
 
 from tariffscope.errors import DataError
 from tariffscope.models.pe.elasticities import elasticities_for
-from tariffscope.models.pe.smart import solve_smart
+from tariffscope.models.pe.horizons import Band, band_scale
+from tariffscope.models.pe.smart import SmartSolution, solve_smart
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 MEASURES = ("tariff", "ntm", "trq", "purchase")
@@ -69,6 +71,7 @@ def evaluate_partner_side(
     us_code: str = "US",
     eta: float | None = None,
     sigma: float | None = None,
+    band: Band = "central",
 ) -> tuple[pl.DataFrame, dict[str, float]]:
     """Effects of a partner's concessions on its imports of US goods.
 
@@ -77,11 +80,63 @@ def evaluate_partner_side(
     the measure's fields (see the module docstring). At most one change per ``product x measure``.
     Elasticities: ``eta`` default from the packaged table; ``sigma`` default from CEPII ProTEE, which is
     estimated across importers and so fits a non-US market better than the US-specific Broda-Weinstein values.
+    ``band``: ``low``/``high`` scale both (defaults or given) by the steady-state band
+    (:func:`tariffscope.models.pe.horizons.band_scale`: sigma x 0.75/1.25, eta x 0.8/1.2).
 
     Returns the per ``product x source`` frame and channel totals (``us_exports_change_<measure>_usd``,
     ``us_exports_change_usd``, ``others_change_usd``, ``partner_tariff_revenue_change_usd``,
     ``partner_cs_change_usd``).
     """
+    ch = _checked_changes(flows_partner, changes)
+    f = _price_inputs(flows_partner, ch, us_code)
+    market = _Market.of(f, eta, sigma, band)
+    sol = market.solve(f["ave1"].to_numpy())
+    f = f.with_columns(
+        pl.Series("imports_after_price_usd", sol.imports1),
+        pl.Series("cs_change_usd", sol.cs_change),
+        pl.Series("tariff_revenue_change_usd", sol.tariff_revenue_change),
+    )
+    f = _quantity_channels(f, ch, pl.col("source") == us_code)
+    lines = f.select(*LINE_COLUMNS).sort("product", "source")
+    us = lines.filter(pl.col("source") == us_code)
+    # split the price channel into tariff vs ntm by solving with the tariff change alone
+    tariff_only = market.solve(f["ave0"].to_numpy())
+    tariff_part = float(tariff_only.imports_change[(f["source"] == us_code).to_numpy()].sum())
+    price_total = float(us["us_change_price_usd"].sum())
+    totals = {
+        "us_exports_change_tariff_usd": tariff_part,
+        "us_exports_change_ntm_usd": price_total - tariff_part,
+        "us_exports_change_trq_usd": float(us["us_change_trq_usd"].sum()),
+        "us_exports_change_purchase_usd": float(us["us_change_purchase_usd"].sum()),
+        "us_exports_change_usd": float(us["imports_change_usd"].sum()),
+        "others_change_usd": float(lines.filter(pl.col("source") != us_code)["imports_change_usd"].sum()),
+        "partner_tariff_revenue_change_usd": float(lines["tariff_revenue_change_usd"].sum()),
+        "partner_cs_change_usd": float(lines["cs_change_usd"].sum()),
+    }
+    return lines, totals
+
+
+LINE_COLUMNS = [
+    "product",
+    "source",
+    "imports_usd",
+    "t0",
+    "t1",
+    "ave0",
+    "ave1",
+    "imports_new_usd",
+    "imports_change_usd",
+    "us_change_price_usd",
+    "us_change_trq_usd",
+    "us_change_purchase_usd",
+    "crowd_out_usd",
+    "tariff_revenue_change_usd",
+    "cs_change_usd",
+]
+
+
+def _checked_changes(flows_partner: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+    """The changes, checked, with every measure's fields present (defaults filled, products without dots)."""
     need = {"product", "source", "imports_usd", "t0"}
     if miss := need - set(flows_partner.columns):
         raise DataError(f"flows_partner: missing columns {sorted(miss)}")
@@ -102,14 +157,17 @@ def evaluate_partner_side(
         ch = ch.with_columns(
             pl.col(c).cast(pl.Float64) if c in ch.columns else pl.lit(None, pl.Float64).alias(c)
         )
+    return ch.with_columns(pl.col("product").cast(pl.Utf8).str.replace_all(r"\.", ""))
 
+
+def _price_inputs(flows_partner: pl.DataFrame, ch: pl.DataFrame, us_code: str) -> pl.DataFrame:
+    """The flows with the US source's new tariff ``t1`` and NTM equivalents ``ave0``/``ave1`` (0 elsewhere)."""
     f = flows_partner.select(
         pl.col("product").cast(pl.Utf8).str.replace_all(r"\.", ""),
         pl.col("source").cast(pl.Utf8),
         pl.col("imports_usd").cast(pl.Float64),
         pl.col("t0").cast(pl.Float64),
     )
-    ch = ch.with_columns(pl.col("product").cast(pl.Utf8).str.replace_all(r"\.", ""))
     unknown = ch.join(f.select("product").unique(), on="product", how="anti")
     if unknown.height:
         raise DataError(f"changes: product {unknown['product'][0]!r} has no flows")
@@ -125,7 +183,7 @@ def evaluate_partner_side(
         .join(pick("ntm", "ntm_ave0"), on="product", how="left")
         .join(pick("ntm", "ntm_ave1"), on="product", how="left")
     )
-    f = f.with_columns(
+    return f.with_columns(
         pl.when(is_us & pl.col("tariff_t1").is_not_null())
         .then(pl.col("tariff_t1"))
         .otherwise("t0")
@@ -136,36 +194,60 @@ def evaluate_partner_side(
         .otherwise(0.0)
         .alias("ave1"),
     )
-    el = elasticities_for(f["product"].str.pad_end(10, "0"), sigma_from="protee")
-    eta_v = el["import_demand_elasticity"].to_numpy() if eta is None else np.full(f.height, eta)
-    sig_v = el["sigma"].to_numpy() if sigma is None else np.full(f.height, sigma)
-    # elasticities must be constant within product: the table is per HS6 and products are <= 10 digits
-    group = f["product"].rank("dense").to_numpy()
-    t0, t1 = f["t0"].to_numpy(), f["t1"].to_numpy()
-    a0, a1 = f["ave0"].to_numpy(), f["ave1"].to_numpy()
-    sol = solve_smart(
-        group,
-        f["imports_usd"].to_numpy(),
-        t0,
-        t1,
-        eta_v,
-        sig_v,
-        np.inf,
-        wedge0=(1 + t0) * (1 + a0),
-        wedge1=(1 + t1) * (1 + a1),
-    )
-    f = f.with_columns(
-        pl.Series("imports_after_price_usd", sol.imports1),
-        pl.Series("cs_change_usd", sol.cs_change),
-        pl.Series("tariff_revenue_change_usd", sol.tariff_revenue_change),
-    )
+
+
+@dataclass(frozen=True)
+class _Market:
+    """The SMART markets of the partner's products (one per product) with their elasticities."""
+
+    group: np.ndarray
+    imports: np.ndarray
+    t0: np.ndarray
+    t1: np.ndarray
+    ave0: np.ndarray
+    eta: np.ndarray
+    sigma: np.ndarray
+
+    @classmethod
+    def of(cls, f: pl.DataFrame, eta: float | None, sigma: float | None, band: Band) -> _Market:
+        el = elasticities_for(f["product"].str.pad_end(10, "0"), sigma_from="protee")
+        eta_v = el["import_demand_elasticity"].to_numpy() if eta is None else np.full(f.height, eta)
+        sig_v = el["sigma"].to_numpy() if sigma is None else np.full(f.height, sigma)
+        # elasticities must be constant within product: the table is per HS6 and products are <= 10 digits
+        return cls(
+            f["product"].rank("dense").to_numpy(),
+            f["imports_usd"].to_numpy(),
+            f["t0"].to_numpy(),
+            f["t1"].to_numpy(),
+            f["ave0"].to_numpy(),
+            eta_v * band_scale("eta", band),
+            sig_v * band_scale("sigma", band),
+        )
+
+    def solve(self, ave1: np.ndarray) -> SmartSolution:
+        """Exact solve from ``(1+t0)(1+ave0)`` to ``(1+t1)(1+ave1)``, at fixed world prices."""
+        return solve_smart(
+            self.group,
+            self.imports,
+            self.t0,
+            self.t1,
+            self.eta,
+            self.sigma,
+            np.inf,
+            wedge0=(1 + self.t0) * (1 + self.ave0),
+            wedge1=(1 + self.t1) * (1 + ave1),
+        )
+
+
+def _quantity_channels(f: pl.DataFrame, ch: pl.DataFrame, is_us: pl.Expr) -> pl.DataFrame:
+    """After the price solve: the US price-channel change, then TRQ access and purchases (at unchanged prices,
+    in that order) with the other sources crowded out pro rata; new imports, their change and revenue."""
     f = f.with_columns(
         pl.when(is_us)
         .then(pl.col("imports_after_price_usd") - pl.col("imports_usd"))
         .otherwise(0.0)
         .alias("us_change_price_usd")
     )
-    # quantity channels
     trq = ch.filter(pl.col("measure") == "trq").select(
         "product",
         (pl.col("quota_change_usd").fill_null(0.0) * pl.col("fill_rate")).alias("trq_add"),
@@ -216,7 +298,7 @@ def evaluate_partner_side(
         .otherwise(0.0)
         .alias("crowd_out_usd")
     )
-    f = f.with_columns(
+    return f.with_columns(
         (
             pl.col("imports_after_price_usd")
             + pl.col("us_change_trq_usd")
@@ -230,47 +312,3 @@ def evaluate_partner_side(
             + pl.col("us_change_trq_usd") * pl.col("trq_rate").fill_null(0.0)
         ).alias("tariff_revenue_change_usd"),
     ).with_columns((pl.col("imports_new_usd") - pl.col("imports_usd")).alias("imports_change_usd"))
-    lines = f.select(
-        "product",
-        "source",
-        "imports_usd",
-        "t0",
-        "t1",
-        "ave0",
-        "ave1",
-        "imports_new_usd",
-        "imports_change_usd",
-        "us_change_price_usd",
-        "us_change_trq_usd",
-        "us_change_purchase_usd",
-        "crowd_out_usd",
-        "tariff_revenue_change_usd",
-        "cs_change_usd",
-    ).sort("product", "source")
-    us = lines.filter(pl.col("source") == us_code)
-    # split the price channel into tariff vs ntm by solving with the tariff change alone
-    tariff_only = solve_smart(
-        group,
-        f["imports_usd"].to_numpy(),
-        t0,
-        t1,
-        eta_v,
-        sig_v,
-        np.inf,
-        wedge0=(1 + t0) * (1 + a0),
-        wedge1=(1 + t1) * (1 + a0),
-    )
-    us_mask = (f["source"] == us_code).to_numpy()
-    tariff_part = float(tariff_only.imports_change[us_mask].sum())
-    price_total = float(us["us_change_price_usd"].sum())
-    totals = {
-        "us_exports_change_tariff_usd": tariff_part,
-        "us_exports_change_ntm_usd": price_total - tariff_part,
-        "us_exports_change_trq_usd": float(us["us_change_trq_usd"].sum()),
-        "us_exports_change_purchase_usd": float(us["us_change_purchase_usd"].sum()),
-        "us_exports_change_usd": float(us["imports_change_usd"].sum()),
-        "others_change_usd": float(lines.filter(pl.col("source") != us_code)["imports_change_usd"].sum()),
-        "partner_tariff_revenue_change_usd": float(lines["tariff_revenue_change_usd"].sum()),
-        "partner_cs_change_usd": float(lines["cs_change_usd"].sum()),
-    }
-    return lines, totals

@@ -261,7 +261,11 @@ def solve_smart(
         Ln = np.where(outside, 0.5 * (lo + hi), Ln)
         L = np.where(converged, L, Ln)
         gv, dg, _, _ = g_and_dg(L)
-        converged = np.abs(gv) <= tol * np.maximum(1.0, np.abs(L))
+        # converged: the residual is small, or the bracket holds the root to machine precision (a steep
+        # g whose residual cannot fall below tol between two adjacent floats)
+        converged = (np.abs(gv) <= tol * np.maximum(1.0, np.abs(L))) | (
+            hi - lo <= 8 * np.finfo(float).eps * np.maximum(1.0, np.abs(L))
+        )
     if not converged.all():
         k = int(np.argmax(np.where(converged, 0.0, np.abs(gv))))
         msg = (
