@@ -15,19 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Authority = Literal[
-    "mfn",
-    "fta",
-    "ieepa_fentanyl",
-    "ieepa_reciprocal",
-    "s232",
-    "s301",
-    "s122",
-    "s201",
-    "s338",
-    "other",
-]
-"""Legal authorities; each rate column of the batch output is one authority (``fta`` counts as MFN)."""
+Authority = str
+"""A legal authority id of the measure's jurisdiction (``s232``, ``ieepa_reciprocal``, ``fta`` ...): the
+registry of ``catalogue/<jurisdiction>/jurisdiction.yaml`` lists them, each with its rate column
+(:mod:`tariffscope.catalogue.jurisdiction`); the loader checks a measure's authority against it."""
 
 Kind = Literal["add", "floor", "exempt"]
 """How a rule's rate works.
@@ -257,9 +248,12 @@ class Refundable(Strict):
 class Measure(Strict):
     """A legal action and its rules: the unit of the catalogue, one YAML file."""
 
-    id: str = Field(pattern=r"^us\.[a-z0-9_]+\.[a-z0-9_]+$")
+    id: str = Field(
+        pattern=r"^[a-z]{2}\.[a-z0-9_]+\.[a-z0-9_]+$",
+        description="<jurisdiction>.<authority group>.<name>, e.g. us.s232.autos, jp.mfn.rice",
+    )
     title: str
-    authority: Authority
+    authority: Authority = Field(pattern=r"^[a-z][a-z0-9_]*$")
     summary: str | None = None
     instruments: list[Instrument] = Field(min_length=1)
     rules: list[Rule] = Field(min_length=1)

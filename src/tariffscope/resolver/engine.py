@@ -25,23 +25,15 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.catalogue.loader import Catalogue, Era, RuleRef, visible_steps
 from tariffscope.catalogue.schema import Rule
 from tariffscope.resolver.coverage import CodeSet, product_masks, row_product_mask
 
-AUTHORITY_COLUMNS: dict[str, str] = {
-    "mfn": "rate_mfn",
-    "fta": "rate_mfn",
-    "s232": "rate_s232",
-    "s301": "rate_s301",
-    "ieepa_reciprocal": "rate_ieepa_reciprocal",
-    "ieepa_fentanyl": "rate_ieepa_fentanyl",
-    "s122": "rate_s122",
-    "s201": "rate_s201",
-    "s338": "rate_s338",
-    "other": "rate_other",
-}
-RATE_COLUMNS = list(dict.fromkeys(AUTHORITY_COLUMNS.values()))
+AUTHORITY_COLUMNS: dict[str, str] = registry().authority_columns
+"""Authority -> output rate column, from the registry (``catalogue/us/jurisdiction.yaml``)."""
+RATE_COLUMNS = registry().rate_columns
+"""The output rate columns; every jurisdiction's authorities are charged in these."""
 
 KEY_INPUTS = ("hts10", "origin", "date", "base_rate")
 OPTIONAL_INPUTS: dict[str, pl.DataType] = {
@@ -269,6 +261,7 @@ class Engine:
 
         totals = {c: np.zeros(n) for c in RATE_COLUMNS}
         totals["rate_mfn"] = base.copy()
+        column_of = self.cat.jurisdiction.authority_columns
         refundable = np.zeros(n)
         excluders = self.cat.excluders
         fired: dict[str, int] = {}  # rule id -> trace number, for rules that ran
@@ -341,7 +334,7 @@ class Engine:
                 stat = np.zeros(cand.size)
             disp, disp_by = self._pull_displacement(ref_id, cand, d, excluders, fired, traces)
             owed = stat * (1.0 - disp)
-            totals[AUTHORITY_COLUMNS[ref.authority]][cand] += owed
+            totals[column_of[ref.authority]][cand] += owed
             refund = ref.measure.refundable
             if refund is not None and (self.as_of is None or self.as_of >= refund.from_):
                 refundable[cand] += owed
