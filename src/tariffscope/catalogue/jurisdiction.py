@@ -59,6 +59,13 @@ class Jurisdiction(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     schedule: ScheduleSource
     code_digits: list[int] = Field(min_length=1, description="the code lengths an entry line may give")
+    base_label: str = Field(description="how the trail names the base rate, e.g. 'column 1 general rate'")
+    base_citation: str = Field(
+        description="the law of the base schedule, cited on every lookup's base component"
+    )
+    column2_group: str | None = Field(
+        default=None, description="the country group charged the statutory (column 2) rate, if any"
+    )
     authorities: list[AuthorityEntry] = Field(min_length=1)
     note: str | None = None
 

@@ -20,12 +20,14 @@ Authority = str
 registry of ``catalogue/<jurisdiction>/jurisdiction.yaml`` lists them, each with its rate column
 (:mod:`tariffscope.catalogue.jurisdiction`); the loader checks a measure's authority against it."""
 
-Kind = Literal["add", "floor", "exempt"]
+Kind = Literal["add", "floor", "exempt", "preference"]
 """How a rule's rate works.
 
 - ``add``: a surcharge, ``+rate`` on its basis (most Chapter 99 headings).
 - ``floor``: all-in ``max(MFN, rate)``: the rule adds ``max(0, rate - MFN)`` (the Japan/EU/Korea deals).
 - ``exempt``: a heading that exempts an article from other rules (``excludes``); it owes nothing itself.
+- ``preference``: an all-in preferential rate ``min(MFN, rate)`` (a free trade agreement's staged rate):
+  the rule adds ``min(0, rate - MFN)``, so the MFN column holds the preferential rate.
 """
 
 Basis = Literal["value", "metal", "steel", "aluminum", "copper", "non_us_content", "us_content"]
@@ -231,6 +233,10 @@ class Rule(Strict):
         keys = [(s.from_, s.recorded or dt.date.min) for s in self.steps]
         if keys != sorted(keys):
             raise ValueError(f"rule {self.id}: steps must be in date order")
+        if self.kind == "preference" and self.basis != "value":
+            raise ValueError(
+                f"rule {self.id}: a preference replaces the rate on the whole value (basis: value)"
+            )
         if self.kind == "exempt" and any(s.rate not in (0, None) for s in self.steps):
             raise ValueError(f"rule {self.id}: an exempt rule has rate 0 (or null to end it)")
         return self

@@ -5,7 +5,8 @@ For each rule, in the catalogue's evaluation order (every rule before the rules 
 1. *coverage*: product (dated lists included), country, a rate step in force on the entry date
    (as known on ``as_of``), claims (USMCA) and in-transit escapes;
 2. *statutory rate* by ``kind``: ``add`` charges ``rate x share``; ``floor`` charges
-   ``max(0, rate - base) x share`` (all-in ``max(MFN, rate)``); ``exempt`` charges nothing;
+   ``max(0, rate - base) x share`` (all-in ``max(MFN, rate)``); ``preference`` charges
+   ``min(0, rate - base)`` (all-in ``min(MFN, rate)``, a trade agreement's rate); ``exempt`` nothing;
 3. *owed* = statutory x (1 - displaced share), where a rule is displaced by an earlier rule that
    excludes it and is "subject to" duty (owes more than 0%, CSMS 65054270; exemptions and floors
    always count: the paired "MFN at or above the floor" heading still replaces the general rate),
@@ -330,6 +331,8 @@ class Engine:
                 stat = np.where(live, rate * share, 0.0)
             elif rule.kind == "floor":
                 stat = np.where(live, np.maximum(0.0, rate - base[cand]) * share, 0.0)
+            elif rule.kind == "preference":  # all-in min(MFN, rate): a negative amount on the MFN
+                stat = np.where(live, np.minimum(0.0, rate - base[cand]), 0.0)
             else:
                 stat = np.zeros(cand.size)
             disp, disp_by = self._pull_displacement(ref_id, cand, d, excluders, fired, traces)
@@ -483,20 +486,30 @@ def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int
     return spans
 
 
+US_BASE = ("us.mfn", registry().base_citation)
+"""The base component of a US lookup: its measure id and citation."""
+
+
 def explain_row(
-    result: EngineResult, row: int, base_rate: float, base_note: str, as_of: dt.date | None = None
+    result: EngineResult,
+    row: int,
+    base_rate: float,
+    base_note: str,
+    as_of: dt.date | None = None,
+    base: tuple[str, str] = US_BASE,
 ) -> list[dict[str, Any]]:
-    """The components of one row: the base rate, then every rule that covered it, applied or not."""
+    """The components of one row: the base rate (``base``: measure id and citation of the importer's
+    schedule), then every rule that covered it, applied or not."""
     comps: list[dict[str, Any]] = [
         {
-            "measure": "us.mfn",
+            "measure": base[0],
             "authority": "mfn",
             "heading": None,
             "rate": base_rate,
             "basis": "value",
             "applied": True,
             "reason": base_note,
-            "citation": "HTSUS general notes 1-3 (column 1 general / column 2 / special rates)",
+            "citation": base[1],
             "refundable": False,
         }
     ]
@@ -520,6 +533,16 @@ def explain_row(
             )
         elif rule.kind == "exempt":
             reason, applied = f"exemption: {rule.title}", True
+        elif rule.kind == "preference":
+            rate = step.rate if step is not None else 0.0
+            reason, applied = (
+                (f"applies: min(MFN, {_pct(rate)}) all-in: {rule.title}", True)
+                if rate_stat < 0
+                else (
+                    f"no reduction: base {_pct(base_rate)} is at or below the {_pct(rate)} preference",
+                    True,
+                )
+            )
         elif rule.kind == "floor" and rate_stat == 0:
             heading = rule.heading_no_duty or heading
             rate = step.rate if step is not None else 0.0
