@@ -45,6 +45,7 @@ class ScheduleSource(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     provider: Literal["usitc", "catalogue"]
+    name: str = Field(description="how an error names the schedule: 'the HTS'")
     file: str | None = Field(default=None, description="for provider 'catalogue': the table in the folder")
     note: str | None = None
 

@@ -397,7 +397,7 @@ def attach_base_rates(
         pl.when(pl.col("base_status").is_null())
         .then(
             pl.format(
-                "error: hts10: {} is not a line of the HTS in force on {}",
+                "error: hts10: {} is not a line of " + juris.schedule.name.replace("{", "") + " in force on {}",
                 pl.col("hts_input"),
                 pl.col("date"),
             )
