@@ -277,30 +277,8 @@ def resolve_one(
     status: str = rec["status"]
     if status != "ok":
         raise from_status(status)
-    assert res.engine is not None and res.key_of_row is not None
     by_ref = rec.get("base_status") == BY_REFERENCE
-    base = 0.0 if by_ref else float(rec["base_rate"])
-    comps = explain_row(
-        res.engine,
-        int(res.key_of_row[0]),
-        base,
-        rec["base_note"],
-        as_of,
-        (f"{juris.id}.mfn", juris.base_citation),
-    )
-    if by_ref:
-        comps[0]["rate"] = None
-        comps[0]["by_reference"] = True
-        for c in comps[1:]:
-            if c["applied"] and c["reason"].startswith("applies: max(MFN"):
-                c["reason"] += (
-                    "; the MFN is by reference (unknown), so this is computed as if it were 0:"
-                    " the all-in owed is max(referenced MFN, floor)"
-                )
-    for c in comps:
-        c["rate"] = _round(c["rate"])
-        if "statutory_rate" in c:
-            c["statutory_rate"] = _round(c["statutory_rate"])
+    comps = _components(res, rec, by_ref, as_of, (f"{juris.id}.mfn", juris.base_citation))
     total = _round(rec["total_rate"])
     out = {
         "hts10": rec["hts10"],
@@ -324,3 +302,26 @@ def resolve_one(
         if out["hts10"][width:].strip("0") == "":
             out["hts10"] = out["hts"] = out["hts10"][:width]
     return out
+
+
+def _components(
+    res: Resolution, rec: dict[str, Any], by_ref: bool, as_of: dt.date | None, base: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """The components of a single lookup's row, rounded; a base by reference has no rate."""
+    assert res.engine is not None and res.key_of_row is not None
+    rate = 0.0 if by_ref else float(rec["base_rate"])
+    comps = explain_row(res.engine, int(res.key_of_row[0]), rate, rec["base_note"], as_of, base)
+    if by_ref:
+        comps[0]["rate"] = None
+        comps[0]["by_reference"] = True
+        for c in comps[1:]:
+            if c["applied"] and c["reason"].startswith("applies: max(MFN"):
+                c["reason"] += (
+                    "; the MFN is by reference (unknown), so this is computed as if it were 0:"
+                    " the all-in owed is max(referenced MFN, floor)"
+                )
+    for c in comps:
+        c["rate"] = _round(c["rate"])
+        if "statutory_rate" in c:
+            c["statutory_rate"] = _round(c["statutory_rate"])
+    return comps

@@ -486,20 +486,17 @@ def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int
     return spans
 
 
-US_BASE = ("us.mfn", registry().base_citation)
-"""The base component of a US lookup: its measure id and citation."""
-
-
 def explain_row(
     result: EngineResult,
     row: int,
     base_rate: float,
     base_note: str,
     as_of: dt.date | None = None,
-    base: tuple[str, str] = US_BASE,
+    base: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The components of one row: the base rate (``base``: measure id and citation of the importer's
-    schedule), then every rule that covered it, applied or not."""
+    schedule; the US one by default), then every rule that covered it, applied or not."""
+    base = base or ("us.mfn", registry().base_citation)
     comps: list[dict[str, Any]] = [
         {
             "measure": base[0],
@@ -534,15 +531,10 @@ def explain_row(
         elif rule.kind == "exempt":
             reason, applied = f"exemption: {rule.title}", True
         elif rule.kind == "preference":
-            rate = step.rate if step is not None else 0.0
-            reason, applied = (
-                (f"applies: min(MFN, {_pct(rate)}) all-in: {rule.title}", True)
-                if rate_stat < 0
-                else (
-                    f"no reduction: base {_pct(base_rate)} is at or below the {_pct(rate)} preference",
-                    True,
-                )
-            )
+            pref, applied = _pct(step.rate if step is not None else 0.0), True
+            reason = f"applies: min(MFN, {pref}) all-in: {rule.title}"
+            if rate_stat == 0:
+                reason = f"no reduction: base {_pct(base_rate)} is at or below the {pref} preference"
         elif rule.kind == "floor" and rate_stat == 0:
             heading = rule.heading_no_duty or heading
             rate = step.rate if step is not None else 0.0

@@ -36,6 +36,9 @@ from tariffscope.scenarios.overlay import all_timeline, load_scenario, package_p
 from tariffscope.scenarios.package_gsim import PackageGsim, evaluate_package_gsim
 from tariffscope.scenarios.schema import PackageSpec, PartnerSide
 
+PartnerLaw = Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]]
+"""Fills a partner side's blank rates from the law: (flows, changes) -> (flows, changes, provenance)."""
+
 
 @functools.cache
 def hs_sections() -> dict[str, str]:
@@ -195,8 +198,7 @@ def evaluate_partner(
     eta: float | None = None,
     sigma: float | None = None,
     us_code: str = "US",
-    law: Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]]
-    | None = None,
+    law: PartnerLaw | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The partner side from a CSV (``row_type`` flow|change): per product x source lines and totals.
 
@@ -211,15 +213,7 @@ def evaluate_partner(
     flows, changes = load_partner_csv(csv)
     if flows.height == 0:
         raise DataError(f"{csv.name}: no row_type=flow rows")
-    provenance: dict[str, Any] | None = None
-    if law is not None:
-        flows, changes, provenance = law(flows, changes)
-    elif flows["t0"].is_null().any():
-        p = flows.filter(pl.col("t0").is_null()).row(0, named=True)
-        raise DataError(
-            f"{csv.name}: flow product {p['product']} from {p['source']}: t0 is blank; give it, or name the "
-            "partner's catalogue (partner_side.importer) to resolve it from the law"
-        )
+    flows, changes, provenance = _apply_law(csv, flows, changes, law)
     lines, pe_totals = evaluate_partner_side(flows, changes, us_code=us_code, eta=eta, sigma=sigma)
     totals: dict[str, Any] = dict(pe_totals)
     if provenance is not None:
@@ -279,9 +273,22 @@ def evaluate_partner(
     return f, out
 
 
-def partner_law(
-    side: PartnerSide, path: Path, csv: Path, on: dt.date
-) -> Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]] | None:
+def _apply_law(
+    csv: Path, flows: pl.DataFrame, changes: pl.DataFrame, law: PartnerLaw | None
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any] | None]:
+    """The rates the law gives (``law``); without it every ``t0`` must be typed."""
+    if law is not None:
+        return law(flows, changes)
+    if flows["t0"].is_null().any():
+        p = flows.filter(pl.col("t0").is_null()).row(0, named=True)
+        raise DataError(
+            f"{csv.name}: flow product {p['product']} from {p['source']}: t0 is blank; give it, or name the "
+            "partner's catalogue (partner_side.importer) to resolve it from the law"
+        )
+    return flows, changes, None
+
+
+def partner_law(side: PartnerSide, path: Path, csv: Path, on: dt.date) -> PartnerLaw | None:
     """The partner side's rate source: its importer's catalogue (with the package's overlay) on ``on``,
     or None when the package names no importer (the CSV's rates as typed)."""
     if side.importer is None:
