@@ -11,7 +11,8 @@ import pytest
 
 from tariffscope.errors import CatalogueError, DataError
 from tariffscope.scenarios.overlay import PACKAGES_DIR, parse_package
-from tariffscope.scenarios.package import evaluate_package, evaluate_partner
+from tariffscope.scenarios.package import evaluate_package, evaluate_partner, partner_law
+from tariffscope.scenarios.schema import PartnerSide
 from test_scenario_evaluate import CAR, TOY, engine_rates
 
 WEIGHTS = pl.DataFrame(
@@ -81,7 +82,11 @@ def test_package_errors_name_file_and_field(tmp_path: Path) -> None:
 
 def test_user_partner_csv(tmp_path: Path) -> None:
     shutil.copy(PACKAGES_DIR / "japan_partner_side.csv", tmp_path / "p.csv")
-    lines, totals = evaluate_partner(tmp_path / "p.csv", sigma=3.0, eta=-1.0)
+    with pytest.raises(DataError, match="t0 is blank; give it, or name the partner's catalogue"):
+        evaluate_partner(tmp_path / "p.csv")  # its US tariffs come from Japan's catalogue
+    side = PartnerSide(data="p.csv", importer="JP", claim="japan_us")
+    law = partner_law(side, tmp_path / "pkg.yaml", tmp_path / "p.csv", dt.date(2025, 10, 1))
+    lines, totals = evaluate_partner(tmp_path / "p.csv", sigma=3.0, eta=-1.0, law=law)
     assert totals["elasticities"]["sigma_source"] == "user"
     assert set(lines["source"].unique().to_list()) >= {"US", "AU", "BR"}
     bad = tmp_path / "bad.csv"

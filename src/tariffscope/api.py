@@ -104,8 +104,12 @@ def rate(
     claim: str | None = None,
     loading_date: DateLike | None = None,
     as_of: DateLike | None = None,
+    importer: str = "US",
 ) -> RateResult:
     """The duty on one entry line, each measure with its heading and citation (``tariffscope rate``).
+
+    ``importer`` names whose tariff applies: ``US`` (default) or ``JP`` (Japan's catalogue: HS6 codes,
+    values and specific duties in yen, ``claim="japan_us"`` for the Japan-US Trade Agreement rate).
 
     Facts the line does not show are claims with documented defaults: ``metal_share`` (steel and
     aluminium share of value, Section 232 derivatives), ``copper_share``, ``us_content`` (IEEPA
@@ -124,6 +128,8 @@ def rate(
     >>> ts.rate("8703.23.01.60", origin="XX", date="2025-05-02")
     Traceback (most recent call last):
     tariffscope.errors.UnknownCountry: origin: unknown country code XX; did you mean XK (Kosovo)?
+    >>> ts.rate("0202.30", origin="US", date="2025-01-15", importer="JP", claim="japan_us").total_rate
+    0.225
     """
     from tariffscope.resolver.api import resolve_one
     from tariffscope.results import RateResult
@@ -143,6 +149,7 @@ def rate(
         claim=claim,
         loading_date=_date(loading_date, "loading_date"),
         as_of=_date(as_of, "as_of"),
+        importer=importer,
     )
     return RateResult.from_record(record)
 
@@ -335,7 +342,13 @@ def scenario(
     parts = [_partner(p, "partners") for p in partners] if partners else None
     w = None if weights is None and db is None else _weights(weights, db, 2024)
     res = evaluate(
-        name, _date(date, "date"), against=against, weights=w, supply=supply, overrides=overrides, horizon=horizon
+        name,
+        _date(date, "date"),
+        against=against,
+        weights=w,
+        supply=supply,
+        overrides=overrides,
+        horizon=horizon,
     )
     return ScenarioRun(res, parts or [*res.scenario_obj.spec.partners, "ALL"], top)
 

@@ -126,6 +126,8 @@ class RateResult(Result):
     base_status: str = "rate"
     total_complete: bool = True
     landed_cost: Mapping[str, Any] | None = None
+    importer: str = "US"
+    currency: str = "USD"
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> RateResult:
@@ -144,6 +146,8 @@ class RateResult(Result):
             base_status=r.get("base_status", "rate"),
             total_complete=r.get("total_complete", True),
             landed_cost=r.get("landed_cost"),
+            importer=r.get("importer", "US"),
+            currency=r.get("currency", "USD"),
         )
 
     @property
@@ -159,8 +163,11 @@ class RateResult(Result):
         return [c for c in self.components if c.applied]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract of ``tariffscope rate --format json``."""
-        return {
+        """The JSON contract of ``tariffscope rate --format json``.
+
+        For another importer than the US it names the ``importer`` and the ``currency``, and the duty
+        is ``duty`` (in that currency) instead of ``duty_usd``."""
+        out = {
             "hts10": self.hts10,
             "origin": self.origin,
             "date": self.date,
@@ -174,6 +181,10 @@ class RateResult(Result):
             "landed_cost": None if self.landed_cost is None else dict(self.landed_cost),
             "components": [c.to_dict() for c in self.components],
         }
+        if self.importer != "US":
+            out = {"importer": self.importer, "currency": self.currency, **out}
+            out["duty"] = out.pop("duty_usd")
+        return out
 
     def to_polars(self) -> pl.DataFrame:
         """One row per component considered, applied or not."""
@@ -194,6 +205,8 @@ class RateResult(Result):
 
     def summary(self) -> str:
         head = f"{self.hts} from {self.origin} entered {self.date}"
+        if self.importer != "US":
+            head += f" into {self.importer}"
         if self.as_of:
             head += f" (law as known on {self.as_of})"
         lines = [head]
@@ -201,7 +214,8 @@ class RateResult(Result):
             lines.append(f"  {c.heading or '(base)':<12} {pct(c.rate):>7}  {c.measure}  [{c.citation}]")
         total = f"total {pct(self.total_rate)}"
         if self.duty_usd is not None:
-            total += f", duty {usd(self.duty_usd)}"
+            duty = usd(self.duty_usd) if self.currency == "USD" else f"{self.duty_usd:,.0f} {self.currency}"
+            total += f", duty {duty}"
         if self.refundable_rate:
             total += f", of which refundable (IEEPA) {pct(self.refundable_rate)}"
         return "\n".join([*lines, total])

@@ -18,21 +18,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from tariffscope.analytics.common import AUTHORITIES, AUTHORITY_LABELS
+from tariffscope.catalogue.jurisdiction import registry
 
 mpl.rcParams["svg.hashsalt"] = "tariffscope"
 mpl.rcParams["svg.fonttype"] = "none"
 
-COLORS = {
-    "mfn": "#9e9e9e",
-    "s232": "#1f77b4",
-    "s301": "#8c564b",
-    "ieepa_reciprocal": "#d62728",
-    "ieepa_fentanyl": "#ff7f0e",
-    "s122": "#9467bd",
-    "s201": "#2ca02c",
-    "s338": "#17becf",
-    "other": "#bcbd22",
-}
+COLORS = registry().column_colours
+"""Colour of each rate column, from the authority registry."""
 CHANGE_TOL = 5e-4  # label change points where the ETR moves by at least 0.05 pp
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.catalogue.loader import Catalogue, default_catalogue, visible_steps
 from tariffscope.errors import TariffscopeError, UnknownCountry
 from tariffscope.resolver.engine import AUTHORITY_COLUMNS, RATE_COLUMNS
@@ -22,17 +23,8 @@ from tariffscope.trade.weights import gtap_names
 
 HOURS_PER_YEAR = 8760.0
 AUTHORITIES = [c.removeprefix("rate_") for c in RATE_COLUMNS]
-AUTHORITY_LABELS = {
-    "mfn": "MFN (column 1)",
-    "s232": "Section 232",
-    "s301": "Section 301",
-    "ieepa_reciprocal": "IEEPA reciprocal",
-    "ieepa_fentanyl": "IEEPA fentanyl",
-    "s122": "Section 122",
-    "s201": "Section 201",
-    "s338": "Section 338",
-    "other": "other",
-}
+AUTHORITY_LABELS = registry().column_labels
+"""Label of each rate column (``s232`` -> "Section 232"), from the authority registry."""
 
 
 class SectorError(TariffscopeError):

@@ -15,6 +15,9 @@ def measures_frame(
 ) -> pl.DataFrame:
     """One row per rule: measure, heading, countries, kind, current rate, first and last dates."""
     rows: list[dict[str, Any]] = []
+    known = cat.jurisdiction.authority_ids
+    if authority and authority not in known:
+        raise ValueError(f"authority: {authority!r} is not one of {', '.join(known)}")
     iso = None
     if origin:
         from tariffscope.countries import country

@@ -1,4 +1,7 @@
-"""Load and validate the measure catalogue: YAML files under ``catalogue/us/<authority>/``.
+"""Load and validate the measure catalogue: YAML files under ``catalogue/<jurisdiction>/<authority>/``.
+
+A catalogue is one importer's law (``us`` by default, see :mod:`tariffscope.catalogue.jurisdiction`):
+its measure ids start with the jurisdiction (``us.``, ``jp.``) and their authorities are in its registry.
 
 Errors name the file, the line and the field. YAML is read with the safe loader, and a key that
 appears twice in one mapping is an error (PyYAML silently keeps the last one).
@@ -8,17 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 from pydantic import ValidationError
 
+from tariffscope.catalogue.jurisdiction import DEFAULT, Jurisdiction, importer_id, jurisdiction
 from tariffscope.catalogue.schema import Group, Measure, Rule
+from tariffscope.catalogue.yamlio import _line_of, read_yaml
 from tariffscope.errors import CatalogueError
 from tariffscope.paths import CATALOGUE_DIR
 
@@ -28,57 +32,6 @@ Era = tuple[dt.date | None, dt.date | None, bool]
 MEASURES_DIR = CATALOGUE_DIR / "us"
 LISTS_DIR = CATALOGUE_DIR / "lists"
 GROUPS_FILE = CATALOGUE_DIR / "groups.yaml"
-
-
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
-
-
-class _UniqueKeyLoader(_Base):
-    """Safe loader (libyaml's when available) that refuses duplicate mapping keys."""
-
-
-def _construct_mapping(
-    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
-) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _line_of(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
-    """1-based line of the YAML node at a pydantic error location (best effort)."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            key = "from" if part == "from_" else part
-            nxt = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-            if nxt is None:
-                break
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
-def read_yaml(path: Path, text: str | None = None, nodes: bool = True) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file safely; return the data and (if ``nodes``) its node tree, for line numbers."""
-    text = path.read_text(encoding="utf-8") if text is None else text
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
-        node = yaml.compose(text, Loader=_Base) if nodes else None
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{path}: invalid YAML: {exc}") from exc
-    return data, node
 
 
 def parse_measure(path: Path, text: str | None = None) -> Measure:
@@ -125,6 +78,12 @@ class Catalogue:
     groups: dict[str, Group]
     lists_dir: Path = LISTS_DIR
     _lists: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+    jurisdiction_id: str = DEFAULT
+
+    @property
+    def jurisdiction(self) -> Jurisdiction:
+        """Whose law this is: the importer, its base schedule and its authority registry."""
+        return jurisdiction(self.jurisdiction_id)
 
     @functools.cached_property
     def rules(self) -> list[RuleRef]:
@@ -290,7 +249,8 @@ def _topological(refs: list[RuleRef], cat: Catalogue) -> list[RuleRef]:
 
 
 def iter_measure_files(root: Path = MEASURES_DIR) -> Iterator[Path]:
-    yield from sorted(root.rglob("*.yaml"))
+    """The measure files under a jurisdiction's folder (its ``jurisdiction.yaml`` is not one)."""
+    yield from sorted(p for p in root.rglob("*.yaml") if p.name != "jurisdiction.yaml")
 
 
 def load_groups(path: Path = GROUPS_FILE) -> dict[str, Group]:
@@ -301,8 +261,26 @@ def load_groups(path: Path = GROUPS_FILE) -> dict[str, Group]:
         raise CatalogueError(f"{path}: {exc}") from None
 
 
-def load_catalogue(root: Path = MEASURES_DIR, extra: Iterable[Measure] = ()) -> Catalogue:
-    """Load every measure file, check ids are unique and relations resolve."""
+def _misfiled(path: Path, m: Measure, j: Jurisdiction) -> str | None:
+    """Why a measure does not belong to jurisdiction ``j`` (None when it does)."""
+    if m.id.split(".")[0] != j.id:
+        return f"{path}: measure id {m.id!r} must start with {j.id + '.'!r} (the catalogue of {j.name})"
+    if m.authority not in j.authority_columns:
+        return (
+            f"{path}: authority {m.authority!r} is not in {j.id}/jurisdiction.yaml "
+            f"(known: {', '.join(j.authority_ids)})"
+        )
+    return None
+
+
+def load_catalogue(
+    root: Path | None = None, extra: Iterable[Measure] = (), importer: str | None = None
+) -> Catalogue:
+    """Load every measure file of an importer's catalogue (``us`` by default; ``root`` overrides its
+    folder), check ids belong to it, authorities are in its registry, ids are unique and relations resolve."""
+    jid = importer_id(importer)
+    j = jurisdiction(jid)
+    root = j.folder if root is None else root
     measures: dict[str, Measure] = {}
     errors: list[str] = []
     for path in iter_measure_files(root):
@@ -311,6 +289,9 @@ def load_catalogue(root: Path = MEASURES_DIR, extra: Iterable[Measure] = ()) -> 
         except CatalogueError as exc:
             errors.append(str(exc))
             continue
+        why = _misfiled(path, m, j)
+        if why:
+            errors.append(why)
         if m.id in measures:
             errors.append(f"{path}: measure id {m.id!r} is used twice")
         measures[m.id] = m
@@ -318,12 +299,19 @@ def load_catalogue(root: Path = MEASURES_DIR, extra: Iterable[Measure] = ()) -> 
         measures[m.id] = m
     if errors:
         raise CatalogueError("\n".join(errors))
-    cat = Catalogue(measures=measures, groups=load_groups())
+    cat = Catalogue(measures=measures, groups=load_groups(), jurisdiction_id=jid)
     _ = cat.rules  # resolve relations now: fail at load time, not at query time
     return cat
 
 
 @functools.cache
 def default_catalogue() -> Catalogue:
-    """The shipped catalogue (cached)."""
+    """The shipped catalogue of the United States (cached)."""
     return load_catalogue()
+
+
+@functools.cache
+def catalogue_of(importer: str | None = None) -> Catalogue:
+    """The shipped catalogue of an importer (``US`` -> the default one; cached)."""
+    jid = importer_id(importer)
+    return default_catalogue() if jid == DEFAULT else load_catalogue(importer=jid)

@@ -15,26 +15,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Authority = Literal[
-    "mfn",
-    "fta",
-    "ieepa_fentanyl",
-    "ieepa_reciprocal",
-    "s232",
-    "s301",
-    "s122",
-    "s201",
-    "s338",
-    "other",
-]
-"""Legal authorities; each rate column of the batch output is one authority (``fta`` counts as MFN)."""
+Authority = str
+"""A legal authority id of the measure's jurisdiction (``s232``, ``ieepa_reciprocal``, ``fta`` ...): the
+registry of ``catalogue/<jurisdiction>/jurisdiction.yaml`` lists them, each with its rate column
+(:mod:`tariffscope.catalogue.jurisdiction`); the loader checks a measure's authority against it."""
 
-Kind = Literal["add", "floor", "exempt"]
+Kind = Literal["add", "floor", "exempt", "preference"]
 """How a rule's rate works.
 
 - ``add``: a surcharge, ``+rate`` on its basis (most Chapter 99 headings).
 - ``floor``: all-in ``max(MFN, rate)``: the rule adds ``max(0, rate - MFN)`` (the Japan/EU/Korea deals).
 - ``exempt``: a heading that exempts an article from other rules (``excludes``); it owes nothing itself.
+- ``preference``: an all-in preferential rate ``min(MFN, rate)`` (a free trade agreement's staged rate):
+  the rule adds ``min(0, rate - MFN)``, so the MFN column holds the preferential rate.
 """
 
 Basis = Literal["value", "metal", "steel", "aluminum", "copper", "non_us_content", "us_content"]
@@ -240,6 +233,10 @@ class Rule(Strict):
         keys = [(s.from_, s.recorded or dt.date.min) for s in self.steps]
         if keys != sorted(keys):
             raise ValueError(f"rule {self.id}: steps must be in date order")
+        if self.kind == "preference" and self.basis != "value":
+            raise ValueError(
+                f"rule {self.id}: a preference replaces the rate on the whole value (basis: value)"
+            )
         if self.kind == "exempt" and any(s.rate not in (0, None) for s in self.steps):
             raise ValueError(f"rule {self.id}: an exempt rule has rate 0 (or null to end it)")
         return self
@@ -257,9 +254,12 @@ class Refundable(Strict):
 class Measure(Strict):
     """A legal action and its rules: the unit of the catalogue, one YAML file."""
 
-    id: str = Field(pattern=r"^us\.[a-z0-9_]+\.[a-z0-9_]+$")
+    id: str = Field(
+        pattern=r"^[a-z]{2}\.[a-z0-9_]+\.[a-z0-9_]+$",
+        description="<jurisdiction>.<authority group>.<name>, e.g. us.s232.autos, jp.mfn.rice",
+    )
     title: str
-    authority: Authority
+    authority: Authority = Field(pattern=r"^[a-z][a-z0-9_]*$")
     summary: str | None = None
     instruments: list[Instrument] = Field(min_length=1)
     rules: list[Rule] = Field(min_length=1)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.catalogue.listing import measures_frame
 from tariffscope.catalogue.loader import default_catalogue
 from tariffscope.catalogue.schema import Measure
@@ -21,9 +22,7 @@ measures_app = typer.Typer(
 
 @measures_app.command("list")
 def list_measures(
-    authority: Annotated[
-        str | None, typer.Option(help="ieepa_reciprocal, ieepa_fentanyl, s232, s301, s122, s201, s338")
-    ] = None,
+    authority: Annotated[str | None, typer.Option(help=", ".join(registry().authority_ids))] = None,
     origin: Annotated[str | None, typer.Option(help="only rules covering this country")] = None,
     on: Annotated[
         str | None, typer.Option("--on", help="only rules in force on this date (rate shown)")

@@ -49,7 +49,13 @@ def rate(
     us_content: Annotated[
         float | None, typer.Option(help="US content share of value (0-1)", callback=options.share_cb)
     ] = None,
-    claim: Annotated[str | None, typer.Option(help="preference claimed: usmca")] = None,
+    claim: Annotated[str | None, typer.Option(help="preference claimed: usmca (US), japan_us (JP)")] = None,
+    importer: Annotated[
+        str,
+        typer.Option(
+            "--importer", help="whose tariff: US (default) or JP (Japan's catalogue, values in yen)"
+        ),
+    ] = "US",
     loading_date: Annotated[
         str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
     ] = None,
@@ -92,6 +98,10 @@ def rate(
     if loading_date is not None:
         date_option(loading_date, "--loading-date")
     if batch is not None:
+        if importer.strip().upper() != "US":
+            raise typer.BadParameter(
+                "a batch is priced against the US catalogue only", param_hint="--importer"
+            )
         if engine == "spark":
             _batch_spark(batch, out, as_of_d, spark_master)
         else:
@@ -116,6 +126,7 @@ def rate(
             transport=transport,
             postal_method=postal_method,
             as_of=as_of_d,
+            importer=importer,
         )
     except TariffscopeError as exc:
         raise fail(exc) from None
@@ -149,6 +160,8 @@ def _print_rate(r: dict[str, Any]) -> None:
     from tariffscope.schedule.hts import format_hts
 
     head = f"[bold]{format_hts(r['hts10'])}[/] from [bold]{r['origin']}[/] entered {r['date']}"
+    if r.get("importer"):
+        head += f" into [bold]{r['importer']}[/] (values in {r['currency']})"
     if r["as_of"]:
         head += f" (law as known on {r['as_of']})"
     console.print(head)
@@ -166,10 +179,15 @@ def _print_rate(r: dict[str, Any]) -> None:
         t.add_row(c["heading"] or "(base)", pct(c["rate"]), mark, text)
     console.print(t)
     line = f"[bold]Total: {pct(r['total_rate'])}[/]"
-    if not r["total_complete"]:
+    if not r["total_complete"] and r.get("importer"):
+        line += (
+            " [yellow]+ the base rate, not a number without value and quantity (see above), not included[/]"
+        )
+    elif not r["total_complete"]:
         line += " [yellow]+ the MFN rate by reference (not a number, not included)[/]"
     if r["duty_usd"] is not None:
-        line += f"   duty: ${r['duty_usd']:,.2f}"
+        cur = r.get("currency", "USD")
+        line += f"   duty: ${r['duty_usd']:,.2f}" if cur == "USD" else f"   duty: {r['duty_usd']:,.0f} {cur}"
     if r["refundable_rate"]:
         line += f"   [yellow]refundable (IEEPA, Learning Resources v. Trump): {pct(r['refundable_rate'])}[/]"
     console.print(line)

@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from tariffscope.catalogue.jurisdiction import DEFAULT
 from tariffscope.catalogue.loader import Catalogue
 from tariffscope.errors import from_status
 from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
-from tariffscope.resolver.context import PricingContext, context_for
+from tariffscope.resolver.context import PricingContext, context_for, importer_context
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
 from tariffscope.resolver.inputs import prepare
 from tariffscope.resolver.landed import LANDED_INPUTS, landed_block, landed_cost, validate
@@ -91,7 +92,11 @@ def resolve_frame(
         out = df.with_columns(
             [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
         )
-        if "value" in out.columns and (explain or any(c in rows.columns for c in LANDED_INPUTS)):
+        if (
+            "value" in out.columns
+            and cat.jurisdiction_id == DEFAULT
+            and (explain or any(c in rows.columns for c in LANDED_INPUTS))
+        ):
             # the shipment columns a priced row would have (null): every slice of a batch, even one
             # with no good row, has the same columns (an executor's partitions share one schema)
             out = pl.concat([landed_cost(out.head(0)), out], how="diagonal_relaxed")
@@ -127,9 +132,10 @@ def resolve_frame(
             .otherwise(pl.col("rate_mfn"))
             .alias("rate_mfn")
         )
+    us_fees = cat.jurisdiction_id == DEFAULT  # MPF/HMF and de minimis are US law
     if "value" in ok.columns:
         ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
-        if explain or any(c in rows.columns for c in LANDED_INPUTS):
+        if us_fees and (explain or any(c in rows.columns for c in LANDED_INPUTS)):
             # what the shipment owes: asked for by a shipment column (a batch) or a single lookup
             ok = landed_cost(ok)
     else:
@@ -241,8 +247,12 @@ def resolve_one(
     postal_method: str | None = None,
     as_of: dt.date | None = None,
     catalogue: Catalogue | None = None,
+    importer: str | None = None,
 ) -> dict[str, Any]:
-    """The duty on one entry line, with every measure considered: the ``tariffscope rate`` JSON."""
+    """The duty on one entry line, with every measure considered: the ``tariffscope rate`` JSON.
+
+    ``importer`` (``US`` by default, ``JP``) picks the catalogue and base schedule resolved against;
+    values and specific duties are in that importer's currency."""
     row: dict[str, Any] = {"hts10": [str(hts)], "origin": [str(origin)], "date": [str(date)]}
     optional = {
         "value": value,
@@ -260,30 +270,17 @@ def resolve_one(
         "postal_method": postal_method,
     }
     row.update({k: [v] for k, v in optional.items() if v is not None})
-    res = resolve_frame(pl.DataFrame(row), as_of=as_of, catalogue=catalogue, explain=True)
+    ctx = context_for(catalogue) if catalogue is not None else importer_context(importer)
+    juris = ctx.catalogue.jurisdiction
+    res = resolve_frame(pl.DataFrame(row), as_of=as_of, explain=True, context=ctx)
     rec = res.table.row(0, named=True)
     status: str = rec["status"]
     if status != "ok":
         raise from_status(status)
-    assert res.engine is not None and res.key_of_row is not None
     by_ref = rec.get("base_status") == BY_REFERENCE
-    base = 0.0 if by_ref else float(rec["base_rate"])
-    comps = explain_row(res.engine, int(res.key_of_row[0]), base, rec["base_note"], as_of)
-    if by_ref:
-        comps[0]["rate"] = None
-        comps[0]["by_reference"] = True
-        for c in comps[1:]:
-            if c["applied"] and c["reason"].startswith("applies: max(MFN"):
-                c["reason"] += (
-                    "; the MFN is by reference (unknown), so this is computed as if it were 0:"
-                    " the all-in owed is max(referenced MFN, floor)"
-                )
-    for c in comps:
-        c["rate"] = _round(c["rate"])
-        if "statutory_rate" in c:
-            c["statutory_rate"] = _round(c["statutory_rate"])
+    comps = _components(res, rec, by_ref, as_of, (f"{juris.id}.mfn", juris.base_citation))
     total = _round(rec["total_rate"])
-    return {
+    out = {
         "hts10": rec["hts10"],
         "hts": rec.get("hts_display") or rec["hts10"],
         "description": rec.get("description"),
@@ -299,3 +296,32 @@ def resolve_one(
         "landed_cost": landed_block(rec),
         "components": comps,
     }
+    if juris.id != DEFAULT:
+        out["importer"], out["currency"] = juris.importer, juris.currency
+        width = max(juris.code_digits)  # the importer's codes as its own tariff writes them
+        if out["hts10"][width:].strip("0") == "":
+            out["hts10"] = out["hts"] = out["hts10"][:width]
+    return out
+
+
+def _components(
+    res: Resolution, rec: dict[str, Any], by_ref: bool, as_of: dt.date | None, base: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """The components of a single lookup's row, rounded; a base by reference has no rate."""
+    assert res.engine is not None and res.key_of_row is not None
+    rate = 0.0 if by_ref else float(rec["base_rate"])
+    comps = explain_row(res.engine, int(res.key_of_row[0]), rate, rec["base_note"], as_of, base)
+    if by_ref:
+        comps[0]["rate"] = None
+        comps[0]["by_reference"] = True
+        for c in comps[1:]:
+            if c["applied"] and c["reason"].startswith("applies: max(MFN"):
+                c["reason"] += (
+                    "; the MFN is by reference (unknown), so this is computed as if it were 0:"
+                    " the all-in owed is max(referenced MFN, floor)"
+                )
+    for c in comps:
+        c["rate"] = _round(c["rate"])
+        if "statutory_rate" in c:
+            c["statutory_rate"] = _round(c["statutory_rate"])
+    return comps

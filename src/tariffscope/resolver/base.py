@@ -329,7 +329,9 @@ def attach_base_rates(
     ok = df if all_ok else df.filter(is_ok)
     bad = df.head(0) if all_ok else df.filter(~is_ok)
     found = _lookup(ok, ctx.schedule, texts=notes)
-    col2 = ctx.catalogue.countries(["COLUMN2"])
+    juris = ctx.catalogue.jurisdiction
+    col2 = ctx.catalogue.countries([juris.column2_group]) if juris.column2_group else set()
+    label = juris.base_label
     has_q = "quantity" in found.columns and "value" in found.columns
     specific = pl.col("mfn_specific_usd").fill_null(0.0)
     exact_mfn = (
@@ -359,19 +361,15 @@ def attach_base_rates(
             pl.format("USMCA claimed: special rate Free replaces the general rate {}", pl.col("general_text"))
         )
         .when(use_exact)
-        .then(
-            pl.format(
-                "column 1 general rate {} (exact at the declared value and quantity)", pl.col("general_text")
-            )
-        )
+        .then(pl.format(label + " {} (exact at the declared value and quantity)", pl.col("general_text")))
         .when(specific > 0)
         .then(
             pl.format(
-                "column 1 general rate {} (ad valorem equivalent at the documented unit value)",
+                label + " {} (ad valorem equivalent at the documented unit value)",
                 pl.col("general_text"),
             )
         )
-        .otherwise(pl.format("column 1 general rate {}", pl.col("general_text")))
+        .otherwise(pl.format(label + " {}", pl.col("general_text")))
         .alias("base_note")
         if notes
         else pl.lit(None, dtype=pl.String).alias("base_note"),
@@ -399,7 +397,7 @@ def attach_base_rates(
         pl.when(pl.col("base_status").is_null())
         .then(
             pl.format(
-                "error: hts10: {} is not a line of the HTS in force on {}",
+                "error: hts10: {} is not a line of " + juris.schedule.name.replace("{", "") + " in force on {}",
                 pl.col("hts_input"),
                 pl.col("date"),
             )
@@ -443,14 +441,22 @@ def attach_base_rates(
     )
     if notes:
         found = found.with_columns(
-            pl.when(pl.col("base_status") == BY_REFERENCE)
+            pl.when((pl.col("base_status") == BY_REFERENCE) & (specific > 0))
+            .then(
+                pl.format(
+                    label + " {}: a specific duty with no documented unit value; give the value and the "
+                    "quantity for the exact duty. The MFN part is NOT included in total_rate",
+                    pl.col("general_text"),
+                )
+            )
+            .when(pl.col("base_status") == BY_REFERENCE)
             .then(
                 pl.format(
                     "{} by reference: '{}' is not a number; the MFN part is the "
                     "rate of the article(s) it names and is NOT included in total_rate",
                     pl.when(pl.col("origin").is_in(list(col2)))
                     .then(pl.lit("column 2 rate (general note 3(b))"))
-                    .otherwise(pl.lit("column 1 general rate")),
+                    .otherwise(pl.lit(label)),
                     pl.when(pl.col("origin").is_in(list(col2)))
                     .then(pl.col("other_text"))
                     .otherwise(pl.col("general_text")),

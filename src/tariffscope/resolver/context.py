@@ -57,9 +57,39 @@ def default_context() -> PricingContext:
 
 
 def context_for(catalogue: Catalogue | None) -> PricingContext:
-    """The context of a catalogue with the shipped schedule (the shipped context when None)."""
+    """The context of a catalogue with its importer's shipped schedule (the shipped context when None)."""
+    from tariffscope.catalogue.jurisdiction import DEFAULT
     from tariffscope.catalogue.loader import default_catalogue
 
     if catalogue is None or catalogue is default_catalogue():
         return default_context()
+    if catalogue.jurisdiction_id != DEFAULT:
+        return PricingContext.of(catalogue, schedule_of(catalogue.jurisdiction_id))
     return PricingContext.of(catalogue)
+
+
+@functools.cache
+def importer_context(importer: str | None = None) -> PricingContext:
+    """The shipped catalogue and base schedule of an importer (``US`` by default; loaded once).
+
+    An unknown importer is a clear error listing the known ones."""
+    from tariffscope.catalogue.jurisdiction import DEFAULT, importer_id
+    from tariffscope.catalogue.loader import catalogue_of
+
+    jid = importer_id(importer)
+    if jid == DEFAULT:
+        return default_context()
+    return PricingContext.of(catalogue_of(jid), schedule_of(jid))
+
+
+def schedule_of(jid: str) -> Schedule:
+    """The base schedule of a jurisdiction, from the provider its ``jurisdiction.yaml`` names."""
+    from tariffscope.catalogue.jurisdiction import jurisdiction
+    from tariffscope.schedule import Schedule
+    from tariffscope.schedule.handwritten import load_table
+
+    j = jurisdiction(jid)
+    if j.schedule.provider == "usitc":
+        return Schedule.load()
+    assert j.schedule.file is not None  # checked when jurisdiction.yaml is read
+    return load_table(j.folder / j.schedule.file, label=f"{j.id}-catalogue")

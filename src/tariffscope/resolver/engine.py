@@ -5,7 +5,8 @@ For each rule, in the catalogue's evaluation order (every rule before the rules 
 1. *coverage*: product (dated lists included), country, a rate step in force on the entry date
    (as known on ``as_of``), claims (USMCA) and in-transit escapes;
 2. *statutory rate* by ``kind``: ``add`` charges ``rate x share``; ``floor`` charges
-   ``max(0, rate - base) x share`` (all-in ``max(MFN, rate)``); ``exempt`` charges nothing;
+   ``max(0, rate - base) x share`` (all-in ``max(MFN, rate)``); ``preference`` charges
+   ``min(0, rate - base)`` (all-in ``min(MFN, rate)``, a trade agreement's rate); ``exempt`` nothing;
 3. *owed* = statutory x (1 - displaced share), where a rule is displaced by an earlier rule that
    excludes it and is "subject to" duty (owes more than 0%, CSMS 65054270; exemptions and floors
    always count: the paired "MFN at or above the floor" heading still replaces the general rate),
@@ -25,23 +26,15 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.catalogue.loader import Catalogue, Era, RuleRef, visible_steps
 from tariffscope.catalogue.schema import Rule
 from tariffscope.resolver.coverage import CodeSet, product_masks, row_product_mask
 
-AUTHORITY_COLUMNS: dict[str, str] = {
-    "mfn": "rate_mfn",
-    "fta": "rate_mfn",
-    "s232": "rate_s232",
-    "s301": "rate_s301",
-    "ieepa_reciprocal": "rate_ieepa_reciprocal",
-    "ieepa_fentanyl": "rate_ieepa_fentanyl",
-    "s122": "rate_s122",
-    "s201": "rate_s201",
-    "s338": "rate_s338",
-    "other": "rate_other",
-}
-RATE_COLUMNS = list(dict.fromkeys(AUTHORITY_COLUMNS.values()))
+AUTHORITY_COLUMNS: dict[str, str] = registry().authority_columns
+"""Authority -> output rate column, from the registry (``catalogue/us/jurisdiction.yaml``)."""
+RATE_COLUMNS = registry().rate_columns
+"""The output rate columns; every jurisdiction's authorities are charged in these."""
 
 KEY_INPUTS = ("hts10", "origin", "date", "base_rate")
 OPTIONAL_INPUTS: dict[str, pl.DataType] = {
@@ -269,6 +262,7 @@ class Engine:
 
         totals = {c: np.zeros(n) for c in RATE_COLUMNS}
         totals["rate_mfn"] = base.copy()
+        column_of = self.cat.jurisdiction.authority_columns
         refundable = np.zeros(n)
         excluders = self.cat.excluders
         fired: dict[str, int] = {}  # rule id -> trace number, for rules that ran
@@ -337,11 +331,13 @@ class Engine:
                 stat = np.where(live, rate * share, 0.0)
             elif rule.kind == "floor":
                 stat = np.where(live, np.maximum(0.0, rate - base[cand]) * share, 0.0)
+            elif rule.kind == "preference":  # all-in min(MFN, rate): a negative amount on the MFN
+                stat = np.where(live, np.minimum(0.0, rate - base[cand]), 0.0)
             else:
                 stat = np.zeros(cand.size)
             disp, disp_by = self._pull_displacement(ref_id, cand, d, excluders, fired, traces)
             owed = stat * (1.0 - disp)
-            totals[AUTHORITY_COLUMNS[ref.authority]][cand] += owed
+            totals[column_of[ref.authority]][cand] += owed
             refund = ref.measure.refundable
             if refund is not None and (self.as_of is None or self.as_of >= refund.from_):
                 refundable[cand] += owed
@@ -491,19 +487,26 @@ def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int
 
 
 def explain_row(
-    result: EngineResult, row: int, base_rate: float, base_note: str, as_of: dt.date | None = None
+    result: EngineResult,
+    row: int,
+    base_rate: float,
+    base_note: str,
+    as_of: dt.date | None = None,
+    base: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The components of one row: the base rate, then every rule that covered it, applied or not."""
+    """The components of one row: the base rate (``base``: measure id and citation of the importer's
+    schedule; the US one by default), then every rule that covered it, applied or not."""
+    base = base or ("us.mfn", registry().base_citation)
     comps: list[dict[str, Any]] = [
         {
-            "measure": "us.mfn",
+            "measure": base[0],
             "authority": "mfn",
             "heading": None,
             "rate": base_rate,
             "basis": "value",
             "applied": True,
             "reason": base_note,
-            "citation": "HTSUS general notes 1-3 (column 1 general / column 2 / special rates)",
+            "citation": base[1],
             "refundable": False,
         }
     ]
@@ -527,6 +530,11 @@ def explain_row(
             )
         elif rule.kind == "exempt":
             reason, applied = f"exemption: {rule.title}", True
+        elif rule.kind == "preference":
+            pref, applied = _pct(step.rate if step is not None else 0.0), True
+            reason = f"applies: min(MFN, {pref}) all-in: {rule.title}"
+            if rate_stat == 0:
+                reason = f"no reduction: base {_pct(base_rate)} is at or below the {pref} preference"
         elif rule.kind == "floor" and rate_stat == 0:
             heading = rule.heading_no_duty or heading
             rate = step.rate if step is not None else 0.0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.countries import normalize_countries
 
 if TYPE_CHECKING:
@@ -105,6 +106,15 @@ def _claims_of(catalogue: Catalogue) -> frozenset[str]:
     return frozenset(names)
 
 
+def _code_kind(lengths: list[int]) -> str:
+    """``an 8- or 10-digit HTS code`` (US), ``a 6-digit code`` (Japan's HS6 table)."""
+    if lengths == [8, 10]:
+        return "an 8- or 10-digit HTS code"
+    parts = [f"{n}-" for n in lengths]
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+    return ("an " if joined[0] == "8" else "a ") + joined + "digit code"
+
+
 def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFrame:
     """Normalise an input table; add ``row`` (0-based) and ``status`` (``ok`` or the first error).
 
@@ -126,7 +136,8 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
     df = df.with_columns(blank.alias("_blank"))
     raw_hts = df["hts10"].cast(pl.String).str.strip_chars()
     digits = raw_hts.str.replace_all(r"[.\s\-]", "")
-    hts_ok = digits.str.contains(r"^(\d{8}|\d{10})$").fill_null(False)
+    lengths = (catalogue.jurisdiction if catalogue is not None else registry()).code_digits
+    hts_ok = digits.str.contains("^(" + "|".join(f"\\d{{{n}}}" for n in lengths) + ")$").fill_null(False)
     # normalise each distinct origin once, then map (a batch has few distinct origins)
     raw_origin = df["origin"].cast(pl.String).str.strip_chars()
     uniq = raw_origin.unique()
@@ -188,7 +199,7 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
         .when(empty("hts_input"))
         .then(pl.lit("error: hts10: missing"))
         .when(~pl.col("_hts_ok"))
-        .then(pl.format("error: hts10: {} is not an 8- or 10-digit HTS code", pl.col("hts_input")))
+        .then(pl.format("error: hts10: {} is not " + _code_kind(lengths), pl.col("hts_input")))
         .when(empty("origin_input"))
         .then(pl.lit("error: origin: missing"))
         .when(pl.col("origin").is_null())

@@ -228,7 +228,9 @@ def apply_changes(cat: Catalogue, sc: Scenario) -> Catalogue:
     """A new catalogue: ``cat`` with the scenario's changes applied in order."""
     measures: dict[str, Measure] = dict(cat.measures)
     for i, ch in enumerate(sc.spec.changes):
-        current = Catalogue(measures=measures, groups=cat.groups, lists_dir=cat.lists_dir)
+        current = Catalogue(
+            measures=measures, groups=cat.groups, lists_dir=cat.lists_dir, jurisdiction_id=cat.jurisdiction_id
+        )
         act = ch.action
         if act == "add":
             assert ch.add is not None
@@ -266,7 +268,9 @@ def apply_changes(cat: Catalogue, sc: Scenario) -> Catalogue:
                 raise CatalogueError(f"{sc.where('changes', i, act)}: cannot apply to {mid}: {msg}") from None
         if act == "remove":
             measures = _prune_relations(measures)
-    out = Catalogue(measures=measures, groups=cat.groups, lists_dir=cat.lists_dir)
+    out = Catalogue(
+        measures=measures, groups=cat.groups, lists_dir=cat.lists_dir, jurisdiction_id=cat.jurisdiction_id
+    )
     try:
         _ = out.rules  # relations resolve and have no cycle
     except CatalogueError as exc:

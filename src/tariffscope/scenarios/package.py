@@ -6,7 +6,8 @@
   partners take (or give back) market share.
 * **Partner side** (the partner as importer of US goods): tariff cuts, tariff-rate-quota expansions, purchase
   commitments and non-tariff measures as ad valorem equivalents, from a CSV of the partner's flows and
-  changes, with :func:`tariffscope.models.pe.evaluate_partner_side` (one SMART market per product, US source vs
+  changes whose tariffs on US goods are resolved from the partner's catalogue (``partner_side.importer``,
+  :mod:`tariffscope.scenarios.partner_rates`), with :func:`tariffscope.models.pe.evaluate_partner_side` (one SMART market per product, US source vs
   the rest). Consumer prices are the CES price index of each product at fixed world prices.
 * **One world market** (GSIM, :mod:`tariffscope.scenarios.package_gsim`): both sides' changes cleared
   together, so each exporter's world price moves with its sales in every market, including third markets.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,10 @@ from tariffscope.paths import PACKAGE_DATA
 from tariffscope.scenarios.evaluate import RatesFn, ScenarioResult, evaluate
 from tariffscope.scenarios.overlay import all_timeline, load_scenario, package_path, parse_package
 from tariffscope.scenarios.package_gsim import PackageGsim, evaluate_package_gsim
-from tariffscope.scenarios.schema import PackageSpec
+from tariffscope.scenarios.schema import PackageSpec, PartnerSide
+
+PartnerLaw = Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]]
+"""Fills a partner side's blank rates from the law: (flows, changes) -> (flows, changes, provenance)."""
 
 
 @functools.cache
@@ -159,6 +164,8 @@ class PackageResult:
                 "elasticities": t.get("elasticities"),
                 "range": t.get("range", {}),
             }
+            if "rates_from_law" in t:  # which tariffs the partner's catalogue gave, which the CSV typed
+                partner["rates_from_law"] = t["rates_from_law"]
         return {
             "package": self.spec.id,
             "title": self.spec.title,
@@ -187,21 +194,31 @@ def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def evaluate_partner(
-    csv: Path, *, eta: float | None = None, sigma: float | None = None, us_code: str = "US"
+    csv: Path,
+    *,
+    eta: float | None = None,
+    sigma: float | None = None,
+    us_code: str = "US",
+    law: PartnerLaw | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The partner side from a CSV (``row_type`` flow|change): per product x source lines and totals.
 
     Adds to :func:`evaluate_partner_side`: product descriptions and sectors (HS section), the change in the
     partner's duties on US goods at baseline flows, and consumer prices: the US good's buyer-price change
     ``W1/W0 - 1`` and the product's CES price index ``[sum_s theta_s (W1_s/W0_s)^(1-sigma)]^(1/(1-sigma)) - 1``
-    at fixed world prices (quantity channels move no prices in this model).
+    at fixed world prices (quantity channels move no prices in this model). ``law`` fills the rates the CSV
+    leaves blank from the partner's catalogue (:func:`partner_law`).
     """
     if not csv.exists():
         raise DataError(f"partner-side data {csv} not found")
     flows, changes = load_partner_csv(csv)
     if flows.height == 0:
         raise DataError(f"{csv.name}: no row_type=flow rows")
-    lines, totals = evaluate_partner_side(flows, changes, us_code=us_code, eta=eta, sigma=sigma)
+    flows, changes, provenance = _apply_law(csv, flows, changes, law)
+    lines, pe_totals = evaluate_partner_side(flows, changes, us_code=us_code, eta=eta, sigma=sigma)
+    totals: dict[str, Any] = dict(pe_totals)
+    if provenance is not None:
+        totals["rates_from_law"] = provenance
     raw = pl.read_csv(csv, schema_overrides={"product": pl.Utf8}, comment_prefix="#")
     desc = (
         raw.select(pl.col("product").str.replace_all(r"\.", ""), "description")
@@ -290,6 +307,48 @@ def partner_range(
     return {name: [round(min(v), 2), round(max(v), 2)] for name, v in vals.items()}
 
 
+def _apply_law(
+    csv: Path, flows: pl.DataFrame, changes: pl.DataFrame, law: PartnerLaw | None
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any] | None]:
+    """The rates the law gives (``law``); without it every ``t0`` must be typed."""
+    if law is not None:
+        return law(flows, changes)
+    if flows["t0"].is_null().any():
+        p = flows.filter(pl.col("t0").is_null()).row(0, named=True)
+        raise DataError(
+            f"{csv.name}: flow product {p['product']} from {p['source']}: t0 is blank; give it, or name the "
+            "partner's catalogue (partner_side.importer) to resolve it from the law"
+        )
+    return flows, changes, None
+
+
+def partner_law(side: PartnerSide, path: Path, csv: Path, on: dt.date) -> PartnerLaw | None:
+    """The partner side's rate source: its importer's catalogue (with the package's overlay) on ``on``,
+    or None when the package names no importer (the CSV's rates as typed)."""
+    if side.importer is None:
+        return None
+    from tariffscope.catalogue.loader import catalogue_of
+    from tariffscope.scenarios.overlay import build_catalogue
+    from tariffscope.scenarios.partner_rates import rates_from_law
+
+    importer = side.importer
+    overlay = None
+    if side.overlay is not None:
+        try:
+            overlay = build_catalogue(
+                load_scenario(side.overlay, relative_to=path), base=catalogue_of(importer)
+            )
+        except CatalogueError as exc:
+            raise CatalogueError(f"{path}: partner_side.overlay: {exc}") from None
+
+    def law(flows: pl.DataFrame, changes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]:
+        return rates_from_law(
+            flows, changes, csv=csv, importer=importer, on=on, claim=side.claim, overlay=overlay
+        )
+
+    return law
+
+
 def evaluate_package(
     package: str | Path,
     *,
@@ -317,7 +376,12 @@ def evaluate_package(
         csv = Path(spec.partner_side.data)
         if not csv.is_absolute():
             csv = path.parent / csv
-        lines, totals = evaluate_partner(csv, eta=spec.partner_side.eta, sigma=spec.partner_side.sigma)
+        lines, totals = evaluate_partner(
+            csv,
+            eta=spec.partner_side.eta,
+            sigma=spec.partner_side.sigma,
+            law=partner_law(spec.partner_side, path, csv, on),
+        )
     timeline = [
         {"date": d.date, "label": d.label, "cite": d.cite, "scenario": spec.id} for d in spec.timeline
     ]

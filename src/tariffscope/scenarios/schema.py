@@ -139,6 +139,19 @@ class PartnerSide(Strict):
     """The partner's concessions: a CSV of flows and changes (``row_type`` flow|change; see docs)."""
 
     data: str = Field(description="CSV file, relative to the package file")
+    importer: str | None = Field(
+        default=None,
+        description="the partner's catalogue (JP): blank t0 of US flows and blank t1 of tariff changes are "
+        "resolved from it at the package's date (scenarios/partner_rates.py)",
+    )
+    claim: str | None = Field(
+        default=None,
+        description="preference claimed on US goods when resolving (japan_us): a documented default",
+    )
+    overlay: str | None = Field(
+        default=None,
+        description="scenario file (base: catalogue) of the partner's concessions over its catalogue: gives t1",
+    )
     eta: float | None = Field(default=None, lt=0, description="override of the import-demand elasticity")
     sigma: float | None = Field(default=None, gt=0, description="override of the substitution elasticity")
 
@@ -162,7 +175,6 @@ class WorldMarket(Strict):
         if bad:
             raise ValueError(f"shares must be in [0, 1): {bad}")
         return v
-
 
 
 class Lever(BaseModel):

@@ -428,8 +428,7 @@ def package_rows(name: str) -> list[dict[str, Any]]:
     """Both sides of a package: the US side (scenario vs its alternative, SMART over US imports from the
     partner), the partner side (its concessions on US goods, :func:`evaluate_partner_side`), and both in one
     world market (GSIM, :func:`tariffscope.scenarios.package_gsim.evaluate_package_gsim`)."""
-    from tariffscope.models.pe.partner import evaluate_partner_side, load_partner_csv
-    from tariffscope.scenarios.package import world_market
+    from tariffscope.scenarios.package import evaluate_partner, partner_law, world_market
 
     spec, path = _package(name)
     evaluate_fn = sv.engine_function("scenarios.evaluate", "evaluate")
@@ -471,9 +470,9 @@ def package_rows(name: str) -> list[dict[str, Any]]:
         data = (path.parent / spec.partner_side.data).resolve()
         if path.parent.resolve() not in data.parents:
             raise sv.InputError("ids", f"ids: package {name}: its data file leaves the package folder")
-        flows, changes = load_partner_csv(data)
-        partner_lines, tot = evaluate_partner_side(
-            flows, changes, eta=spec.partner_side.eta, sigma=spec.partner_side.sigma
+        side = spec.partner_side  # its tariffs on US goods resolved from the partner's catalogue
+        partner_lines, tot = evaluate_partner(
+            data, eta=side.eta, sigma=side.sigma, law=partner_law(side, path, data, spec.date or us.date)
         )
         out.append(
             {
