@@ -12,12 +12,13 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from tariffscope.errors import NetworkUnreachable, TariffscopeError
+from tariffscope.trade.formats import FORMATS
 
 data_app = typer.Typer(
     help="Load trade data into the local store and see what is loaded.", no_args_is_help=True
 )
 
-FORMAT_CHOICES = ("auto", "census-json", "imdb", "dataweb", "usatradeonline", "camx", "csv", "parquet")
+FORMAT_CHOICES = ("auto", *FORMATS)
 
 DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB store (default: the user store).")]
 
