@@ -19,7 +19,6 @@ from tariffscope.cli.output import (
     emit_frame,
     emit_json,
     err_console,
-    fail,
     pct,
     usd,
 )
@@ -34,13 +33,6 @@ ViewOpt = Annotated[
     ),
 ]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="the law as known on this date (YYYY-MM-DD)")]
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="trade store whose loaded imports replace the shipped 2024 weights of the partners it covers",
-    ),
-]
 YearOpt = Annotated[int, typer.Option("--year", help="import weights year")]
 TableFormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="write to a file (CSV/JSON/Parquet by extension)")]
@@ -84,7 +76,7 @@ def _run(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except (TariffscopeError, ValueError) as exc:
-        raise fail(exc) from None
+        raise options.fail(exc) from None
 
 
 def _band_pct() -> pl.Expr:
@@ -109,7 +101,7 @@ def etr(
     ] = True,
     fmt: TableFormatOpt = "table",
     out: OutOpt = None,
-    db: DbOpt = None,
+    db: options.DbOpt = None,
     year: YearOpt = 2024,
 ) -> None:
     """Effective tariff rate per day: duty over all imports, by partner (and authority or sector).
@@ -224,7 +216,7 @@ def weights(
     top: Annotated[int, typer.Option("--top", help="rows in the table (0 = all); JSON/CSV give all")] = 25,
     fmt: TableFormatOpt = "table",
     out: OutOpt = None,
-    db: DbOpt = None,
+    db: options.DbOpt = None,
     year: YearOpt = 2024,
 ) -> None:
     """The import weights an ETR rests on: value by code, its share, grain and spread band.
@@ -280,7 +272,7 @@ def exposure(
     as_of: AsOfOpt = None,
     top: Annotated[int, typer.Option("--top", help="number of top products")] = 10,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
-    db: DbOpt = None,
+    db: options.DbOpt = None,
     year: YearOpt = 2024,
 ) -> None:
     """A partner's imports, ETR, duty per year and per hour, by sector and authority, top products."""
@@ -355,7 +347,7 @@ def diff(
     as_of: AsOfOpt = None,
     top: Annotated[int, typer.Option("--top", help="number of products shown")] = 20,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json")] = "table",
-    db: DbOpt = None,
+    db: options.DbOpt = None,
     year: YearOpt = 2024,
 ) -> None:
     """What changed for a partner between two dates: measures, products, ETR and duty."""
@@ -444,7 +436,7 @@ def refunds(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="write to a file")] = None,
-    db: DbOpt = None,
+    db: options.DbOpt = None,
     year: YearOpt = 2024,
 ) -> None:
     """IEEPA refund exposure per partner and month: collected at the time vs owed after deals and the ruling."""
@@ -503,7 +495,7 @@ def rank(
     top: Annotated[int, typer.Option("--top", help="rows shown in a table (0 = all)")] = 40,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="write to a file")] = None,
-    db: DbOpt = None,
+    db: options.DbOpt = None,
     year: YearOpt = 2024,
 ) -> None:
     """ETR and duty of every partner on a date, lowest ETR first (rank 1), with the gap to a reference."""
@@ -579,7 +571,7 @@ def report(
         bool, typer.Option("--compare/--no-compare", help="include the comparison with all partners")
     ] = True,
     embed: Annotated[str, typer.Option("--embed", help="svg | png (inline charts)")] = "svg",
-    db: DbOpt = None,
+    db: options.DbOpt = None,
     year: YearOpt = 2024,
 ) -> None:
     """A self-contained HTML report: ETR timeline, sectors, duty per hour, what changed, top products."""

@@ -15,7 +15,7 @@ from tariffscope.cli import (
     security_cmds,
     serve_cmds,
 )
-from tariffscope.cli.output import user_errors
+from tariffscope.cli.options import user_errors
 
 app = typer.Typer(
     name="tariffscope",

@@ -1,12 +1,11 @@
-"""Shared output helpers: percent for people, decimals for machines, one place for errors."""
+"""Shared output helpers: percent for people, decimals for machines, tables that fit."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import sys
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +16,6 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-from tariffscope.errors import TariffscopeError
 from tariffscope.fmt import pct, usd
 
 Format = Literal["table", "json", "csv"]
@@ -33,12 +31,6 @@ def date_option(s: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(s)
     except ValueError:
         raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint=name) from None
-
-
-def fail(exc: Exception) -> typer.Exit:
-    """Print a user-facing error and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-    return typer.Exit(code=getattr(exc, "exit_code", 2) if isinstance(exc, TariffscopeError) else 2)
 
 
 @contextmanager
@@ -247,22 +239,3 @@ def print_fitted(
             f"[dim]not shown at {console.width} columns: {names} (widen the terminal, or use --format csv)[/]",
             soft_wrap=True,
         )
-
-
-def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a command so that no traceback reaches a user: a TariffscopeError or an OS error on a
-    path prints ``error: ...`` and exits non-zero."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TariffscopeError as exc:
-            raise fail(exc) from None
-        except OSError as exc:  # a missing, forbidden or clashing path; a full disk
-            what = exc.filename or ""
-            raise fail(
-                TariffscopeError(f"{what}: {exc.strerror}" if what and exc.strerror else str(exc))
-            ) from None
-
-    return wrapper

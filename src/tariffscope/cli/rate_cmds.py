@@ -12,7 +12,7 @@ from rich.table import Table
 
 from tariffscope.api import batch_columns
 from tariffscope.cli import options
-from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, fail, pct
+from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, pct
 from tariffscope.errors import TariffscopeError
 from tariffscope.results import COMPONENT_KEYS, RateResult
 
@@ -98,27 +98,24 @@ def rate(
             _batch(Path(batch), None if out is None else Path(out), as_of_d, "csv" if fmt == "table" else fmt)
         return
     if not hts or not origin or not date:
-        raise fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
-    try:
-        result = resolve_one(
-            hts,
-            origin,
-            date,
-            value=value,
-            quantity=quantity,
-            unit=unit,
-            metal_share=metal_share,
-            copper_share=copper_share,
-            us_content=us_content,
-            claim=claim,
-            loading_date=loading_date,
-            shipment=shipment,
-            transport=transport,
-            postal_method=postal_method,
-            as_of=as_of_d,
-        )
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+        raise options.fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
+    result = resolve_one(
+        hts,
+        origin,
+        date,
+        value=value,
+        quantity=quantity,
+        unit=unit,
+        metal_share=metal_share,
+        copper_share=copper_share,
+        us_content=us_content,
+        claim=claim,
+        loading_date=loading_date,
+        shipment=shipment,
+        transport=transport,
+        postal_method=postal_method,
+        as_of=as_of_d,
+    )
     if fmt == "json":
         emit_json(_contract(result))
     elif fmt == "csv":
@@ -197,15 +194,15 @@ def _batch(path: Path, out: Path | None, as_of: dt.date | None, fmt: Format = "c
         parquet = path.suffix.lower() in (".parquet", ".pq")
         rows = pl.read_parquet(path) if parquet else read_batch_csv(path)
     except BatchFileError as exc:
-        raise fail(TariffscopeError(f"{path}: {exc}")) from None
+        raise options.fail(TariffscopeError(f"{path}: {exc}")) from None
     except OSError as exc:
-        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")) from None
+        raise options.fail(TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")) from None
     except pl.exceptions.PolarsError as exc:
-        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
+        raise options.fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
     try:
         priced = price_rows(rows, as_of=as_of)
     except ValueError as exc:
-        raise fail(TariffscopeError(f"{path}: {exc}")) from None
+        raise options.fail(TariffscopeError(f"{path}: {exc}")) from None
     emit_frame(priced.table, fmt, out)
     failures = [(r + 1, s) for r, s in priced.failed.head(MAX_REPORTED).iter_rows()]
     _report(priced.table.height, priced.failed.height, failures)
@@ -229,7 +226,7 @@ def _report(n: int, n_bad: int, first: list[tuple[int, str]]) -> None:
 def _batch_spark(src: str, out: str | None, as_of: dt.date | None, master: str | None) -> None:
     """``rate --batch`` on Spark: read, price per partition, write ``out`` (a directory of part files)."""
     if out is None:
-        raise fail(
+        raise options.fail(
             TariffscopeError("--engine spark writes its result with Spark: give --out (a path or URI)")
         )
     try:
@@ -237,9 +234,7 @@ def _batch_spark(src: str, out: str | None, as_of: dt.date | None, master: str |
 
         report = sp.rate_batch(sp.session(master), src, out, as_of=as_of)
     except ValueError as exc:
-        raise fail(TariffscopeError(f"{src}: {exc}")) from None
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+        raise options.fail(TariffscopeError(f"{src}: {exc}")) from None
     _report(report.rows, report.failed, report.first_failures)
 
 
@@ -254,11 +249,8 @@ def timeline(
     """Every change point of a product's duty from one origin, with what changed and why."""
     from tariffscope.resolver.timeline import product_timeline
 
-    try:
-        start, end = options.date_span(date_from, date_to, ("--from", "--to"))
-        df = product_timeline(hts, origin, start, end, as_of=date_option(as_of, "--as-of"))
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+    start, end = options.date_span(date_from, date_to, ("--from", "--to"))
+    df = product_timeline(hts, origin, start, end, as_of=date_option(as_of, "--as-of"))
     emit_frame(df, fmt, title=f"{hts} from {origin}", percent_cols=("total_rate", "change"))
 
 
@@ -284,30 +276,27 @@ def panel(
 
     from tariffscope.resolver.panel import panel_on, write_panel_all_revisions
 
-    try:
-        days = _panel_days(date, date_from, date_to, all_revisions)
-        as_of_d = date_option(as_of, "--as-of")
-        if engine == "spark":
-            from tariffscope.scale import spark as sp
+    days = _panel_days(date, date_from, date_to, all_revisions)
+    as_of_d = date_option(as_of, "--as-of")
+    if engine == "spark":
+        from tariffscope.scale import spark as sp
 
-            n_rows = sp.write_panel(sp.session(spark_master), days, out, as_of=as_of_d)
-        elif days is not None and len(days) > 1:
-            n_rows = _write_daily(days, Path(out), as_of_d)
-        elif all_revisions:
-            with Progress(console=err_console) as bar:
-                task = bar.add_task("revisions", total=None)
+        n_rows = sp.write_panel(sp.session(spark_master), days, out, as_of=as_of_d)
+    elif days is not None and len(days) > 1:
+        n_rows = _write_daily(days, Path(out), as_of_d)
+    elif all_revisions:
+        with Progress(console=err_console) as bar:
+            task = bar.add_task("revisions", total=None)
 
-                def tick(i: int, n: int, d: dt.date) -> None:
-                    bar.update(task, completed=i, total=n, description=f"revision of {d}")
+            def tick(i: int, n: int, d: dt.date) -> None:
+                bar.update(task, completed=i, total=n, description=f"revision of {d}")
 
-                n_rows = write_panel_all_revisions(Path(out), as_of=as_of_d, progress=tick)
-        else:
-            assert days is not None
-            df = panel_on(days[0], as_of=as_of_d)
-            df.write_parquet(out, compression="zstd")
-            n_rows = df.height
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+            n_rows = write_panel_all_revisions(Path(out), as_of=as_of_d, progress=tick)
+    else:
+        assert days is not None
+        df = panel_on(days[0], as_of=as_of_d)
+        df.write_parquet(out, compression="zstd")
+        n_rows = df.height
     err_console.print(f"wrote {out}: {n_rows:,} rows")
 
 

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from tariffscope.cli import options
-from tariffscope.cli.output import console, emit_json, err_console, fail, fit_table, pct, usd
+from tariffscope.cli.output import console, emit_json, err_console, fit_table, pct, usd
 from tariffscope.errors import TariffscopeError
 
 scenario_app = typer.Typer(
@@ -46,9 +46,6 @@ HorizonOpt = Annotated[
         "--horizon",
         help="short (1 year) | long (7-10 years) | cge | table | a number of years: elasticities and band",
     ),
-]
-DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="trade store with loaded imports (default: shipped)")
 ]
 SigmaOpt = Annotated[
     list[str] | None,
@@ -292,12 +289,9 @@ def scenario_show(
     """Validate a scenario and print its changes and timeline."""
     from tariffscope.scenarios.overlay import all_timeline, build_catalogue, describe_changes, load_scenario
 
-    try:
-        sc = load_scenario(scenario)
-        build_catalogue(sc)
-        changes, timeline = describe_changes(sc), all_timeline(sc)
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+    sc = load_scenario(scenario)
+    build_catalogue(sc)
+    changes, timeline = describe_changes(sc), all_timeline(sc)
     if _choice(fmt, ("table", "json"), "--format") == "json":
         emit_json(
             {
@@ -365,7 +359,7 @@ def scenario_run(
     ] = None,
     top: Annotated[int, typer.Option("--top", help="products to list")] = 15,
     sigma: SigmaOpt = None,
-    db: DbOpt = None,
+    db: options.DbOpt = None,
     firm: Annotated[
         str | None,
         typer.Option(
@@ -377,25 +371,22 @@ def scenario_run(
     from tariffscope.scenarios.evaluate import evaluate
 
     f = _choice(fmt, ("table", "json"), "--format")
-    try:
-        res = evaluate(
-            scenario,
-            _date(date),
-            against=against,
-            weights=_weights(db),
-            supply=_choice(supply, ("infinite", "elastic"), "--supply"),
-            overrides=_overrides(sigma),
-            horizon=_horizon(horizon),
-        )
-        parts = _partners(partner) or [*res.scenario_obj.spec.partners, "ALL"]
-        rows = res.rows(parts)
-        firm_cmp = None
-        if firm is not None:
-            from tariffscope.scenarios.incidence import compare_with_firm
+    res = evaluate(
+        scenario,
+        _date(date),
+        against=against,
+        weights=_weights(db),
+        supply=_choice(supply, ("infinite", "elastic"), "--supply"),
+        overrides=_overrides(sigma),
+        horizon=_horizon(horizon),
+    )
+    parts = _partners(partner) or [*res.scenario_obj.spec.partners, "ALL"]
+    rows = res.rows(parts)
+    firm_cmp = None
+    if firm is not None:
+        from tariffscope.scenarios.incidence import compare_with_firm
 
-            firm_cmp = compare_with_firm(res.lines, firm)
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+        firm_cmp = compare_with_firm(res.lines, firm)
     if lines is not None:
         out = res.lines
         out.write_parquet(lines) if lines.suffix == ".parquet" else out.write_csv(lines)
@@ -465,26 +456,23 @@ def scenario_compare(
         bool, typer.Option("--no-chart", hidden=True, help="(the default: no chart unless --chart)")
     ] = False,
     sigma: SigmaOpt = None,
-    db: DbOpt = None,
+    db: options.DbOpt = None,
 ) -> None:
     """Compare scenarios side by side (one row per scenario and partner); ``--chart FILE`` also draws them."""
     from tariffscope.scenarios.chart import compare_chart
     from tariffscope.scenarios.evaluate import compare
 
     f = _choice(fmt, ("table", "json"), "--format")
-    try:
-        rows, _ = compare(
-            scenarios,
-            _date(date),
-            partners=_partners(partner),
-            against=against,
-            weights=_weights(db),
-            supply=_choice(supply, ("infinite", "elastic"), "--supply"),
-            overrides=_overrides(sigma),
-            horizon=_horizon(horizon),
-        )
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+    rows, _ = compare(
+        scenarios,
+        _date(date),
+        partners=_partners(partner),
+        against=against,
+        weights=_weights(db),
+        supply=_choice(supply, ("infinite", "elastic"), "--supply"),
+        overrides=_overrides(sigma),
+        horizon=_horizon(horizon),
+    )
     if chart is not None and not no_chart:
         chart.parent.mkdir(parents=True, exist_ok=True)
         compare_chart(rows, chart)
@@ -499,7 +487,7 @@ def scenario_package(
     package: Annotated[str, typer.Argument(help="shipped package name (japan-2025) or YAML file")],
     date: DateOpt = None,
     fmt: FormatOpt = "table",
-    db: DbOpt = None,
+    db: options.DbOpt = None,
     export_supply: Annotated[
         float | None,
         typer.Option(
@@ -516,10 +504,7 @@ def scenario_package(
     f = _choice(fmt, ("table", "json"), "--format")
     if export_supply is not None and not export_supply > 0:
         raise typer.BadParameter("must be > 0", param_hint="--export-supply")
-    try:
-        res = evaluate_package(package, date=_date(date), weights=_weights(db), export_supply=export_supply)
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+    res = evaluate_package(package, date=_date(date), weights=_weights(db), export_supply=export_supply)
     if f == "json":
         emit_json(res.to_json())
         return

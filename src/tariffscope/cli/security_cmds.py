@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tariffscope.cli.output import console, date_option, emit_json, fail, pct, usd
-from tariffscope.errors import TariffscopeError
+from tariffscope.cli import options
+from tariffscope.cli.output import console, date_option, emit_json, pct, usd
 
 
 def _short(desc: str, n: int = 34) -> str:
@@ -101,9 +101,7 @@ def security(
     package: Annotated[
         str | None, typer.Option("--package", help="package (name or file) whose security levers to apply")
     ] = None,
-    db: Annotated[
-        Path | None, typer.Option("--db", help="trade store (default: the user's, else shipped)")
-    ] = None,
+    db: options.DbOpt = None,
     year: Annotated[
         int | None,
         typer.Option("--year", help="import weights year (default: latest HTS10 year loaded, else 2024)"),
@@ -119,22 +117,19 @@ def security(
     from tariffscope.trade.weights import load_weights
 
     if fmt not in ("table", "json"):
-        raise fail(typer.BadParameter(f"{fmt!r}: use table or json", param_hint="--format"))
+        raise options.fail(typer.BadParameter(f"{fmt!r}: use table or json", param_hint="--format"))
     d = date_option(date, "--date") or dt.date.today()
-    try:
-        y = year if year is not None else default_year(db)
-        w = load_weights(db, y)
-        if package is None:
-            r = security_report(
-                partner, d, level=level, weights=w, top=top, min_usd=min_usd, critical_only=critical_only, cards=cards
-            )
-        else:
-            r = with_package(
-                partner, d, package, weights=w, level=level, top=top, min_usd=min_usd, critical_only=critical_only,
-                cards=cards,
-            )
-    except TariffscopeError as e:
-        raise fail(e) from None
+    y = year if year is not None else default_year(db)
+    w = load_weights(db, y)
+    if package is None:
+        r = security_report(
+            partner, d, level=level, weights=w, top=top, min_usd=min_usd, critical_only=critical_only, cards=cards
+        )
+    else:
+        r = with_package(
+            partner, d, package, weights=w, level=level, top=top, min_usd=min_usd, critical_only=critical_only,
+            cards=cards,
+        )
     if fmt == "json" or out is not None:
         emit_json(r, out)
         return
