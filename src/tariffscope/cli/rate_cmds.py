@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from tariffscope.api import batch_columns
+from tariffscope.catalogue.claims import claim_registry
 from tariffscope.cli import options
 from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, pct
 from tariffscope.errors import TariffscopeError
@@ -23,7 +24,67 @@ __all__ = ["BATCH_COLUMNS", "panel", "rate", "register", "timeline"]
 
 Engine = Literal["embedded", "spark"]
 ENGINE_HELP = "embedded (this process) | spark (Apache Spark: needs the 'spark' extra and Java 17+)"
+CLAIM_NAMES = tuple(claim_registry())
+"""Every claim ``--claim`` accepts (see ``catalogue/claims.yaml``)."""
 MASTER_HELP = "Spark master for --engine spark (default: as spark-submit set it, else local[*])"
+
+
+def _claim_epilog() -> str:
+    """The ``Claims`` section of ``rate --help``: one paragraph per claim, from the claim registry."""
+    lines = [f"{c.name}: {c.asserts}. Default: {c.default}." for c in claim_registry().values()]
+    return "Claims (--claim NAME[,NAME...]; none by default):\n\n" + "\n\n".join(lines)
+
+
+ValueOpt = Annotated[float | None, typer.Option(help="customs value in USD", callback=options.amount_cb)]
+QuantityOpt = Annotated[
+    float | None,
+    typer.Option(help="quantity in the line's unit (for specific duties)", callback=options.amount_cb),
+]
+UnitOpt = Annotated[str | None, typer.Option(help="unit of the quantity (kg, liter, No., ...)")]
+MetalShareOpt = Annotated[
+    float | None, typer.Option(help="steel + aluminium share of value (0-1)", callback=options.share_cb)
+]
+CopperShareOpt = Annotated[
+    float | None, typer.Option(help="copper share of value (0-1)", callback=options.share_cb)
+]
+UsContentOpt = Annotated[
+    float | None, typer.Option(help="US content share of value (0-1)", callback=options.share_cb)
+]
+ClaimOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="claims and declarations made on the entry, comma-separated (default: none): "
+        + ", ".join(CLAIM_NAMES)
+        + "; each is described under Claims below"
+    ),
+]
+LoadingDateOpt = Annotated[
+    str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
+]
+ShipmentOpt = Annotated[
+    str | None,
+    typer.Option(help="formal | informal | express | postal (default by value: formal over $2,500)"),
+]
+TransportOpt = Annotated[
+    str | None, typer.Option(help="vessel | air | land | mail (harbor fee on vessel cargo only)")
+]
+PostalMethodOpt = Annotated[
+    str | None, typer.Option(help="postal duty: ad_valorem (default) | specific (per item)")
+]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="answer with the law as known on this date")]
+BatchOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="CSV (or Parquet) of entry lines: hts10, origin, date [, value, quantity, unit, metal_share, claim]"
+    ),
+]
+OutOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="output file for --batch (CSV or JSON by --format, Parquet by extension; a path or URI "
+        "with --engine spark)"
+    ),
+]
 
 
 def rate(
@@ -32,70 +93,30 @@ def rate(
         str | None, typer.Option("--origin", "-o", help="country of origin: ISO2, ISO3 or Census code")
     ] = None,
     date: Annotated[str | None, typer.Option("--date", "-d", help="entry date YYYY-MM-DD")] = None,
-    value: Annotated[
-        float | None, typer.Option(help="customs value in USD", callback=options.amount_cb)
-    ] = None,
-    quantity: Annotated[
-        float | None,
-        typer.Option(help="quantity in the line's unit (for specific duties)", callback=options.amount_cb),
-    ] = None,
-    unit: Annotated[str | None, typer.Option(help="unit of the quantity (kg, liter, No., ...)")] = None,
-    metal_share: Annotated[
-        float | None, typer.Option(help="steel + aluminium share of value (0-1)", callback=options.share_cb)
-    ] = None,
-    copper_share: Annotated[
-        float | None, typer.Option(help="copper share of value (0-1)", callback=options.share_cb)
-    ] = None,
-    us_content: Annotated[
-        float | None, typer.Option(help="US content share of value (0-1)", callback=options.share_cb)
-    ] = None,
-    claim: Annotated[str | None, typer.Option(help="preference claimed: usmca")] = None,
-    loading_date: Annotated[
-        str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
-    ] = None,
-    shipment: Annotated[
-        str | None,
-        typer.Option(help="formal | informal | express | postal (default by value: formal over $2,500)"),
-    ] = None,
-    transport: Annotated[
-        str | None, typer.Option(help="vessel | air | land | mail (harbor fee on vessel cargo only)")
-    ] = None,
-    postal_method: Annotated[
-        str | None, typer.Option(help="postal duty: ad_valorem (default) | specific (per item)")
-    ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="answer with the law as known on this date")
-    ] = None,
+    value: ValueOpt = None,
+    quantity: QuantityOpt = None,
+    unit: UnitOpt = None,
+    metal_share: MetalShareOpt = None,
+    copper_share: CopperShareOpt = None,
+    us_content: UsContentOpt = None,
+    claim: ClaimOpt = None,
+    loading_date: LoadingDateOpt = None,
+    shipment: ShipmentOpt = None,
+    transport: TransportOpt = None,
+    postal_method: PostalMethodOpt = None,
+    as_of: AsOfOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
-    batch: Annotated[
-        str | None,
-        typer.Option(
-            help="CSV (or Parquet) of entry lines: hts10, origin, date [, value, quantity, unit, metal_share, claim]"
-        ),
-    ] = None,
-    out: Annotated[
-        str | None,
-        typer.Option(
-            help="output file for --batch (CSV or JSON by --format, Parquet by extension; a path or URI "
-            "with --engine spark)"
-        ),
-    ] = None,
+    batch: BatchOpt = None,
+    out: OutOpt = None,
     engine: Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)] = "embedded",
     spark_master: Annotated[str | None, typer.Option("--spark-master", help=MASTER_HELP)] = None,
 ) -> None:
     """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
     from tariffscope.resolver.api import resolve_one
 
-    if out is not None and batch is None:
-        raise typer.BadParameter("writes the output of --batch; give --batch FILE", param_hint="--out")
-    as_of_d = date_option(as_of, "--as-of")
-    if loading_date is not None:
-        date_option(loading_date, "--loading-date")
+    as_of_d = _checked_dates(out, batch, as_of, loading_date)
     if batch is not None:
-        if engine == "spark":
-            _batch_spark(batch, out, as_of_d, spark_master)
-        else:
-            _batch(Path(batch), None if out is None else Path(out), as_of_d, "csv" if fmt == "table" else fmt)
+        _run_batch(batch, out, as_of_d, fmt, engine, spark_master)
         return
     if not hts or not origin or not date:
         raise options.fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
@@ -116,6 +137,33 @@ def rate(
         postal_method=postal_method,
         as_of=as_of_d,
     )
+    _emit_rate(result, fmt)
+
+
+def _checked_dates(
+    out: str | None, batch: str | None, as_of: str | None, loading_date: str | None
+) -> dt.date | None:
+    """Refuse ``--out`` without ``--batch`` and malformed dates; return the ``--as-of`` date."""
+    if out is not None and batch is None:
+        raise typer.BadParameter("writes the output of --batch; give --batch FILE", param_hint="--out")
+    as_of_d = date_option(as_of, "--as-of")
+    if loading_date is not None:
+        date_option(loading_date, "--loading-date")
+    return as_of_d
+
+
+def _run_batch(
+    batch: str, out: str | None, as_of: dt.date | None, fmt: Format, engine: Engine, master: str | None
+) -> None:
+    """``rate --batch`` on the chosen engine."""
+    if engine == "spark":
+        _batch_spark(batch, out, as_of, master)
+    else:
+        _batch(Path(batch), None if out is None else Path(out), as_of, "csv" if fmt == "table" else fmt)
+
+
+def _emit_rate(result: dict[str, Any], fmt: Format) -> None:
+    """One priced line as JSON (the contract), CSV (a row per component) or a table for people."""
     if fmt == "json":
         emit_json(_contract(result))
     elif fmt == "csv":
@@ -196,7 +244,9 @@ def _batch(path: Path, out: Path | None, as_of: dt.date | None, fmt: Format = "c
     except BatchFileError as exc:
         raise options.fail(TariffscopeError(f"{path}: {exc}")) from None
     except OSError as exc:
-        raise options.fail(TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")) from None
+        raise options.fail(
+            TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")
+        ) from None
     except pl.exceptions.PolarsError as exc:
         raise options.fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
     try:
@@ -341,6 +391,6 @@ def _write_daily(days: list[dt.date], out: Path, as_of: dt.date | None) -> int:
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
-    app.command()(rate)
+    app.command(epilog=_claim_epilog())(rate)
     app.command()(timeline)
     app.command()(panel)
