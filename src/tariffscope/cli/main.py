@@ -7,6 +7,7 @@ import typer
 from tariffscope.cli import (
     analytics_cmds,
     data_cmds,
+    etr_cmds,
     ge_cmds,
     measures_cmds,
     pe_cmds,
@@ -43,6 +44,7 @@ for module in (
     rate_cmds,
     measures_cmds,
     data_cmds,
+    etr_cmds,
     analytics_cmds,
     scenario_cmds,
     pe_cmds,

@@ -14,13 +14,13 @@ import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import polars as pl
 import typer
 
+from tariffscope.cli.output import Format, err_console
 from tariffscope.cli.output import date_option as parse_date
-from tariffscope.cli.output import err_console
 from tariffscope.errors import TariffscopeError, UnknownCountry
 from tariffscope.resolver.inputs import HORIZON
 
@@ -60,6 +60,35 @@ DbOpt = Annotated[
     ),
 ]
 """``--db``, the one definition every command uses (issue 14: it had three, with different defaults)."""
+
+
+ViewOpt = Annotated[
+    str,
+    typer.Option(
+        "--view",
+        help="adjusted (default, the owed view: preferences claimed as claimed) | "
+        "statutory (no preference claimed: a ceiling)",
+    ),
+]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="the law as known on this date (YYYY-MM-DD)")]
+YearOpt = Annotated[int, typer.Option("--year", help="import weights year")]
+TableFormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="write to a file (CSV/JSON/Parquet by extension)")]
+
+
+def view(v: str) -> Literal["statutory", "adjusted"]:
+    """The ``--view`` of an aggregate: ``statutory`` or ``adjusted``."""
+    if v not in ("statutory", "adjusted"):
+        raise typer.BadParameter(f"{v!r}: use statutory or adjusted", param_hint="--view")
+    return v  # type: ignore[return-value]
+
+
+def checked(fn: Callable[[], Any]) -> Any:
+    """Run ``fn``; a ValueError from a model or solver is reported like a TariffscopeError."""
+    try:
+        return fn()
+    except (TariffscopeError, ValueError) as exc:
+        raise fail(exc) from None
 
 
 def entry_date(s: str | None, name: str) -> dt.date:
