@@ -21,7 +21,7 @@ import sys
 import polars as pl
 
 from tariffscope.paths import PACKAGE_DATA, shared_data
-from tariffscope.trade.loaders import load_camx
+from tariffscope.trade.formats import load_camx
 
 LATEST_FROM_MONTH = 7  # the July 2025 break: the latest regime pools July-December
 

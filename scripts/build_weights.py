@@ -32,7 +32,7 @@ import polars as pl
 
 from tariffscope.countries import normalize_countries
 from tariffscope.paths import PACKAGE_DATA, shared_data
-from tariffscope.trade.loaders import load_camx, load_usatradeonline
+from tariffscope.trade.formats import load_camx, load_usatradeonline
 
 # US chapters outside the international HS nomenclature (HS sections stop at XXI, chapter 97).
 US_CHAPTERS = {

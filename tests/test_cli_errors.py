@@ -84,3 +84,43 @@ def test_scenario_compare_writes_no_chart_unless_asked(
     r = runner.invoke(app, ["scenario", "compare", "current-law", "--format", "json"])
     assert r.exit_code == 0, r.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["rate", "0000.00.00.00", "--origin", "JP", "--date", "2025-05-02"],
+            "error: hts10: 0000.00.00.00 is not",
+        ),
+        (["data", "status", "--db", "{d}/notdb.duckdb"], "error: {d}/notdb.duckdb: not a DuckDB trade store"),
+        (
+            ["data", "import", "{d}/missing.csv", "--db", "{d}/s.duckdb"],
+            "error: {d}/missing.csv: no such file",
+        ),
+        (["scenario", "package", "nosuchpackage"], "error: no shipped package 'nosuchpackage'; shipped:"),
+        (["security", "JP", "--db", "{d}/nostore.duckdb"], "error: {d}/nostore.duckdb: no trade store here"),
+        (["ge", "run", "--example", "nosuch"], "error: no GE example 'nosuch'; available:"),
+        (["pe", "gsim", "{d}/missing.csv"], "error: {d}/missing.csv: file not found"),
+        (["etr", "--db", "{d}/notdb.duckdb"], "error: {d}/notdb.duckdb: not a DuckDB trade store"),
+    ],
+)
+def test_errors_go_through_the_one_decorator(tmp_path: Path, args: list[str], message: str) -> None:
+    """The commands have no try/except of their own: the decorator in cli/options.py prints the same
+    ``error: ...`` line on stderr for all of them and exits 2 (text as before issue 14 removed the copies)."""
+    (tmp_path / "notdb.duckdb").write_text("hello")
+    r = CliRunner().invoke(app, [a.format(d=tmp_path) for a in args], env={"COLUMNS": "300"})
+    assert r.exit_code == 2, r.output
+    assert isinstance(r.exception, SystemExit)
+    assert message.format(d=tmp_path) in r.stderr.replace("\n", "")
+    assert "error:" not in r.stdout
+
+
+def test_no_command_catches_tariffscope_errors_itself() -> None:
+    """The repeated ``except TariffscopeError: raise fail(...)`` blocks stay gone (issue 14)."""
+    import re
+
+    cli = Path(__file__).resolve().parents[1] / "src" / "tariffscope" / "cli"
+    pattern = re.compile(r"except TariffscopeError as \w+:\n\s+raise (?:_?fail|options\.fail)\(")
+    offenders = [p.name for p in cli.glob("*.py") if p.name != "options.py" and pattern.search(p.read_text())]
+    assert offenders == []

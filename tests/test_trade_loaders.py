@@ -12,7 +12,7 @@ import pytest
 
 from tariffscope.errors import DataError
 from tariffscope.paths import shared_data
-from tariffscope.trade.loaders import detect_format, load, load_census_json, parse_period
+from tariffscope.trade.formats import detect_format, load, load_census_json, parse_period
 from tariffscope.trade.schema import TIDY_SCHEMA
 
 FIX = Path(__file__).parent / "fixtures" / "trade"
@@ -223,3 +223,49 @@ def test_camx_folder_reports_rows_per_file(tmp_path: Path) -> None:
         "usmca_product_shares_2025_01.csv:cty_code",
         "usmca_product_shares_2025_02.csv:cty_code",
     ]
+
+
+_IMDB_LINE = "0101210010" + "5880" + " " * 209 + "\n"
+DETECT_CASES = [
+    ("a.parquet", b"", "parquet"),
+    ("a.pq", b"", "parquet"),
+    ("IMDB2501.ZIP", b"", "imdb"),
+    ("imp_detl.txt", b"", "imdb"),
+    ("x.txt", _IMDB_LINE.encode(), "imdb"),
+    ("resp.json", b"", "census-json"),
+    ("resp.txt", b'[["I_COMMODITY","CTY_CODE"]]', "census-json"),
+    ("dw.csv", b"General Imports|Annual Data\nData Type,HTS Number\n", "dataweb"),
+    ("dw.csv", b"\xef\xbb\xbfx\nData Type,HTS Number,Country\n", "dataweb"),
+    ("uto.csv", b"Commodity,Country,Time\n", "usatradeonline"),
+    ("m_2025_01.csv", b"hts10,cty_code,usmca_share,total_value,usmca_value\n", "camx"),
+    ("plain.csv", b"hts,country,period,value\n", "csv"),
+    ("plain.csv.gz", gzip.compress(b"hts,country,period,value\n"), "csv"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), DETECT_CASES)
+def test_detect_each_registered_format(tmp_path: Path, name: str, content: bytes, expected: str) -> None:
+    p = tmp_path / name
+    p.write_bytes(content)
+    assert detect_format(p) == expected
+
+
+def test_registry_is_the_one_list_of_formats() -> None:
+    """Every registered format is detectable, and ``data import --format`` offers exactly the registry."""
+    from typer.testing import CliRunner
+
+    from tariffscope.cli.main import app
+    from tariffscope.trade.formats import FORMATS, REGISTRY
+
+    assert set(FORMATS) == {c[2] for c in DETECT_CASES} == set(REGISTRY)
+    out = CliRunner().invoke(app, ["data", "import", "--help"], env={"COLUMNS": "200"}).output
+    assert "|".join(("auto", *FORMATS)) in out
+
+
+def test_folder_detection(tmp_path: Path) -> None:
+    (tmp_path / "m_2025_01.csv").write_text("hts10,cty_code,usmca_share,total_value,usmca_value\n")
+    assert detect_format(tmp_path) == "camx"
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(DataError, match="a folder, but not of CA/MX monthly files"):
+        detect_format(other)

@@ -169,22 +169,12 @@ def build_report(
         figs["partners"] = charts.partner_bars(
             r, highlight=p, title=f"ETR on {date}: {name} among the largest partners"
         )
-        ranked = r.filter(pl.col("rank").is_not_null())
-        ranked_n = ranked.height
-        mine = r.filter(pl.col("partner") == p)
-        if mine.height:
-            better = ranked.filter(pl.col("etr") < float(mine["etr"][0])).height
+        better, ranked_n = _standing(r, p)
     embedded = {
         k: (charts.to_svg(f) if embed == "svg" else f'<img alt="{k}" src="{charts.to_png_data_uri(f)}">')
         for k, f in figs.items()
     }
-    written: list[str] = []
-    if chart_dir is not None:
-        cd = Path(chart_dir)
-        cd.mkdir(parents=True, exist_ok=True)
-        for k, f in figs.items():
-            for ext in ("png", "svg"):
-                written.append(str(charts.save(f, cd / f"{p}_{date}_{k}.{ext}")))
+    written = _save_charts(figs, Path(chart_dir), f"{p}_{date}") if chart_dir is not None else []
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     html = env.from_string(TEMPLATE).render(
         e=e,
@@ -207,3 +197,19 @@ def build_report(
     outp = Path(out)
     outp.write_text(html, encoding="utf-8")
     return {"out": str(outp), "charts": written, "etr": e["etr"], "bytes": outp.stat().st_size}
+
+
+def _standing(ranking: pl.DataFrame, p: str) -> tuple[int, int]:
+    """(partners ranked with a lower ETR than ``p``, partners ranked) in a :func:`rank` table."""
+    ranked = ranking.filter(pl.col("rank").is_not_null())
+    mine = ranking.filter(pl.col("partner") == p)
+    better = ranked.filter(pl.col("etr") < float(mine["etr"][0])).height if mine.height else 0
+    return better, ranked.height
+
+
+def _save_charts(figs: dict[str, Any], folder: Path, stem: str) -> list[str]:
+    """Write each chart as ``<stem>_<name>.png`` and ``.svg`` in ``folder``; the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        str(charts.save(f, folder / f"{stem}_{k}.{ext}")) for k, f in figs.items() for ext in ("png", "svg")
+    ]

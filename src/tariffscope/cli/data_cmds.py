@@ -11,24 +11,18 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tariffscope.cli.options import DbOpt
 from tariffscope.errors import NetworkUnreachable, TariffscopeError
+from tariffscope.trade.formats import FORMATS
 
 data_app = typer.Typer(
     help="Load trade data into the local store and see what is loaded.", no_args_is_help=True
 )
 
-FORMAT_CHOICES = ("auto", "census-json", "imdb", "dataweb", "usatradeonline", "camx", "csv", "parquet")
-
-DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB store (default: the user store).")]
-
+FORMAT_CHOICES = ("auto", *FORMATS)
 
 def _console() -> Console:
     return Console(stderr=False, highlight=False)
-
-
-def _fail(console: Console, err: TariffscopeError) -> typer.Exit:
-    console.print(f"[red]error:[/red] {err}", soft_wrap=True)
-    return typer.Exit(code=err.exit_code)
 
 
 def _progress(console: Console) -> Progress:
@@ -73,16 +67,13 @@ def import_cmd(
     if fmt not in FORMAT_CHOICES:
         console.print(f"[red]error:[/red] unknown format {fmt!r}; choose one of {', '.join(FORMAT_CHOICES)}")
         raise typer.Exit(code=2)
-    try:
-        with TradeStore(db) as store, _progress(console) as progress:
-            task = progress.add_task(f"importing {path.name}", total=2)
-            progress.update(task, description=f"parsing {path.name}")
-            outcome, result = store.load_file(path, fmt, on_staged=lambda: progress.update(task, advance=1))
-            progress.update(task, completed=2, description=f"stored {path.name}")
-            issues = store.issues(outcome.load_id)
-            store_path = store.path
-    except TariffscopeError as e:
-        raise _fail(console, e) from e
+    with TradeStore(db) as store, _progress(console) as progress:
+        task = progress.add_task(f"importing {path.name}", total=2)
+        progress.update(task, description=f"parsing {path.name}")
+        outcome, result = store.load_file(path, fmt, on_staged=lambda: progress.update(task, advance=1))
+        progress.update(task, completed=2, description=f"stored {path.name}")
+        issues = store.issues(outcome.load_id)
+        store_path = store.path
     if outcome.status == "unchanged":
         console.print(
             f"{path}: already loaded (load {outcome.load_id}, same SHA-256: {outcome.rows:,} rows, "
@@ -129,52 +120,49 @@ def pull_cmd(
 
     console = _console()
     failures = 0
-    try:
-        if hts_revisions:
-            from tariffscope.schedule.pull import pull_hts
+    if hts_revisions:
+        from tariffscope.schedule.pull import pull_hts
 
-            dest = user_home() / "hts"
-            with _progress(console) as progress:
-                task = progress.add_task("HTS revisions", total=len(hts_revisions))
-                for rev in hts_revisions:
-                    paths = pull_hts(dest, [rev])
-                    progress.update(task, advance=1, description=f"HTS {rev}")
-                    for p in paths:
-                        console.print(f"HTS {rev}: {p.name}")
-        if not no_trade:
-            month_list = parse_months(months)
-            cache = cache_dir or (user_home() / "census")
-            with TradeStore(db) as store, CensusClient(census_key) as api, _progress(console) as progress:
-                task = progress.add_task(f"Census {year}", total=len(month_list))
-                for m in month_list:
-                    progress.update(task, description=f"Census {year}-{m:02d}: downloading")
-                    try:
-                        pages = pull_month(api, cache, year, m)
-                    except NetworkUnreachable:
-                        raise  # the other months would fail the same way
-                    except TariffscopeError as e:
-                        console.print(f"[red]{year}-{m:02d} failed:[/red] {e}")
-                        failures += 1
-                        progress.update(task, advance=1)
-                        continue
-                    rows = skipped = 0
-                    for page in pages:
-                        progress.update(task, description=f"Census {year}-{m:02d}: storing {page.path.name}")
-                        try:
-                            outcome, _ = store.load_file(
-                                page.path, "census-json", retrieved_at=page.retrieved_at
-                            )
-                        except TariffscopeError as e:
-                            console.print(f"[red]{year}-{m:02d} {page.path.name} not stored:[/red] {e}")
-                            failures += 1
-                            continue
-                        rows += outcome.rows
-                        skipped += outcome.skipped
-                    failures += 1 if skipped else 0
+        dest = user_home() / "hts"
+        with _progress(console) as progress:
+            task = progress.add_task("HTS revisions", total=len(hts_revisions))
+            for rev in hts_revisions:
+                paths = pull_hts(dest, [rev])
+                progress.update(task, advance=1, description=f"HTS {rev}")
+                for p in paths:
+                    console.print(f"HTS {rev}: {p.name}")
+    if not no_trade:
+        month_list = parse_months(months)
+        cache = cache_dir or (user_home() / "census")
+        with TradeStore(db) as store, CensusClient(census_key) as api, _progress(console) as progress:
+            task = progress.add_task(f"Census {year}", total=len(month_list))
+            for m in month_list:
+                progress.update(task, description=f"Census {year}-{m:02d}: downloading")
+                try:
+                    pages = pull_month(api, cache, year, m)
+                except NetworkUnreachable:
+                    raise  # the other months would fail the same way
+                except TariffscopeError as e:
+                    console.print(f"[red]{year}-{m:02d} failed:[/red] {e}")
+                    failures += 1
                     progress.update(task, advance=1)
-                    console.print(f"{year}-{m:02d}: {len(pages)} page(s), {rows:,} rows, {skipped:,} skipped")
-    except TariffscopeError as e:
-        raise _fail(console, e) from e
+                    continue
+                rows = skipped = 0
+                for page in pages:
+                    progress.update(task, description=f"Census {year}-{m:02d}: storing {page.path.name}")
+                    try:
+                        outcome, _ = store.load_file(
+                            page.path, "census-json", retrieved_at=page.retrieved_at
+                        )
+                    except TariffscopeError as e:
+                        console.print(f"[red]{year}-{m:02d} {page.path.name} not stored:[/red] {e}")
+                        failures += 1
+                        continue
+                    rows += outcome.rows
+                    skipped += outcome.skipped
+                failures += 1 if skipped else 0
+                progress.update(task, advance=1)
+                console.print(f"{year}-{m:02d}: {len(pages)} page(s), {rows:,} rows, {skipped:,} skipped")
     if failures:
         raise typer.Exit(code=1)
 
@@ -185,13 +173,10 @@ def status_cmd(db: DbOpt = None) -> None:
     from tariffscope.trade.store import TradeStore
 
     console = _console()
-    try:
-        with TradeStore(db, read_only=True) as store:
-            prov = store.provenance()
-            status = store.status()
-            path = store.path
-    except TariffscopeError as e:
-        raise _fail(console, e) from e
+    with TradeStore(db, read_only=True) as store:
+        prov = store.provenance()
+        status = store.status()
+        path = store.path
     console.print(f"store: {path}")
     t = Table(
         "measure", "level", "freq", "year", "rows", "partners", "codes", "value (USD bn)", title="loaded data"

@@ -92,7 +92,6 @@ def run(
     ),
 ) -> None:
     """Solve a GE experiment from a config, a bundled example or a tariff scenario."""
-    from tariffscope.errors import TariffscopeError
     from tariffscope.models.ge import config as cfgmod
 
     if fmt not in ("table", "json"):
@@ -102,16 +101,12 @@ def run(
     if len(chosen) != 1:
         typer.echo("error: give exactly one of CONFIG, --example NAME or --scenario NAME", err=True)
         raise typer.Exit(2)
-    try:
-        if scenario:
-            _emit_scenario(_run_scenario(scenario, against), fmt, top)
-            return
-        else:
-            path = cfgmod.example_path(example) if example else config
-            res = cfgmod.run_config(path)
-    except TariffscopeError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from exc
+    if scenario:
+        _emit_scenario(_run_scenario(scenario, against), fmt, top)
+        return
+    else:
+        path = cfgmod.example_path(example) if example else config
+        res = cfgmod.run_config(path)
     _emit(res, fmt, top)
 
 

@@ -7,6 +7,7 @@ import typer
 from tariffscope.cli import (
     analytics_cmds,
     data_cmds,
+    etr_cmds,
     ge_cmds,
     measures_cmds,
     pe_cmds,
@@ -15,7 +16,7 @@ from tariffscope.cli import (
     security_cmds,
     serve_cmds,
 )
-from tariffscope.cli.output import user_errors
+from tariffscope.cli.options import user_errors
 
 app = typer.Typer(
     name="tariffscope",
@@ -43,6 +44,7 @@ for module in (
     rate_cmds,
     measures_cmds,
     data_cmds,
+    etr_cmds,
     analytics_cmds,
     scenario_cmds,
     pe_cmds,

@@ -12,7 +12,7 @@ from tariffscope.catalogue.listing import measures_frame
 from tariffscope.catalogue.loader import default_catalogue
 from tariffscope.catalogue.schema import Measure
 from tariffscope.cli import options
-from tariffscope.cli.output import Format, console, emit_frame, emit_json, fail, pct
+from tariffscope.cli.output import Format, console, emit_frame, emit_json, pct
 from tariffscope.errors import TariffscopeError
 
 measures_app = typer.Typer(
@@ -36,7 +36,7 @@ def list_measures(
     try:
         df = measures_frame(default_catalogue(), authority, origin, on_d)
     except (TariffscopeError, ValueError) as exc:
-        raise fail(exc) from None
+        raise options.fail(exc) from None
     if df.height == 0:
         console.print("no rules match")
         return
@@ -93,7 +93,7 @@ def show_measure(
     m = cat.measures.get(mid)
     if m is None:
         close = [k for k in cat.measures if mid.split(".")[-1] in k][:5]
-        raise fail(
+        raise options.fail(
             TariffscopeError(f"no measure {mid!r}" + (f"; did you mean {', '.join(close)}?" if close else ""))
         )
     if fmt == "json":

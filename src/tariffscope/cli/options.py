@@ -1,22 +1,94 @@
-"""Command-line option checks shared by every command: dates, amounts, shares, countries, weights.
+"""What every command shares: the common options, their checks, and the one error decorator.
 
 One place decides what a valid option is, so ``rate``, ``etr``, ``exposure``, ``rank``, ``report`` and
-``scenario`` refuse the same things with the same words (a usage error naming the option, exit 2).
+``scenario`` refuse the same things with the same words (a usage error naming the option, exit 2), and
+one decorator (:func:`user_errors`, applied to every command by ``cli.main``) turns a
+:class:`~tariffscope.errors.TariffscopeError` or an OS error into ``error: ...`` on stderr and a
+non-zero exit, so commands need no try/except of their own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import polars as pl
 import typer
 
+from tariffscope.cli.output import Format, err_console
 from tariffscope.cli.output import date_option as parse_date
-from tariffscope.cli.output import fail
 from tariffscope.errors import TariffscopeError, UnknownCountry
 from tariffscope.resolver.inputs import HORIZON
+
+
+def fail(exc: Exception) -> typer.Exit:
+    """Print a user-facing error and return the exit to raise."""
+    err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    return typer.Exit(code=getattr(exc, "exit_code", 2) if isinstance(exc, TariffscopeError) else 2)
+
+
+def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a command so that no traceback reaches a user: a TariffscopeError or an OS error on a
+    path prints ``error: ...`` and exits non-zero."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TariffscopeError as exc:
+            raise fail(exc) from None
+        except OSError as exc:  # a missing, forbidden or clashing path; a full disk
+            what = exc.filename or ""
+            raise fail(
+                TariffscopeError(f"{what}: {exc.strerror}" if what and exc.strerror else str(exc))
+            ) from None
+
+    return wrapper
+
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="trade store, a DuckDB file (default: the user store, tariffscope.duckdb under "
+        "$TARIFFSCOPE_HOME; `data` commands write it, weights read it only for a year the shipped "
+        "2024 imports lack)",
+    ),
+]
+"""``--db``, the one definition every command uses (issue 14: it had three, with different defaults)."""
+
+
+ViewOpt = Annotated[
+    str,
+    typer.Option(
+        "--view",
+        help="adjusted (default, the owed view: preferences claimed as claimed) | "
+        "statutory (no preference claimed: a ceiling)",
+    ),
+]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="the law as known on this date (YYYY-MM-DD)")]
+YearOpt = Annotated[int, typer.Option("--year", help="import weights year")]
+TableFormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="write to a file (CSV/JSON/Parquet by extension)")]
+
+
+def view(v: str) -> Literal["statutory", "adjusted"]:
+    """The ``--view`` of an aggregate: ``statutory`` or ``adjusted``."""
+    if v not in ("statutory", "adjusted"):
+        raise typer.BadParameter(f"{v!r}: use statutory or adjusted", param_hint="--view")
+    return v  # type: ignore[return-value]
+
+
+def checked(fn: Callable[[], Any]) -> Any:
+    """Run ``fn``; a ValueError from a model or solver is reported like a TariffscopeError."""
+    try:
+        return fn()
+    except (TariffscopeError, ValueError) as exc:
+        raise fail(exc) from None
 
 
 def entry_date(s: str | None, name: str) -> dt.date:
@@ -107,16 +179,13 @@ def weights(db: Path | None, year: int) -> pl.DataFrame:
     :func:`tariffscope.trade.weights.load_weights`): the note names them, and warns when a partner's
     loaded imports are a small fraction of its shipped total (a partial or test load).
     """
-    from tariffscope.cli.output import err_console, usd
+    from tariffscope.cli.output import usd
     from tariffscope.paths import default_db
     from tariffscope.trade.weights import SHIPPED_YEAR, load_weights, store_coverage
 
-    try:
-        w = load_weights(db, year)
-        store = db if db is not None else (default_db() if year != SHIPPED_YEAR else None)
-        cov = store_coverage(store, year) if store is not None and store.exists() else None
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+    w = load_weights(db, year)
+    store = db if db is not None else (default_db() if year != SHIPPED_YEAR else None)
+    cov = store_coverage(store, year) if store is not None and store.exists() else None
     if cov is None or cov.height == 0:
         err_console.print(
             f"[dim]weights: the shipped {SHIPPED_YEAR} imports (--db STORE: your loaded imports)[/]",

@@ -1,9 +1,8 @@
-"""Shared output helpers: percent for people, decimals for machines, one place for errors."""
+"""Shared output helpers: percent for people, decimals for machines, tables that fit."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -17,7 +16,6 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-from tariffscope.errors import TariffscopeError
 from tariffscope.fmt import pct, usd
 
 Format = Literal["table", "json", "csv"]
@@ -33,12 +31,6 @@ def date_option(s: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(s)
     except ValueError:
         raise typer.BadParameter(f"{s!r} is not a date YYYY-MM-DD", param_hint=name) from None
-
-
-def fail(exc: Exception) -> typer.Exit:
-    """Print a user-facing error and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-    return typer.Exit(code=getattr(exc, "exit_code", 2) if isinstance(exc, TariffscopeError) else 2)
 
 
 @contextmanager
@@ -249,20 +241,22 @@ def print_fitted(
         )
 
 
-def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a command so that no traceback reaches a user: a TariffscopeError or an OS error on a
-    path prints ``error: ...`` and exits non-zero."""
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr; yields the ``progress(done, total)`` callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TariffscopeError as exc:
-            raise fail(exc) from None
-        except OSError as exc:  # a missing, forbidden or clashing path; a full disk
-            what = exc.filename or ""
-            raise fail(
-                TariffscopeError(f"{what}: {exc.strerror}" if what and exc.strerror else str(exc))
-            ) from None
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
 
-    return wrapper
+        def cb(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield cb

@@ -9,8 +9,7 @@ import polars as pl
 import typer
 
 from tariffscope.cli import options
-from tariffscope.cli.output import Format, emit_frame, emit_json, err_console, fail
-from tariffscope.errors import TariffscopeError
+from tariffscope.cli.output import Format, emit_frame, emit_json, err_console
 
 pe_app = typer.Typer(help="Partial-equilibrium trade models on your own flows (GSIM).")
 
@@ -52,10 +51,8 @@ def gsim(
     try:
         table, skipped = load_gsim_csv(path)
         res = run_gsim_table(table, em=em, es=es, ex=ex, exact=exact, skipped=skipped)
-    except TariffscopeError as exc:
-        raise fail(exc) from None
     except ValueError as exc:  # ModelInputError / ConvergenceError from the solvers
-        raise fail(exc) from None
+        raise options.fail(exc) from None
     if fmt == "json" and not flows:
         emit_json(res.to_json(), out)
     elif flows:

@@ -11,8 +11,9 @@ import typer
 from rich.table import Table
 
 from tariffscope.api import batch_columns
+from tariffscope.catalogue.claims import claim_registry
 from tariffscope.cli import options
-from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, fail, pct
+from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, pct
 from tariffscope.errors import TariffscopeError
 from tariffscope.results import COMPONENT_KEYS, RateResult
 
@@ -23,7 +24,70 @@ __all__ = ["BATCH_COLUMNS", "panel", "rate", "register", "timeline"]
 
 Engine = Literal["embedded", "spark"]
 ENGINE_HELP = "embedded (this process) | spark (Apache Spark: needs the 'spark' extra and Java 17+)"
+CLAIM_NAMES = tuple(claim_registry())
+"""Every claim ``--claim`` accepts (see ``catalogue/claims.yaml``)."""
 MASTER_HELP = "Spark master for --engine spark (default: as spark-submit set it, else local[*])"
+
+
+def _claim_epilog() -> str:
+    """The ``Claims`` section of ``rate --help``: one paragraph per claim, from the claim registry."""
+    lines = [f"{c.name}: {c.asserts}. Default: {c.default}." for c in claim_registry().values()]
+    return "Claims (--claim NAME[,NAME...]; none by default):\n\n" + "\n\n".join(lines)
+
+
+ValueOpt = Annotated[float | None, typer.Option(help="customs value in USD", callback=options.amount_cb)]
+QuantityOpt = Annotated[
+    float | None,
+    typer.Option(help="quantity in the line's unit (for specific duties)", callback=options.amount_cb),
+]
+UnitOpt = Annotated[str | None, typer.Option(help="unit of the quantity (kg, liter, No., ...)")]
+MetalShareOpt = Annotated[
+    float | None, typer.Option(help="steel + aluminium share of value (0-1)", callback=options.share_cb)
+]
+CopperShareOpt = Annotated[
+    float | None, typer.Option(help="copper share of value (0-1)", callback=options.share_cb)
+]
+UsContentOpt = Annotated[
+    float | None, typer.Option(help="US content share of value (0-1)", callback=options.share_cb)
+]
+ClaimOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="claims and declarations made on the entry, comma-separated (default: none): "
+        + ", ".join(CLAIM_NAMES)
+        + "; each is described under Claims below"
+    ),
+]
+LoadingDateOpt = Annotated[
+    str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
+]
+ShipmentOpt = Annotated[
+    str | None,
+    typer.Option(help="formal | informal | express | postal (default by value: formal over $2,500)"),
+]
+TransportOpt = Annotated[
+    str | None, typer.Option(help="vessel | air | land | mail (harbor fee on vessel cargo only)")
+]
+PostalMethodOpt = Annotated[
+    str | None, typer.Option(help="postal duty: ad_valorem (default) | specific (per item)")
+]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="answer with the law as known on this date")]
+ImporterOpt = Annotated[
+    str, typer.Option("--importer", help="whose tariff: US (default) or JP (Japan's catalogue, values in yen)")
+]
+BatchOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="CSV (or Parquet) of entry lines: hts10, origin, date [, value, quantity, unit, metal_share, claim]"
+    ),
+]
+OutOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="output file for --batch (CSV or JSON by --format, Parquet by extension; a path or URI "
+        "with --engine spark)"
+    ),
+]
 
 
 def rate(
@@ -32,104 +96,81 @@ def rate(
         str | None, typer.Option("--origin", "-o", help="country of origin: ISO2, ISO3 or Census code")
     ] = None,
     date: Annotated[str | None, typer.Option("--date", "-d", help="entry date YYYY-MM-DD")] = None,
-    value: Annotated[
-        float | None, typer.Option(help="customs value in USD", callback=options.amount_cb)
-    ] = None,
-    quantity: Annotated[
-        float | None,
-        typer.Option(help="quantity in the line's unit (for specific duties)", callback=options.amount_cb),
-    ] = None,
-    unit: Annotated[str | None, typer.Option(help="unit of the quantity (kg, liter, No., ...)")] = None,
-    metal_share: Annotated[
-        float | None, typer.Option(help="steel + aluminium share of value (0-1)", callback=options.share_cb)
-    ] = None,
-    copper_share: Annotated[
-        float | None, typer.Option(help="copper share of value (0-1)", callback=options.share_cb)
-    ] = None,
-    us_content: Annotated[
-        float | None, typer.Option(help="US content share of value (0-1)", callback=options.share_cb)
-    ] = None,
-    claim: Annotated[str | None, typer.Option(help="preference claimed: usmca (US), japan_us (JP)")] = None,
-    importer: Annotated[
-        str,
-        typer.Option(
-            "--importer", help="whose tariff: US (default) or JP (Japan's catalogue, values in yen)"
-        ),
-    ] = "US",
-    loading_date: Annotated[
-        str | None, typer.Option(help="date loaded at the port of export (in-transit rules)")
-    ] = None,
-    shipment: Annotated[
-        str | None,
-        typer.Option(help="formal | informal | express | postal (default by value: formal over $2,500)"),
-    ] = None,
-    transport: Annotated[
-        str | None, typer.Option(help="vessel | air | land | mail (harbor fee on vessel cargo only)")
-    ] = None,
-    postal_method: Annotated[
-        str | None, typer.Option(help="postal duty: ad_valorem (default) | specific (per item)")
-    ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="answer with the law as known on this date")
-    ] = None,
+    value: ValueOpt = None,
+    quantity: QuantityOpt = None,
+    unit: UnitOpt = None,
+    metal_share: MetalShareOpt = None,
+    copper_share: CopperShareOpt = None,
+    us_content: UsContentOpt = None,
+    claim: ClaimOpt = None,
+    importer: ImporterOpt = "US",
+    loading_date: LoadingDateOpt = None,
+    shipment: ShipmentOpt = None,
+    transport: TransportOpt = None,
+    postal_method: PostalMethodOpt = None,
+    as_of: AsOfOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")] = "table",
-    batch: Annotated[
-        str | None,
-        typer.Option(
-            help="CSV (or Parquet) of entry lines: hts10, origin, date [, value, quantity, unit, metal_share, claim]"
-        ),
-    ] = None,
-    out: Annotated[
-        str | None,
-        typer.Option(
-            help="output file for --batch (CSV or JSON by --format, Parquet by extension; a path or URI "
-            "with --engine spark)"
-        ),
-    ] = None,
+    batch: BatchOpt = None,
+    out: OutOpt = None,
     engine: Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)] = "embedded",
     spark_master: Annotated[str | None, typer.Option("--spark-master", help=MASTER_HELP)] = None,
 ) -> None:
     """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
     from tariffscope.resolver.api import resolve_one
 
+    as_of_d = _checked_dates(out, batch, as_of, loading_date)
+    if batch is not None:
+        if importer.strip().upper() != "US":
+            raise typer.BadParameter("a batch is priced against the US catalogue only", param_hint="--importer")
+        _run_batch(batch, out, as_of_d, fmt, engine, spark_master)
+        return
+    if not hts or not origin or not date:
+        raise options.fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
+    result = resolve_one(
+        hts,
+        origin,
+        date,
+        value=value,
+        quantity=quantity,
+        unit=unit,
+        metal_share=metal_share,
+        copper_share=copper_share,
+        us_content=us_content,
+        claim=claim,
+        loading_date=loading_date,
+        shipment=shipment,
+        transport=transport,
+        postal_method=postal_method,
+        as_of=as_of_d,
+        importer=importer,
+    )
+    _emit_rate(result, fmt)
+
+
+def _checked_dates(
+    out: str | None, batch: str | None, as_of: str | None, loading_date: str | None
+) -> dt.date | None:
+    """Refuse ``--out`` without ``--batch`` and malformed dates; return the ``--as-of`` date."""
     if out is not None and batch is None:
         raise typer.BadParameter("writes the output of --batch; give --batch FILE", param_hint="--out")
     as_of_d = date_option(as_of, "--as-of")
     if loading_date is not None:
         date_option(loading_date, "--loading-date")
-    if batch is not None:
-        if importer.strip().upper() != "US":
-            raise typer.BadParameter(
-                "a batch is priced against the US catalogue only", param_hint="--importer"
-            )
-        if engine == "spark":
-            _batch_spark(batch, out, as_of_d, spark_master)
-        else:
-            _batch(Path(batch), None if out is None else Path(out), as_of_d, "csv" if fmt == "table" else fmt)
-        return
-    if not hts or not origin or not date:
-        raise fail(TariffscopeError("give HTS, --origin and --date (or --batch FILE)"))
-    try:
-        result = resolve_one(
-            hts,
-            origin,
-            date,
-            value=value,
-            quantity=quantity,
-            unit=unit,
-            metal_share=metal_share,
-            copper_share=copper_share,
-            us_content=us_content,
-            claim=claim,
-            loading_date=loading_date,
-            shipment=shipment,
-            transport=transport,
-            postal_method=postal_method,
-            as_of=as_of_d,
-            importer=importer,
-        )
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+    return as_of_d
+
+
+def _run_batch(
+    batch: str, out: str | None, as_of: dt.date | None, fmt: Format, engine: Engine, master: str | None
+) -> None:
+    """``rate --batch`` on the chosen engine."""
+    if engine == "spark":
+        _batch_spark(batch, out, as_of, master)
+    else:
+        _batch(Path(batch), None if out is None else Path(out), as_of, "csv" if fmt == "table" else fmt)
+
+
+def _emit_rate(result: dict[str, Any], fmt: Format) -> None:
+    """One priced line as JSON (the contract), CSV (a row per component) or a table for people."""
     if fmt == "json":
         emit_json(_contract(result))
     elif fmt == "csv":
@@ -215,15 +256,17 @@ def _batch(path: Path, out: Path | None, as_of: dt.date | None, fmt: Format = "c
         parquet = path.suffix.lower() in (".parquet", ".pq")
         rows = pl.read_parquet(path) if parquet else read_batch_csv(path)
     except BatchFileError as exc:
-        raise fail(TariffscopeError(f"{path}: {exc}")) from None
+        raise options.fail(TariffscopeError(f"{path}: {exc}")) from None
     except OSError as exc:
-        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")) from None
+        raise options.fail(
+            TariffscopeError(f"{path}: cannot read the batch file: {exc.strerror or exc}")
+        ) from None
     except pl.exceptions.PolarsError as exc:
-        raise fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
+        raise options.fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
     try:
         priced = price_rows(rows, as_of=as_of)
     except ValueError as exc:
-        raise fail(TariffscopeError(f"{path}: {exc}")) from None
+        raise options.fail(TariffscopeError(f"{path}: {exc}")) from None
     emit_frame(priced.table, fmt, out)
     failures = [(r + 1, s) for r, s in priced.failed.head(MAX_REPORTED).iter_rows()]
     _report(priced.table.height, priced.failed.height, failures)
@@ -247,7 +290,7 @@ def _report(n: int, n_bad: int, first: list[tuple[int, str]]) -> None:
 def _batch_spark(src: str, out: str | None, as_of: dt.date | None, master: str | None) -> None:
     """``rate --batch`` on Spark: read, price per partition, write ``out`` (a directory of part files)."""
     if out is None:
-        raise fail(
+        raise options.fail(
             TariffscopeError("--engine spark writes its result with Spark: give --out (a path or URI)")
         )
     try:
@@ -255,9 +298,7 @@ def _batch_spark(src: str, out: str | None, as_of: dt.date | None, master: str |
 
         report = sp.rate_batch(sp.session(master), src, out, as_of=as_of)
     except ValueError as exc:
-        raise fail(TariffscopeError(f"{src}: {exc}")) from None
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+        raise options.fail(TariffscopeError(f"{src}: {exc}")) from None
     _report(report.rows, report.failed, report.first_failures)
 
 
@@ -272,11 +313,8 @@ def timeline(
     """Every change point of a product's duty from one origin, with what changed and why."""
     from tariffscope.resolver.timeline import product_timeline
 
-    try:
-        start, end = options.date_span(date_from, date_to, ("--from", "--to"))
-        df = product_timeline(hts, origin, start, end, as_of=date_option(as_of, "--as-of"))
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+    start, end = options.date_span(date_from, date_to, ("--from", "--to"))
+    df = product_timeline(hts, origin, start, end, as_of=date_option(as_of, "--as-of"))
     emit_frame(df, fmt, title=f"{hts} from {origin}", percent_cols=("total_rate", "change"))
 
 
@@ -302,30 +340,27 @@ def panel(
 
     from tariffscope.resolver.panel import panel_on, write_panel_all_revisions
 
-    try:
-        days = _panel_days(date, date_from, date_to, all_revisions)
-        as_of_d = date_option(as_of, "--as-of")
-        if engine == "spark":
-            from tariffscope.scale import spark as sp
+    days = _panel_days(date, date_from, date_to, all_revisions)
+    as_of_d = date_option(as_of, "--as-of")
+    if engine == "spark":
+        from tariffscope.scale import spark as sp
 
-            n_rows = sp.write_panel(sp.session(spark_master), days, out, as_of=as_of_d)
-        elif days is not None and len(days) > 1:
-            n_rows = _write_daily(days, Path(out), as_of_d)
-        elif all_revisions:
-            with Progress(console=err_console) as bar:
-                task = bar.add_task("revisions", total=None)
+        n_rows = sp.write_panel(sp.session(spark_master), days, out, as_of=as_of_d)
+    elif days is not None and len(days) > 1:
+        n_rows = _write_daily(days, Path(out), as_of_d)
+    elif all_revisions:
+        with Progress(console=err_console) as bar:
+            task = bar.add_task("revisions", total=None)
 
-                def tick(i: int, n: int, d: dt.date) -> None:
-                    bar.update(task, completed=i, total=n, description=f"revision of {d}")
+            def tick(i: int, n: int, d: dt.date) -> None:
+                bar.update(task, completed=i, total=n, description=f"revision of {d}")
 
-                n_rows = write_panel_all_revisions(Path(out), as_of=as_of_d, progress=tick)
-        else:
-            assert days is not None
-            df = panel_on(days[0], as_of=as_of_d)
-            df.write_parquet(out, compression="zstd")
-            n_rows = df.height
-    except TariffscopeError as exc:
-        raise fail(exc) from None
+            n_rows = write_panel_all_revisions(Path(out), as_of=as_of_d, progress=tick)
+    else:
+        assert days is not None
+        df = panel_on(days[0], as_of=as_of_d)
+        df.write_parquet(out, compression="zstd")
+        n_rows = df.height
     err_console.print(f"wrote {out}: {n_rows:,} rows")
 
 
@@ -370,6 +405,6 @@ def _write_daily(days: list[dt.date], out: Path, as_of: dt.date | None) -> int:
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the app."""
-    app.command()(rate)
+    app.command(epilog=_claim_epilog())(rate)
     app.command()(timeline)
     app.command()(panel)

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tariffscope.cli.analytics_cmds import ViewOpt, _view
-from tariffscope.cli.output import console, date_option, emit_json, fail, pct, usd
-from tariffscope.errors import TariffscopeError
+from tariffscope.cli import options
+from tariffscope.cli.output import console, date_option, emit_json, pct, usd
 
 
 def _short(desc: str, n: int = 34) -> str:
@@ -103,15 +102,13 @@ def security(
     package: Annotated[
         str | None, typer.Option("--package", help="package (name or file) whose security levers to apply")
     ] = None,
-    db: Annotated[
-        Path | None, typer.Option("--db", help="trade store (default: the user's, else shipped)")
-    ] = None,
+    db: options.DbOpt = None,
     year: Annotated[
         int | None,
         typer.Option("--year", help="import weights year (default: latest HTS10 year loaded, else 2024)"),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write JSON here")] = None,
-    view: ViewOpt = "adjusted",
+    view: options.ViewOpt = "adjusted",
 ) -> None:
     """Where the US depends on PARTNER (shares, HHI, alternatives, critical goods), its dependence on the
     US market, and the cards each side holds, each figure with its grain and source."""
@@ -122,39 +119,15 @@ def security(
     from tariffscope.trade.weights import load_weights
 
     if fmt not in ("table", "json"):
-        raise fail(typer.BadParameter(f"{fmt!r}: use table or json", param_hint="--format"))
+        raise options.fail(typer.BadParameter(f"{fmt!r}: use table or json", param_hint="--format"))
     d = date_option(date, "--date") or dt.date.today()
-    v = _view(view)
-    try:
-        y = year if year is not None else default_year(db)
-        w = load_weights(db, y)
-        if package is None:
-            r = security_report(
-                partner,
-                d,
-                level=level,
-                weights=w,
-                top=top,
-                min_usd=min_usd,
-                critical_only=critical_only,
-                cards=cards,
-                view=v,
-            )
-        else:
-            r = with_package(
-                partner,
-                d,
-                package,
-                weights=w,
-                level=level,
-                top=top,
-                min_usd=min_usd,
-                critical_only=critical_only,
-                cards=cards,
-                view=v,
-            )
-    except TariffscopeError as e:
-        raise fail(e) from None
+    y = year if year is not None else default_year(db)
+    w = load_weights(db, y)
+    kw: dict[str, Any] = dict(
+        weights=w, level=level, top=top, min_usd=min_usd, critical_only=critical_only, cards=cards,
+        view=options.view(view),
+    )
+    r = security_report(partner, d, **kw) if package is None else with_package(partner, d, package, **kw)
     if fmt == "json" or out is not None:
         emit_json(r, out)
         return

@@ -63,6 +63,10 @@ class _Node:
     source: str
 
 
+_LINE_COLS = ("hts10", "description", "unit", "general_text", "special_text", "other_text")
+_CH99_COLS = ("heading", "description", "general_text", "special_text", "other_text", "footnote_ch99")
+
+
 def flatten_revision(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Flatten one revision (output of :func:`parse_usitc_json`).
 
@@ -81,58 +85,59 @@ def flatten_revision(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     fns = raw["footnotes"].to_list()
     digits = [h.replace(".", "") for h in htsno]
     has_children = {d[:8] for d in digits if len(d) == 10}
-
-    lines: dict[str, list] = {
-        k: [] for k in ("hts10", "description", "unit", "general_text", "special_text", "other_text")
-    }
-    lines["footnote_ch99"] = []
-    lines["rate_source"] = []
-    ch99: dict[str, list] = {
-        k: []
-        for k in ("heading", "description", "general_text", "special_text", "other_text", "footnote_ch99")
-    }
+    lines: dict[str, list] = {k: [] for k in (*_LINE_COLS, "footnote_ch99", "rate_source")}
+    ch99: dict[str, list] = {k: [] for k in _CH99_COLS}
     stack: list[_Node] = []
     for i in range(len(htsno)):
-        ind = indent[i]
-        while stack and stack[-1].indent >= ind:
+        while stack and stack[-1].indent >= indent[i]:
             stack.pop()
         d = digits[i]
         own_desc = _clean_desc(desc[i])
         parent = stack[-1] if stack else None
-        if gen[i]:
-            g, s, o, src = gen[i], spec[i], oth[i], d
-        elif parent is not None:
-            # a special-program-only line (chapter 98 subchapters XIX-XXIII: no General rate) keeps
-            # its own Special text; statistical suffixes have none and inherit their parent's
-            g, s, o, src = parent.general, spec[i] or parent.special, parent.other, parent.source
-        elif spec[i]:
-            g, s, o, src = "", spec[i], "", d
-        else:
-            g, s, o, src = "", "", "", ""
+        g, s, o, src = _rate_texts(d, gen[i], spec[i], oth[i], parent)
         all_fns = (parent.footnotes if parent else []) + fns[i]
-        node = _Node(ind, own_desc, g, s, o, all_fns, src)
         if d.startswith(("9902", "9903")) and len(d) >= 8:
-            ch99["heading"].append(d)
-            ch99["description"].append(own_desc)
-            ch99["general_text"].append(gen[i])
-            ch99["special_text"].append(spec[i])
-            ch99["other_text"].append(oth[i])
-            ch99["footnote_ch99"].append(_ch99_refs(fns[i]))
+            for k, v in zip(
+                _CH99_COLS, (d, own_desc, gen[i], spec[i], oth[i], _ch99_refs(fns[i])), strict=True
+            ):
+                ch99[k].append(v)
         elif (
             d.isdigit()
             and not d.startswith("99")
             and (len(d) == 10 or (len(d) == 8 and d not in has_children))
         ):
             path = [n.desc.rstrip(" :") for n in stack if n.desc] + [own_desc.rstrip(" :")]
-            lines["hts10"].append(d if len(d) == 10 else d + "00")
-            lines["description"].append(": ".join(p for p in path if p))
-            lines["unit"].append(", ".join(units[i]))
-            lines["general_text"].append(g)
-            lines["special_text"].append(s)
-            lines["other_text"].append(o)
-            lines["footnote_ch99"].append(_ch99_refs(all_fns))
-            lines["rate_source"].append(src)
-        stack.append(node)
+            row = (
+                d if len(d) == 10 else d + "00",
+                ": ".join(p for p in path if p),
+                ", ".join(units[i]),
+                g,
+                s,
+                o,
+                _ch99_refs(all_fns),
+                src,
+            )
+            for k, v in zip(lines, row, strict=True):
+                lines[k].append(v)
+        stack.append(_Node(indent[i], own_desc, g, s, o, all_fns, src))
+    return _line_frames(lines, ch99)
+
+
+def _rate_texts(d: str, gen: str, spec: str, oth: str, parent: _Node | None) -> tuple[str, str, str, str]:
+    """The (general, special, other, source line) rate texts a line carries: its own, else its parent's."""
+    if gen:
+        return gen, spec, oth, d
+    if parent is not None:
+        # a special-program-only line (chapter 98 subchapters XIX-XXIII: no General rate) keeps
+        # its own Special text; statistical suffixes have none and inherit their parent's
+        return parent.general, spec or parent.special, parent.other, parent.source
+    if spec:
+        return "", spec, "", d
+    return "", "", "", ""
+
+
+def _line_frames(lines: dict[str, list], ch99: dict[str, list]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The collected columns as frames, one row per HTS10 and per chapter 99 heading."""
     schema_l: dict[str, Any] = {c: pl.Utf8 for c in lines}
     schema_l["footnote_ch99"] = pl.List(pl.Utf8)
     schema_c: dict[str, Any] = {c: pl.Utf8 for c in ch99}

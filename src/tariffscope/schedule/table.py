@@ -260,82 +260,52 @@ class Schedule:
         ``concordance`` or ``unknown``) and the requested line ``columns`` (null when unknown).
         Retired codes resolve to their first successor in force on the date.
         """
-        codes = hts10 if isinstance(hts10, pl.Series) else pl.Series(list(hts10), dtype=pl.Utf8)
-        codes = codes.cast(pl.Utf8).str.replace_all(r"[.\s]", "").alias("hts10_in")
-        n = codes.len()
-        if isinstance(dates, date | datetime | str):
-            ds = pl.Series("date", [_to_date(dates)] * n, dtype=pl.Date)
-        else:
-            ds = dates if isinstance(dates, pl.Series) else pl.Series(list(dates))
-            ds = ds.cast(pl.Date) if ds.dtype != pl.Utf8 else ds.str.to_date()
-            ds = ds.alias("date")
-        if ds.len() != n:
-            raise ValueError(f"hts10 has {n} values but dates has {ds.len()}")
-        q = pl.DataFrame([codes, ds]).with_row_index("row")
+        q = _query_frame(hts10, dates)
         cols = [c for c in columns if c != "hts10"]
         # join on keys only, then gather the requested columns once by line index
         lines = self.lines.select("hts10", "valid_from", "valid_to").with_row_index("_li")
-
-        def _asof(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-            j = frame.sort("date").join_asof(
-                lines.sort("valid_from"),
-                left_on="date",
-                right_on="valid_from",
-                by_left=key,
-                by_right="hts10",
-                strategy="backward",
-                check_sortedness=False,
-            )
-            ok = pl.col("valid_from").is_not_null() & (
-                pl.col("valid_to").is_null() | (pl.col("valid_to") > pl.col("date"))
-            )
-            return j.with_columns(ok.alias("_ok"))
-
-        exact = _asof(q, "hts10_in")
+        exact = _asof_lines(q, "hts10_in", lines)
         good = exact.filter(pl.col("_ok")).with_columns(
             pl.col("hts10_in").alias("hts10"), pl.lit("exact").alias("resolution")
         )
         bad = exact.filter(~pl.col("_ok")).select("row", "hts10_in", "date")
-        parts = [good]
-        if bad.height:
-            # candidates: one concordance hop at a time (chains are short), first live successor wins
-            cand = bad.join(
-                self.concordance.filter(pl.col("new_hts10").is_not_null()).select(
-                    pl.col("old_hts10").alias("hts10_in"), "new_hts10"
-                ),
-                on="hts10_in",
-                how="left",
-            )
-            for _ in range(4):
-                follow = cand.join(
-                    self.concordance.filter(pl.col("new_hts10").is_not_null()).select(
-                        pl.col("old_hts10").alias("new_hts10"), pl.col("new_hts10").alias("_n2")
-                    ),
-                    on="new_hts10",
-                    how="inner",
-                ).select("row", "hts10_in", "date", pl.col("_n2").alias("new_hts10"))
-                before = cand.height
-                cand = pl.concat([cand, follow]).unique(["row", "new_hts10"], maintain_order=True)
-                if cand.height == before:
-                    break
-            resolved = (
-                _asof(cand.filter(pl.col("new_hts10").is_not_null()), "new_hts10")
-                .filter(pl.col("_ok"))
-                .sort("row", "new_hts10")
-                .unique("row", keep="first", maintain_order=True)
-                .with_columns(pl.col("new_hts10").alias("hts10"), pl.lit("concordance").alias("resolution"))
-                .drop("new_hts10")
-            )
-            unknown = bad.join(resolved.select("row"), on="row", how="anti").with_columns(
-                pl.lit(None, pl.Utf8).alias("hts10"),
-                pl.lit("unknown").alias("resolution"),
-                pl.lit(None, pl.UInt32).alias("_li"),
-            )
-            parts += [resolved, unknown]
+        parts = [good, *self._via_concordance(bad, lines)] if bad.height else [good]
         keys = ["row", "hts10_in", "date", "resolution", "hts10", "_li"]
         out = pl.concat([p.select(keys) for p in parts], how="vertical_relaxed").sort("row")
         data = self.lines.select(cols).gather(out["_li"])  # null index -> null row
         return pl.concat([out.drop("_li"), data], how="horizontal")
+
+    def _via_concordance(self, bad: pl.DataFrame, lines: pl.DataFrame) -> list[pl.DataFrame]:
+        """Codes not in force on their date: the first successor in force (``concordance``), else ``unknown``."""
+        hops = self.concordance.filter(pl.col("new_hts10").is_not_null())
+        # candidates: one concordance hop at a time (chains are short), first live successor wins
+        cand = bad.join(
+            hops.select(pl.col("old_hts10").alias("hts10_in"), "new_hts10"), on="hts10_in", how="left"
+        )
+        for _ in range(4):
+            follow = cand.join(
+                hops.select(pl.col("old_hts10").alias("new_hts10"), pl.col("new_hts10").alias("_n2")),
+                on="new_hts10",
+                how="inner",
+            ).select("row", "hts10_in", "date", pl.col("_n2").alias("new_hts10"))
+            before = cand.height
+            cand = pl.concat([cand, follow]).unique(["row", "new_hts10"], maintain_order=True)
+            if cand.height == before:
+                break
+        resolved = (
+            _asof_lines(cand.filter(pl.col("new_hts10").is_not_null()), "new_hts10", lines)
+            .filter(pl.col("_ok"))
+            .sort("row", "new_hts10")
+            .unique("row", keep="first", maintain_order=True)
+            .with_columns(pl.col("new_hts10").alias("hts10"), pl.lit("concordance").alias("resolution"))
+            .drop("new_hts10")
+        )
+        unknown = bad.join(resolved.select("row"), on="row", how="anti").with_columns(
+            pl.lit(None, pl.Utf8).alias("hts10"),
+            pl.lit("unknown").alias("resolution"),
+            pl.lit(None, pl.UInt32).alias("_li"),
+        )
+        return [resolved, unknown]
 
     def search(self, words: str, limit: int = 20, when: DateLike | None = None) -> pl.DataFrame:
         """Lines whose description contains every word (case-insensitive), best matches first.
@@ -367,3 +337,39 @@ class Schedule:
             .drop("_len")
             .head(limit)
         )
+
+
+def _query_frame(
+    hts10: pl.Series | Iterable[str], dates: pl.Series | Iterable[DateLike] | DateLike
+) -> pl.DataFrame:
+    """``row, hts10_in, date``: the codes (dots and spaces dropped) beside their dates (one date for all, or one each)."""
+    codes = hts10 if isinstance(hts10, pl.Series) else pl.Series(list(hts10), dtype=pl.Utf8)
+    codes = codes.cast(pl.Utf8).str.replace_all(r"[.\s]", "").alias("hts10_in")
+    n = codes.len()
+    if isinstance(dates, date | datetime | str):
+        ds = pl.Series("date", [_to_date(dates)] * n, dtype=pl.Date)
+    else:
+        ds = dates if isinstance(dates, pl.Series) else pl.Series(list(dates))
+        ds = ds.cast(pl.Date) if ds.dtype != pl.Utf8 else ds.str.to_date()
+        ds = ds.alias("date")
+    if ds.len() != n:
+        raise ValueError(f"hts10 has {n} values but dates has {ds.len()}")
+    return pl.DataFrame([codes, ds]).with_row_index("row")
+
+
+def _asof_lines(frame: pl.DataFrame, key: str, lines: pl.DataFrame) -> pl.DataFrame:
+    """Join each (``key``, ``date``) to the line revision starting last on or before the date; ``_ok``
+    marks those still in force on it."""
+    j = frame.sort("date").join_asof(
+        lines.sort("valid_from"),
+        left_on="date",
+        right_on="valid_from",
+        by_left=key,
+        by_right="hts10",
+        strategy="backward",
+        check_sortedness=False,
+    )
+    ok = pl.col("valid_from").is_not_null() & (
+        pl.col("valid_to").is_null() | (pl.col("valid_to") > pl.col("date"))
+    )
+    return j.with_columns(ok.alias("_ok"))

@@ -23,7 +23,7 @@ import httpx
 from tariffscope.countries import all_countries
 from tariffscope.errors import DataError
 from tariffscope.net import RETRY_STATUS, UNREACHABLE, unreachable
-from tariffscope.trade.loaders import load_census_json
+from tariffscope.trade.formats import load_census_json
 
 CENSUS_IMPORTS_HS_URL = "https://api.census.gov/data/timeseries/intltrade/imports/hs"
 GET_VARS = ("I_COMMODITY", "CTY_CODE", "CON_VAL_MO", "CON_QY1_MO", "UNIT_QY1")

@@ -32,7 +32,7 @@ import polars as pl
 
 from tariffscope.errors import DataError
 from tariffscope.paths import default_db
-from tariffscope.trade.loaders import detect_format, load
+from tariffscope.trade.formats import detect_format, load
 from tariffscope.trade.schema import IMPORT_MEASURES, LoadResult
 
 _DDL = """
