@@ -84,8 +84,10 @@ def test_internal_error_hides_the_trace(client: TestClient, monkeypatch: pytest.
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(sv, "rate", boom)
-    monkeypatch.setattr(sv, "rate_json_cached", lambda key: None)
+    from tariffscope.web.services import rates
+
+    monkeypatch.setattr(rates, "rate", boom)
+    monkeypatch.setattr(rates, "rate_json_cached", lambda key: None)
     r = client.get("/api/rate", params={"hts": CAR, "origin": "JP", "date": "2025-10-01"})
     assert r.status_code == 500
     assert "secret" not in r.text and "Traceback" not in r.text
@@ -434,7 +436,7 @@ def test_lab_bad_levers(client: TestClient) -> None:
 
 def test_no_request_path_reaches_the_file_system(tmp_path: Path) -> None:
     """Scenario names are looked up in the shipped list; a path-like name is refused before any open."""
-    from tariffscope.web import lab
+    from tariffscope.web.routes import lab
 
     with pytest.raises(sv.InputError) as e:
         lab.shipped_name(str(tmp_path / "x.yaml"))
@@ -473,12 +475,14 @@ def test_package_comparator_shows_both_sides_of_two_packages(client: TestClient)
 def test_long_computations_are_bounded(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """At most ``HEAVY_SLOTS`` long computations run at once; a request that cannot get a slot in time
     gets a 503 with Retry-After in the declared error shape, and quick endpoints keep answering."""
-    monkeypatch.setattr(sv, "HEAVY_WAIT_S", 0.05)
+    from tariffscope.web.services import state
+
+    monkeypatch.setattr(state, "HEAVY_WAIT_S", 0.05)
     held = 0
     try:
-        while sv._HEAVY.acquire(blocking=False):
+        while state._HEAVY.acquire(blocking=False):
             held += 1
-        assert held == sv.HEAVY_SLOTS
+        assert held == state.HEAVY_SLOTS
         for path, q in [
             ("/api/etr", {"partners": "JP"}),
             ("/api/us-rates", {"date": "2025-10-01"}),
@@ -492,6 +496,6 @@ def test_long_computations_are_bounded(client: TestClient, monkeypatch: pytest.M
         assert client.get("/api/countries").status_code == 200
     finally:
         for _ in range(held):
-            sv._HEAVY.release()
+            state._HEAVY.release()
     schema = client.get("/openapi.json").json()
     assert "503" in schema["paths"]["/api/etr"]["get"]["responses"]
