@@ -64,10 +64,16 @@ def test_openapi_lists_every_endpoint(client: TestClient) -> None:
 def test_pages_and_static_files_served_by_the_package(client: TestClient) -> None:
     r = client.get("/")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', r.text):
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', r.text)
+    for asset in assets:
         assert client.get(asset).status_code == 200, asset
+    # JS per view: every view script is loaded by the page, after the shared helpers, before the router
+    views = sorted(f"/static/views/{f.name}" for f in (STATIC_DIR / "views").glob("*.js"))
+    assert views and set(views) <= set(assets)
+    order = [a for a in assets if a.endswith(".js")]
+    assert order.index("/static/common.js") < min(map(order.index, views)) < order.index("/static/app.js")
     # no CDN: nothing in the pages loads from another host (XML namespaces are names, not loads)
-    for f in STATIC_DIR.iterdir():
+    for f in (p for p in STATIC_DIR.rglob("*") if p.is_file()):
         text = f.read_text()
         urls = re.findall(r"https?://[^\s\"'<>)]+", text)
         assert all("www.w3.org" in u for u in urls), (f.name, urls)
