@@ -250,10 +250,11 @@ def test_us_rates_today_all_and_partners(client: TestClient) -> None:
     tot_duty = sum(p["duty_usd_per_year"] for p in parts)
     assert x["us"]["imports_usd"] == pytest.approx(tot_imp, rel=1e-6)
     assert x["us"]["etr"] == pytest.approx(tot_duty / tot_imp, rel=1e-6)  # components add up
-    jp = next(p for p in parts if p["partner"] == "JP")
-    assert jp["etr"] == pytest.approx(
-        client.get("/api/exposure", params={"partner": "JP", "date": "2025-10-01"}).json()["etr"], rel=1e-9
-    )
+    # the view it states is the view it computes: each partner's rate is its statutory exposure
+    for code in ("JP", "CA"):
+        row = next(p for p in parts if p["partner"] == code)
+        q = {"partner": code, "date": "2025-10-01", "view": "statutory"}
+        assert row["etr"] == pytest.approx(client.get("/api/exposure", params=q).json()["etr"], rel=1e-9)
     csv = client.get("/api/us-rates", params={"date": "2025-10-01", "format": "csv"})
     assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
     lines = csv.text.splitlines()
@@ -357,6 +358,62 @@ def test_exposure_diff_rank_refunds_events(client: TestClient) -> None:
     assert any(e["heading"] == "9903.94.41" for e in ev)
     _bad(client.get("/api/exposure", params={"partner": "QQ", "date": "2025-10-01"}), "partner")
     _bad(client.get("/api/diff", params={"partner": "JP", "from": "x", "to": "2025-10-01"}), "from")
+
+
+@needs_schedule
+def test_us_wide_exposure_agrees_with_us_rates_and_is_computed_once(client: TestClient) -> None:
+    """``partner=ALL`` (every partner's imports pooled, seconds of work) gives the journalist view's
+    US-wide figures, and is then answered from memory (issue 10: every endpoint bounded)."""
+    from tariffscope.web.services import analytics
+
+    q = {"partner": "ALL", "date": "2025-10-01", "view": "statutory"}
+    x = client.get("/api/exposure", params=q)
+    assert x.status_code == 200, x.text
+    x = x.json()
+    us = client.get("/api/us-rates", params={"date": "2025-10-01"}).json()["us"]
+    assert x["members"] == "all partners" and x["imports_usd"] == pytest.approx(us["imports_usd"], rel=1e-9)
+    assert x["etr"] == pytest.approx(us["etr"], rel=1e-9)
+    assert x["duty_usd_per_year"] == pytest.approx(us["duty_usd_per_year"], rel=1e-9)
+    hits = analytics._analytics.cache_info().hits
+    assert client.get("/api/exposure", params=q).json() == x
+    assert analytics._analytics.cache_info().hits == hits + 1
+
+
+def test_identical_cold_computations_run_once() -> None:
+    """Concurrent requests for one cold answer compute it once (the others wait for it); a failure is
+    not remembered."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tariffscope.web.services.state import memo
+
+    calls: list[int] = []
+    lock = threading.Lock()
+
+    @memo(4)
+    def slow(x: int) -> int:
+        with lock:
+            calls.append(x)
+        time.sleep(0.3)
+        return 2 * x
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(slow, [1, 1, 1, 1])) == [2, 2, 2, 2]
+    assert calls == [1]
+    assert slow(2) == 4 and calls == [1, 2]
+    tries = [0]
+
+    @memo(4)
+    def flaky() -> int:
+        tries[0] += 1
+        if tries[0] == 1:
+            raise ValueError("first try fails")
+        return tries[0]
+
+    with pytest.raises(ValueError):
+        flaky()
+    assert flaky() == 2 and flaky() == 2
 
 
 @needs_schedule

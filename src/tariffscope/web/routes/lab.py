@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query
@@ -18,7 +17,7 @@ from tariffscope.scenarios.overlay import load_scenario, shipped_scenarios
 from tariffscope.web.routes.common import HEAVY, api_router
 from tariffscope.web.services.errors import InputError, field_error
 from tariffscope.web.services.parse import need_date, parse_country, parse_date
-from tariffscope.web.services.state import partner_names, to_records
+from tariffscope.web.services.state import memo, partner_names, to_records
 
 router: APIRouter = api_router()
 
@@ -54,7 +53,7 @@ def shipped_name(name: str, field: str = "scenario") -> str:
     return str(name)
 
 
-@functools.lru_cache(maxsize=16)
+@memo(16)
 def evaluated(name: str, on: dt.date | None, supply: str) -> ScenarioResult:
     """A shipped scenario against current law (``ts.scenario``, memoised)."""
     try:

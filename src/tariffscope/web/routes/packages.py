@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated, Any
 
 import polars as pl
@@ -17,7 +16,7 @@ from tariffscope.scenarios.overlay import package_path, parse_package, shipped_p
 from tariffscope.scenarios.schema import PackageSpec
 from tariffscope.web.routes.common import HEAVY, api_router
 from tariffscope.web.services.errors import InputError
-from tariffscope.web.services.state import to_records
+from tariffscope.web.services.state import memo, to_records
 
 router = api_router()
 
@@ -35,7 +34,7 @@ def _shipped(name: str) -> PackageSpec:
         raise InputError("ids", f"ids: {exc}") from None
 
 
-@functools.lru_cache(maxsize=16)
+@memo(16)
 def rows_of(name: str) -> list[dict[str, Any]]:
     """The comparator rows of a shipped package (memoised: the evaluation takes seconds)."""
     _shipped(name)

@@ -4,7 +4,6 @@ itself is ``/security`` (static ``security.html`` + ``security.js``, see :mod:`.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -12,12 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from tariffscope.web.routes.common import ERRORS
 from tariffscope.web.services.parse import need_date, parse_country
-from tariffscope.web.services.state import weights
+from tariffscope.web.services.state import memo, weights
 
 router = APIRouter(responses=ERRORS)
 
 
-@functools.lru_cache(maxsize=64)
+@memo(64)
 def _report(partner: str, date: dt.date, level: str, top: int, critical_only: bool) -> dict[str, Any]:
     from tariffscope.analytics.security import security_report
 

@@ -16,7 +16,7 @@ from tariffscope.analytics.etr import etr_series
 from tariffscope.errors import TariffscopeError
 from tariffscope.web.services.errors import InputError, as_partner_field, engine_error
 from tariffscope.web.services.parse import members, need_date
-from tariffscope.web.services.state import catalogue, group_members, partner_names, to_records, weights
+from tariffscope.web.services.state import catalogue, group_members, memo, partner_names, to_records, weights
 
 
 def _etr_weights(partners: tuple[str, ...]) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -36,7 +36,7 @@ def _etr_weights(partners: tuple[str, ...]) -> tuple[pl.DataFrame, dict[str, str
     return w.filter(pl.col("partner").is_in(sorted(have))), label
 
 
-@functools.lru_cache(maxsize=64)
+@memo(64)
 def etr(
     partners: tuple[str, ...], start: str, end: str, by: str = "partner", view: str = "adjusted"
 ) -> pl.DataFrame:
@@ -88,7 +88,7 @@ def call_analytics(
     return _analytics(fn, args, tuple(sorted(kwargs.items())), weights_of)
 
 
-@functools.lru_cache(maxsize=128)
+@memo(128)
 def _analytics(
     fn: Callable[..., Any],
     args: tuple[Any, ...],
@@ -165,9 +165,9 @@ def _years(years: list[int]) -> str:
 def us_rates(date: dt.date, view: str = "statutory") -> dict[str, Any]:
     """The journalist's view: the US-wide effective tariff rate (``ALL``: duty over all imports) and each
     partner's, on one date, with the view, the weights' grain and the source line stated."""
-    df = country_rates(date.isoformat())
     if view != "statutory":
         raise InputError("view", "view: only the statutory view is available here")
+    df = country_rates(date.isoformat(), view)
     us = df.filter(pl.col("partner") == "ALL")
     rows = df.filter(pl.col("partner") != "ALL").with_columns(
         (pl.col("imports_usd") / float(us["imports_usd"][0])).alias("import_share")
@@ -213,11 +213,12 @@ def sources() -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=16)
-def country_rates(date: str) -> pl.DataFrame:
-    """Every partner's ETR on one date (statutory view), with its imports and annual duty."""
+@memo(16)
+def country_rates(date: str, view: str = "statutory") -> pl.DataFrame:
+    """Every partner's ETR on one date (statutory view unless asked: the view the journalist's page and
+    the download state), with its imports and annual duty."""
     d = need_date(date, "date")
-    df = etr_series(weights(), d, d, daily=False)
+    df = etr_series(weights(), d, d, view=view, daily=False)  # type: ignore[arg-type]
     names = partner_names()
     return (
         df.filter(pl.col("date") == d)
@@ -227,7 +228,7 @@ def country_rates(date: str) -> pl.DataFrame:
     )
 
 
-@functools.lru_cache(maxsize=16)
+@memo(16)
 def country_sector_rates(date: str, partners: tuple[str, ...] = ()) -> pl.DataFrame:
     """ETR by partner x GTAP sector on one date (groups such as EU27 as the weighted mean of members)."""
     d = need_date(date, "date")

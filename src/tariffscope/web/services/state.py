@@ -8,9 +8,9 @@ import functools
 import importlib
 import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -33,6 +33,39 @@ def heavy_slot() -> Iterator[None]:
         yield
     finally:
         _HEAVY.release()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def memo(maxsize: int) -> Callable[[F], F]:
+    """:func:`functools.lru_cache` that computes each key once: concurrent callers of a cold key wait for
+    the first caller's answer instead of computing it again (an all-partner computation takes seconds
+    and about half a gigabyte, so two identical requests must not run it twice). A failure is not
+    cached: the next caller tries again."""
+
+    def decorate(fn: F) -> F:
+        cached = functools.lru_cache(maxsize=maxsize)(fn)
+        locks: dict[Hashable, threading.Lock] = {}
+        guard = threading.Lock()
+
+        @functools.wraps(fn)
+        def once(*args: Any, **kwargs: Any) -> Any:
+            key = (args, tuple(sorted(kwargs.items())))
+            with guard:
+                lock = locks.setdefault(key, threading.Lock())
+            try:
+                with lock:
+                    return cached(*args, **kwargs)
+            finally:
+                with guard:
+                    locks.pop(key, None)
+
+        once.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        once.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        return once  # type: ignore[return-value]
+
+    return decorate
 
 
 def engine_module(name: str) -> ModuleType:
