@@ -480,6 +480,12 @@ def test_lab_named_scenario_on_its_own_date(client: TestClient) -> None:
     assert x["date"] == dates["ieepa-struck-down"] != "2025-10-01"
     assert x["etr_after"] < x["etr_before"] and x["markets_moved"] > 0
     assert x["partner_exports_change_usd"] > 0
+    # scenario run answers from the same evaluation: its row for the partner is the lab's figures
+    run = client.post("/api/scenarios/run", json={"scenarios": ["ieepa-struck-down"], "partners": ["LS"]})
+    assert run.status_code == 200, run.text
+    (row,) = run.json()
+    assert (row["partner"], row["etr"], row["etr_against"]) == ("LS", x["etr_after"], x["etr_before"])
+    assert row["exports_change_usd"] == x["partner_exports_change_usd"]
 
 
 def test_lab_bad_levers(client: TestClient) -> None:

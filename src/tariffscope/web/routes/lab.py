@@ -53,13 +53,32 @@ def shipped_name(name: str, field: str = "scenario") -> str:
     return str(name)
 
 
-@memo(16)
+EVALUATED_KEPT = 2
+"""Shipped-scenario results kept in memory: each holds every HTS10 line x partner three times (central
+elasticities and the low/high band), about 0.6 GB, so the answers drawn from them are memoised instead."""
+
+
+@memo(EVALUATED_KEPT)
 def evaluated(name: str, on: dt.date | None, supply: str) -> ScenarioResult:
-    """A shipped scenario against current law (``ts.scenario``, memoised)."""
+    """A shipped scenario against current law (``ts.scenario``), the last :data:`EVALUATED_KEPT` kept."""
     try:
         return ts.scenario(shipped_name(name), date=on, supply=supply).raw  # type: ignore[arg-type]
     except TariffscopeError as exc:
         raise InputError("scenario", f"scenario: {exc}") from None
+
+
+@memo(256)
+def named_answer(name: str, partner: str, on: dt.date | None, supply: str) -> dict[str, Any]:
+    """The lab's answer for a shipped scenario and a partner (small: kept for many more requests)."""
+    return to_records(levers.named_effects(evaluated(name, on, supply), partner, supply))  # type: ignore[no-any-return,unused-ignore]
+
+
+@memo(256)
+def scenario_rows(
+    name: str, on: dt.date | None, supply: str, partners: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Rows of ``scenario compare`` for one shipped scenario (the scenario's partners and ALL by default)."""
+    return to_records(evaluated(name, on, supply).rows(list(partners) or None))  # type: ignore[no-any-return,unused-ignore]
 
 
 def evaluate(req: LabRequest) -> dict[str, Any]:
@@ -67,8 +86,7 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
     partner = parse_country(req.partner, "partner")
     on = parse_date(req.date, "date", required=False)
     if req.scenario:  # a scenario is evaluated on its own date unless a date is asked for
-        res = evaluated(shipped_name(req.scenario), on, req.supply)
-        out = levers.named_effects(res, partner, req.supply)
+        out = dict(named_answer(shipped_name(req.scenario), partner, on, req.supply))
     else:
         eff = need_date(req.effective, "effective")
         until = parse_date(req.until, "until", required=False)
@@ -111,9 +129,8 @@ def run_scenarios(req: RunRequest) -> list[dict[str, Any]]:
     partners = [parse_country(p, "partners") for p in req.partners]
     rows = []
     for name in req.scenarios:
-        res = evaluated(shipped_name(name, "scenarios"), on, req.supply)
-        rows += res.rows(partners or None)
-    return to_records(rows)  # type: ignore[no-any-return,unused-ignore]
+        rows += scenario_rows(shipped_name(name, "scenarios"), on, req.supply, tuple(partners))
+    return rows
 
 
 @router.get("/scenarios/compare", dependencies=HEAVY, tags=["scenarios"])
