@@ -167,7 +167,7 @@ def us_rates(date: dt.date, view: str = "statutory") -> dict[str, Any]:
     partner's, on one date, with the view, the weights' grain and the source line stated."""
     if view != "statutory":
         raise InputError("view", "view: only the statutory view is available here")
-    df = country_rates(date.isoformat(), view)
+    df = country_rates(date.isoformat())  # the download's cache entry: one computation for both
     us = df.filter(pl.col("partner") == "ALL")
     rows = df.filter(pl.col("partner") != "ALL").with_columns(
         (pl.col("imports_usd") / float(us["imports_usd"][0])).alias("import_share")
