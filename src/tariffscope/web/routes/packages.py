@@ -29,9 +29,14 @@ def _shipped(name: str) -> PackageSpec:
             "ids", f"ids: {name[:80]!r} is not a shipped package ({', '.join(shipped) or 'none'})"
         )
     try:
-        return parse_package(package_path(name))[0]
+        spec, path = parse_package(package_path(name))
     except TariffscopeError as exc:
         raise InputError("ids", f"ids: {exc}") from None
+    if spec.partner_side is not None:
+        data = (path.parent / spec.partner_side.data).resolve()
+        if path.parent.resolve() not in data.parents:
+            raise InputError("ids", f"ids: package {name}: its data file leaves the package folder")
+    return spec
 
 
 @memo(16)
