@@ -41,9 +41,6 @@ ALLOWED_CIRCLES: dict[frozenset[str], str] = {
     frozenset({"tariffscope.scenarios.package", "tariffscope.scenarios.package_gsim"}): (
         "the package evaluation calls the GSIM world market, which reads hs_sections back from the package"
     ),
-    frozenset({"tariffscope.web.lab", "tariffscope.web.services"}): (
-        "the lab parses input with the services, whose cache warm-up calls the lab"
-    ),
 }
 """Known import circles (issue 14): the modules of each strongly connected component, and why."""
 

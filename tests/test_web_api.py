@@ -64,10 +64,16 @@ def test_openapi_lists_every_endpoint(client: TestClient) -> None:
 def test_pages_and_static_files_served_by_the_package(client: TestClient) -> None:
     r = client.get("/")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', r.text):
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', r.text)
+    for asset in assets:
         assert client.get(asset).status_code == 200, asset
+    # JS per view: every view script is loaded by the page, after the shared helpers, before the router
+    views = sorted(f"/static/views/{f.name}" for f in (STATIC_DIR / "views").glob("*.js"))
+    assert views and set(views) <= set(assets)
+    order = [a for a in assets if a.endswith(".js")]
+    assert order.index("/static/common.js") < min(map(order.index, views)) < order.index("/static/app.js")
     # no CDN: nothing in the pages loads from another host (XML namespaces are names, not loads)
-    for f in STATIC_DIR.iterdir():
+    for f in (p for p in STATIC_DIR.rglob("*") if p.is_file()):
         text = f.read_text()
         urls = re.findall(r"https?://[^\s\"'<>)]+", text)
         assert all("www.w3.org" in u for u in urls), (f.name, urls)
@@ -84,8 +90,10 @@ def test_internal_error_hides_the_trace(client: TestClient, monkeypatch: pytest.
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(sv, "rate", boom)
-    monkeypatch.setattr(sv, "rate_json_cached", lambda key: None)
+    from tariffscope.web.services import rates
+
+    monkeypatch.setattr(rates, "rate", boom)
+    monkeypatch.setattr(rates, "rate_json_cached", lambda key: None)
     r = client.get("/api/rate", params={"hts": CAR, "origin": "JP", "date": "2025-10-01"})
     assert r.status_code == 500
     assert "secret" not in r.text and "Traceback" not in r.text
@@ -242,10 +250,11 @@ def test_us_rates_today_all_and_partners(client: TestClient) -> None:
     tot_duty = sum(p["duty_usd_per_year"] for p in parts)
     assert x["us"]["imports_usd"] == pytest.approx(tot_imp, rel=1e-6)
     assert x["us"]["etr"] == pytest.approx(tot_duty / tot_imp, rel=1e-6)  # components add up
-    jp = next(p for p in parts if p["partner"] == "JP")
-    assert jp["etr"] == pytest.approx(
-        client.get("/api/exposure", params={"partner": "JP", "date": "2025-10-01"}).json()["etr"], rel=1e-9
-    )
+    # the view it states is the view it computes: each partner's rate is its statutory exposure
+    for code in ("JP", "CA"):
+        row = next(p for p in parts if p["partner"] == code)
+        q = {"partner": code, "date": "2025-10-01", "view": "statutory"}
+        assert row["etr"] == pytest.approx(client.get("/api/exposure", params=q).json()["etr"], rel=1e-9)
     csv = client.get("/api/us-rates", params={"date": "2025-10-01", "format": "csv"})
     assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
     lines = csv.text.splitlines()
@@ -352,6 +361,62 @@ def test_exposure_diff_rank_refunds_events(client: TestClient) -> None:
 
 
 @needs_schedule
+def test_us_wide_exposure_agrees_with_us_rates_and_is_computed_once(client: TestClient) -> None:
+    """``partner=ALL`` (every partner's imports pooled, seconds of work) gives the journalist view's
+    US-wide figures, and is then answered from memory (issue 10: every endpoint bounded)."""
+    from tariffscope.web.services import analytics
+
+    q = {"partner": "ALL", "date": "2025-10-01", "view": "statutory"}
+    x = client.get("/api/exposure", params=q)
+    assert x.status_code == 200, x.text
+    x = x.json()
+    us = client.get("/api/us-rates", params={"date": "2025-10-01"}).json()["us"]
+    assert x["members"] == "all partners" and x["imports_usd"] == pytest.approx(us["imports_usd"], rel=1e-9)
+    assert x["etr"] == pytest.approx(us["etr"], rel=1e-9)
+    assert x["duty_usd_per_year"] == pytest.approx(us["duty_usd_per_year"], rel=1e-9)
+    hits = analytics._analytics.cache_info().hits
+    assert client.get("/api/exposure", params=q).json() == x
+    assert analytics._analytics.cache_info().hits == hits + 1
+
+
+def test_identical_cold_computations_run_once() -> None:
+    """Concurrent requests for one cold answer compute it once (the others wait for it); a failure is
+    not remembered."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tariffscope.web.services.state import memo
+
+    calls: list[int] = []
+    lock = threading.Lock()
+
+    @memo(4)
+    def slow(x: int) -> int:
+        with lock:
+            calls.append(x)
+        time.sleep(0.3)
+        return 2 * x
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(slow, [1, 1, 1, 1])) == [2, 2, 2, 2]
+    assert calls == [1]
+    assert slow(2) == 4 and calls == [1, 2]
+    tries = [0]
+
+    @memo(4)
+    def flaky() -> int:
+        tries[0] += 1
+        if tries[0] == 1:
+            raise ValueError("first try fails")
+        return tries[0]
+
+    with pytest.raises(ValueError):
+        flaky()
+    assert flaky() == 2 and flaky() == 2
+
+
+@needs_schedule
 def test_groups_work_end_to_end_or_are_refused(client: TestClient) -> None:
     """Every group the dashboard offers (``/api/countries``) is priced by exposure and refunds under its
     own name, as its members pooled (not refused, and never another partner's figures)."""
@@ -415,6 +480,12 @@ def test_lab_named_scenario_on_its_own_date(client: TestClient) -> None:
     assert x["date"] == dates["ieepa-struck-down"] != "2025-10-01"
     assert x["etr_after"] < x["etr_before"] and x["markets_moved"] > 0
     assert x["partner_exports_change_usd"] > 0
+    # scenario run answers from the same evaluation: its row for the partner is the lab's figures
+    run = client.post("/api/scenarios/run", json={"scenarios": ["ieepa-struck-down"], "partners": ["LS"]})
+    assert run.status_code == 200, run.text
+    (row,) = run.json()
+    assert (row["partner"], row["etr"], row["etr_against"]) == ("LS", x["etr_after"], x["etr_before"])
+    assert row["exports_change_usd"] == x["partner_exports_change_usd"]
 
 
 def test_lab_bad_levers(client: TestClient) -> None:
@@ -434,7 +505,7 @@ def test_lab_bad_levers(client: TestClient) -> None:
 
 def test_no_request_path_reaches_the_file_system(tmp_path: Path) -> None:
     """Scenario names are looked up in the shipped list; a path-like name is refused before any open."""
-    from tariffscope.web import lab
+    from tariffscope.web.routes import lab
 
     with pytest.raises(sv.InputError) as e:
         lab.shipped_name(str(tmp_path / "x.yaml"))
@@ -473,12 +544,14 @@ def test_package_comparator_shows_both_sides_of_two_packages(client: TestClient)
 def test_long_computations_are_bounded(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """At most ``HEAVY_SLOTS`` long computations run at once; a request that cannot get a slot in time
     gets a 503 with Retry-After in the declared error shape, and quick endpoints keep answering."""
-    monkeypatch.setattr(sv, "HEAVY_WAIT_S", 0.05)
+    from tariffscope.web.services import state
+
+    monkeypatch.setattr(state, "HEAVY_WAIT_S", 0.05)
     held = 0
     try:
-        while sv._HEAVY.acquire(blocking=False):
+        while state._HEAVY.acquire(blocking=False):
             held += 1
-        assert held == sv.HEAVY_SLOTS
+        assert held == state.HEAVY_SLOTS
         for path, q in [
             ("/api/etr", {"partners": "JP"}),
             ("/api/us-rates", {"date": "2025-10-01"}),
@@ -492,6 +565,6 @@ def test_long_computations_are_bounded(client: TestClient, monkeypatch: pytest.M
         assert client.get("/api/countries").status_code == 200
     finally:
         for _ in range(held):
-            sv._HEAVY.release()
+            state._HEAVY.release()
     schema = client.get("/openapi.json").json()
     assert "503" in schema["paths"]["/api/etr"]["get"]["responses"]

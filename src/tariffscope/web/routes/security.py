@@ -1,24 +1,22 @@
-"""The economic-security view: ``GET /api/security`` (the JSON of ``tariffscope security``) and its page
-``/security`` (static ``security.html`` + ``security.js``, no external scripts)."""
+"""The economic-security page: ``GET /api/security`` (the JSON of ``tariffscope security``); the page
+itself is ``/security`` (static ``security.html`` + ``security.js``, see :mod:`.pages`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from tariffscope.web import services as sv
+from tariffscope.web.routes.common import ERRORS
+from tariffscope.web.services.parse import need_date, parse_country
+from tariffscope.web.services.state import memo, weights
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-router = APIRouter()
+router = APIRouter(responses=ERRORS)
 
 
-@functools.lru_cache(maxsize=64)
+@memo(64)
 def _report(
     partner: str, date: dt.date, level: str, top: int, critical_only: bool, view: str
 ) -> dict[str, Any]:
@@ -28,7 +26,7 @@ def _report(
         partner,
         date,
         level=level,
-        weights=sv.weights(),
+        weights=weights(),
         top=top,
         critical_only=critical_only,
         view="statutory" if view == "statutory" else "adjusted",
@@ -50,12 +48,6 @@ async def security(
     """US dependence on the partner by product, its dependence on the US, leverage cards (see
     ``docs/security.md``); the product level falls back to GTAP-45 sectors where the weights are not
     observed at HTS10, and ``grain_note`` says so."""
-    p = sv.parse_country(partner, "partner")
-    d = sv.parse_date(date, "date")
-    assert d is not None
+    p = parse_country(partner, "partner")
+    d = need_date(date, "date")
     return await run_in_threadpool(_report, p, d, level, top, critical_only, view)
-
-
-@router.get("/security", include_in_schema=False)
-def page() -> FileResponse:
-    return FileResponse(STATIC_DIR / "security.html", media_type="text/html")

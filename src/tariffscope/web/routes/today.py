@@ -1,0 +1,54 @@
+"""The journalist's page, "US rates today": the US-wide and per-partner effective tariff rates on a date,
+with the view, grain and source stated, and the country downloads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import polars as pl
+from fastapi import Query
+from fastapi.responses import JSONResponse, Response
+
+from tariffscope.web.routes.common import DATE_Q, HEAVY, Fmt, api_router, table
+from tariffscope.web.services import analytics as an
+from tariffscope.web.services.parse import parse_horizon_date, parse_partners
+
+router = api_router()
+
+
+@router.get("/us-rates", tags=["analytics"], dependencies=HEAVY)
+def us_rates(
+    date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (default today)")] = None,
+    format: Annotated[Fmt, Query()] = "json",
+) -> Response:
+    """The US-wide effective tariff rate (``ALL``) and every partner's on a date (default today), with
+    the view, the weights' grain and the source stated; ``format=csv`` downloads the table."""
+    d = parse_horizon_date(date)
+    body = an.us_rates(d)
+    if format == "csv":
+        us = {"partner": "ALL", "name": "all partners (US-wide)", **body["us"]}
+        df = pl.DataFrame([us, *body["partners"]], infer_schema_length=None).with_columns(
+            pl.lit(body["date"]).alias("date"),
+            pl.lit("statutory").alias("view"),
+            pl.lit(body["weights"]).alias("weights"),
+            pl.lit(body["source_line"]).alias("source"),
+        )
+        return table(df, "csv", f"us_tariff_rates_{body['date']}")
+    return JSONResponse(body)
+
+
+@router.get("/downloads/country-rates", tags=["downloads"], dependencies=HEAVY)
+def country_rates(date: Annotated[str, DATE_Q], format: Annotated[Fmt, Query()] = "csv") -> Response:
+    """Every partner's effective tariff rate on a date (CSV or JSON)."""
+    return table(an.country_rates(date), format, f"country_rates_{date}")
+
+
+@router.get("/downloads/country-sector-rates", tags=["downloads"], dependencies=HEAVY)
+def country_sector_rates(
+    date: Annotated[str, DATE_Q],
+    partners: Annotated[str | None, Query(max_length=200)] = None,
+    format: Annotated[Fmt, Query()] = "csv",
+) -> Response:
+    """Effective tariff rate by partner x GTAP sector on a date (CSV or JSON)."""
+    plist = tuple(parse_partners(partners)) if partners else ()
+    return table(an.country_sector_rates(date, plist), format, f"country_sector_rates_{date}")
