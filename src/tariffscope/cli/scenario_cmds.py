@@ -459,7 +459,10 @@ def scenario_compare(
     supply: SupplyOpt = "elastic",
     horizon: HorizonOpt = "short",
     chart: Annotated[
-        Path | None, typer.Option("--chart", help="also write a PNG chart of exports change to this file")
+        Path | None,
+        typer.Option(
+            "--chart", help="also draw the exports change: FILE.png or .svg (the charts extra) or .html (interactive)"
+        ),
     ] = None,
     no_chart: Annotated[
         bool, typer.Option("--no-chart", hidden=True, help="(the default: no chart unless --chart)")
@@ -468,17 +471,19 @@ def scenario_compare(
     db: DbOpt = None,
 ) -> None:
     """Compare scenarios side by side (one row per scenario and partner); ``--chart FILE`` also draws them."""
+    from tariffscope.analytics.figures import sources
     from tariffscope.scenarios.chart import compare_chart
     from tariffscope.scenarios.evaluate import compare
 
     f = _choice(fmt, ("table", "json"), "--format")
+    weights = _weights(db)
     try:
         rows, _ = compare(
             scenarios,
             _date(date),
             partners=_partners(partner),
             against=against,
-            weights=_weights(db),
+            weights=weights,
             supply=_choice(supply, ("infinite", "elastic"), "--supply"),
             overrides=_overrides(sigma),
             horizon=_horizon(horizon),
@@ -486,8 +491,10 @@ def scenario_compare(
     except TariffscopeError as exc:
         raise fail(exc) from None
     if chart is not None and not no_chart:
-        chart.parent.mkdir(parents=True, exist_ok=True)
-        compare_chart(rows, chart)
+        try:
+            compare_chart(rows, chart, source=sources(weights)["source_line"])
+        except TariffscopeError as exc:
+            raise fail(exc) from None
         err_console.print(f"chart written to {chart}")
     if f == "json":
         emit_json(rows)
