@@ -204,3 +204,15 @@ def test_report_cli_static_without_export_is_a_clear_error(
     assert res.exit_code != 0 and "tariffscope[charts]" in " ".join(res.output.split())
     assert res.exception is None or isinstance(res.exception, SystemExit)  # no traceback
     assert not out.exists()
+
+
+@needs_export
+def test_svg_export_is_reproducible(tmp_path: Path, figs: dict) -> None:
+    """The same figure gives the same SVG file (plotly.js draws a random id into each)."""
+    a, b = tmp_path / "a" / "sectors.svg", tmp_path / "b" / "sectors.svg"
+    figures.export({a: figs["sectors"], b: figs["sectors"]})
+    assert a.read_bytes() == b.read_bytes()
+    c = tmp_path / "partners.svg"
+    figures.export({c: figs["partners"]})
+    ids = set(re.findall(r'<defs id="(defs-[0-9a-f]{6})"', a.read_text() + c.read_text()))
+    assert len(ids) == 2  # distinct ids: both can be inlined in one page

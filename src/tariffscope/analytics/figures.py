@@ -9,8 +9,9 @@ or SVG with kaleido, which renders in headless Chromium: one browser for all the
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
+import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -188,7 +189,9 @@ def plotly_js() -> str:
 
 
 def to_html(fig: go.Figure, div_id: str) -> str:
-    """The figure as a ``<div>`` and an inline script; the page needs :func:`plotly_js` once."""
+    """The figure as a ``<div>`` and an inline script; the page needs :func:`plotly_js` once. Its width
+    follows the page (the static exports keep :data:`EXPORT_WIDTH`)."""
+    fig = go.Figure(fig).update_layout(width=None, autosize=True)
     return str(
         fig.to_html(
             full_html=False,
@@ -252,27 +255,27 @@ def export(figs: Mapping[Path, go.Figure], *, scale: float = 2.0) -> list[Path]:
         if fmt not in ("png", "svg"):
             raise ChartExportError(f"{Path(path).name}: charts are written as .png or .svg")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig = go.Figure(fig)  # a copy with fixed trace ids: plotly.js would draw random ones into an SVG
+        for i, trace in enumerate(fig.data):
+            trace.uid = trace.uid or f"{i:06x}"
         opts = {"format": fmt, "width": fig.layout.width or EXPORT_WIDTH, "height": fig.layout.height or 500}
         jobs.append({"fig": fig, "path": Path(path), "opts": {**opts, "scale": scale if fmt == "png" else 1}})
     if jobs:
         _render(jobs)
+        for job in jobs:
+            if job["opts"]["format"] == "svg":
+                _stable_svg_ids(job["path"])
     return [Path(p) for p in figs]
 
 
-def to_images(figs: Mapping[str, go.Figure], fmt: str, tmp: Path) -> dict[str, bytes]:
-    """Render each figure as ``fmt`` (png or svg) bytes in one browser, through files under ``tmp``."""
-    paths = {k: tmp / f"{i}.{fmt}" for i, k in enumerate(figs)}
-    export({paths[k]: f for k, f in figs.items()}, scale=1.5)
-    return {k: p.read_bytes() for k, p in paths.items()}
-
-
-def data_date_line(date: dt.date, view: str, grain: str, years: Sequence[int], recorded: str | None) -> str:
-    """The data-date line: the date and view of the rates, the weights' years and grain, the catalogue."""
-    yrs = f"{years[0]}-{years[-1]}" if len(years) > 1 else "".join(map(str, years)) or "unknown year"
-    return (
-        f"rates on {date.isoformat()} ({view} view); import weights {yrs}, grain {grain}; "
-        f"measures recorded to {recorded or 'unknown'}"
-    )
+def _stable_svg_ids(path: Path) -> None:
+    """Replace plotly.js's random figure id in an SVG by one derived from the file name: the same
+    figure gives the same file, and SVGs inlined in one page keep distinct clip-path ids."""
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r'<defs id="defs-([0-9a-f]{6})"', text)
+    if m:
+        uid = hashlib.sha1(path.stem.encode(), usedforsecurity=False).hexdigest()[:6]
+        path.write_text(text.replace(m.group(1), uid), encoding="utf-8")
 
 
 def sources(weights: Any = None) -> dict[str, Any]:
