@@ -132,16 +132,18 @@ def _usd(x: float | None) -> str:
 EMBEDS = ("html", "svg", "png")
 
 
-def _data_dates(e: dict[str, Any], src: dict[str, Any], start: dt.date, date: dt.date) -> dict[str, str]:
-    """The data-date lines of the report's figures: the timeline's and the snapshot date's."""
+def _footers(e: dict[str, Any], w: pl.DataFrame, start: dt.date, date: dt.date) -> tuple[dict, dict]:
+    """The source and data-date lines of the report's figures: the timeline's and the snapshot date's."""
+    src = figures.sources(w)
     rest = (
         f"{e['view']} view; import weights {'-'.join(map(str, e['data_year']))}, grain {e['weights_grain']}; "
         f"measures recorded to {src['catalogue_recorded_to']}"
     )
-    return {
-        "timeline": f"rates in force each day, {start} to {date}; {rest}",
-        "date": f"rates on {date}; {rest}",
-    }
+    line = src["source_line"]
+    return (
+        {"source": line, "data_date": f"rates in force each day, {start} to {date}; {rest}"},
+        {"source": line, "data_date": f"rates on {date}; {rest}"},
+    )
 
 
 def _render_charts(
@@ -149,6 +151,8 @@ def _render_charts(
 ) -> tuple[dict[str, str], list[str]]:
     """Each figure as HTML for the page (interactive, or an inline SVG / PNG image), and with
     ``chart_dir`` as PNG and SVG files there: every static image in one headless browser."""
+    if embed not in EMBEDS:
+        raise figures.ChartExportError(f"embed: {embed!r} is not one of {', '.join(EMBEDS)}")
     files: dict[Path, Any] = {}
     if chart_dir is not None:
         files = {
@@ -204,34 +208,20 @@ def build_report(
     events = measure_events(p, start, date, as_of=as_of)
     d = diff(p, since, date, weights=w, view=view, as_of=as_of)
     name = country(p).name
-    if embed not in EMBEDS:
-        raise figures.ChartExportError(f"embed: {embed!r} is not one of {', '.join(EMBEDS)}")
-    src = figures.sources(w)
-    dated = _data_dates(e, src, start, date)
+    timeline_foot, day_foot = _footers(e, w, start, date)
     figs = {
         "etr_timeline": charts.etr_timeline(
-            series,
-            events,
-            title=f"Effective US tariff rate on imports from {name}",
-            source=src["source_line"],
-            data_date=dated["timeline"],
+            series, events, title=f"Effective US tariff rate on imports from {name}", **timeline_foot
         ),
         "sectors": charts.sector_bars(
-            pl.DataFrame(e["composition"]),
-            title=f"Imports from {name} by sector, ETR on {date}",
-            source=src["source_line"],
-            data_date=dated["date"],
+            pl.DataFrame(e["composition"]), title=f"Imports from {name} by sector, ETR on {date}", **day_foot
         ),
     }
     better = ranked_n = 0
     if compare:
         r = rank(date, weights=w, view=view, as_of=as_of, min_imports_usd=min_imports_usd, reference=p)
         figs["partners"] = charts.partner_bars(
-            r,
-            highlight=p,
-            title=f"ETR on {date}: {name} among the largest partners",
-            source=src["source_line"],
-            data_date=dated["date"],
+            r, highlight=p, title=f"ETR on {date}: {name} among the largest partners", **day_foot
         )
         ranked = r.filter(pl.col("rank").is_not_null())
         ranked_n = ranked.height
