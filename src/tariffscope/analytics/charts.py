@@ -280,11 +280,20 @@ def sector_bars(
             "overlaying": "x",
             "side": "top",
             "rangemode": "tozero",
-            "range": [0, max(0.05, _fmax(c["etr"]) * 1.15)],
+            "range": [0, top := max(0.05, _fmax(c["etr"]) * 1.15)],
+            "dtick": next(
+                d for d in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0) if top / d <= 6
+            ),  # whole percents
             "showgrid": False,
             "title": {"text": "effective tariff rate (red dots)", "font": {"color": figures.PALETTE[1]}},
         },
-        legend={"y": 0.02, "yanchor": "bottom", "x": 0.98, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.8)"},
+        legend={
+            "y": 0.02,
+            "yanchor": "bottom",
+            "x": 0.98,
+            "xanchor": "right",
+            "bgcolor": "rgba(255,255,255,0.8)",
+        },
     )
     return fig
 

@@ -80,7 +80,7 @@ def footer(
     shift: int = FOOTER_SHIFT,
 ) -> list[dict[str, Any]]:
     """Notes, the source line and the data-date line as paper annotations below the plot."""
-    chars = max(50, int(width * 0.9 / 6))  # ~6 px a character at 10 px
+    chars = max(50, int(width * 0.62 / 6))  # ~6 px a character at 10 px; room for a wide label margin
     lines = [*notes, source or DEFAULT_SOURCE, *([f"Data: {data_date}"] if data_date else [])]
     wrapped = [w for t in lines for w in wrap(t, chars)]
     return [
