@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import tariffscope.trade.weights as weights_mod
+from tariffscope.analytics import figures
 from tariffscope.cli.main import app
 from test_package import WEIGHTS
 from test_scenario_evaluate import JSON_KEYS, engine_rates
@@ -33,12 +34,28 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_compare_table_and_chart(tmp_path: Path) -> None:
-    chart = tmp_path / "c.png"
+    """``--chart x.html`` needs no Chromium: the interactive figure with plotly.js inline."""
+    chart = tmp_path / "c.html"
     code, out, err = run("compare", "current-law", "pause-lapses", "the-deal", "--chart", str(chart))
     assert code == 0, err
     for s in ("current-law", "pause-lapses", "the-deal", "who gains", "ETR"):
         assert s in out
+    html = chart.read_text()
+    assert "Plotly.newPlot" in html and "change (USD bn" in html and "Source: tariffscope" in html
+    assert "cdn.plot.ly" not in html.replace(figures.plotly_js(), "")
+
+
+@pytest.mark.skipif(figures.export_unavailable() is not None, reason=f"{figures.export_unavailable()}")
+def test_compare_chart_png(tmp_path: Path) -> None:
+    chart = tmp_path / "sub" / "c.png"
+    code, _, err = run("compare", "current-law", "pause-lapses", "--chart", str(chart))
+    assert code == 0, err
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_compare_chart_bad_suffix_is_a_clear_error(tmp_path: Path) -> None:
+    code, _, err = run("compare", "current-law", "pause-lapses", "--chart", str(tmp_path / "c.gif"))
+    assert code != 0 and "c.gif: charts are written as .png or .svg, or .html" in err
 
 
 def test_compare_json_rows(tmp_path: Path) -> None:

@@ -1,27 +1,19 @@
 """Charts of effective rates: the ETR timeline with its change points labelled, sector bars, partners.
 
-Matplotlib's object API on the Agg canvas (no pyplot, no display, no network); PNG or SVG by the
-file suffix, or as strings for embedding in the HTML report. SVG keeps text as text and uses a fixed
-hash salt, so the same data gives the same file.
+Plotly figures in the house style of :mod:`tariffscope.analytics.figures` (the workbench's): tooltips,
+percent axes, a source line and a data-date line. The HTML report embeds them; ``figures.export``
+writes them as PNG or SVG.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-from pathlib import Path
-from typing import Any
-
-import matplotlib as mpl
+import plotly.graph_objects as go
 import polars as pl
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from tariffscope.analytics import figures
 from tariffscope.analytics.common import AUTHORITIES, AUTHORITY_LABELS
 from tariffscope.catalogue.jurisdiction import registry
-
-mpl.rcParams["svg.hashsalt"] = "tariffscope"
-mpl.rcParams["svg.fonttype"] = "none"
+from tariffscope.fmt import usd
 
 COLORS = registry().column_colours
 """Colour of each rate column, from the authority registry."""
@@ -31,13 +23,6 @@ CHANGE_TOL = 5e-4  # label change points where the ETR moves by at least 0.05 pp
 def _fmax(s: pl.Series) -> float:
     m = s.max()
     return float(m) if isinstance(m, int | float) else 0.0
-
-
-def _usd_axis(x: float, _pos: Any = None) -> str:
-    for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if abs(x) >= div:
-            return f"${x / div:,.0f}{suf}"
-    return f"${x:,.0f}"
 
 
 def change_points(
@@ -98,161 +83,255 @@ def change_points(
     )
 
 
+def _labelled_changes(series: pl.DataFrame, events: pl.DataFrame | None, max_labels: int) -> pl.DataFrame:
+    """The ``max_labels`` largest change points, in date order."""
+    cp = change_points(series, events)
+    if not cp.height:
+        return cp
+    return (
+        cp.with_columns(pl.col("delta").abs().alias("_a"))
+        .sort("_a", descending=True)
+        .head(max_labels)
+        .sort("date")
+        .drop("_a")
+    )
+
+
+def _authority_areas(s: pl.DataFrame) -> list[go.Scatter]:
+    """One stacked step area per authority that charges anything, and the total ETR as a black step."""
+    dates = s["date"].to_list()
+    cols = [a for a in AUTHORITIES if f"etr_{a}" in s.columns and _fmax(s[f"etr_{a}"].abs()) > 1e-4]
+    traces = [
+        go.Scatter(
+            x=dates,
+            y=s[f"etr_{a}"].to_list(),
+            name=AUTHORITY_LABELS.get(a, a),
+            stackgroup="authorities",
+            mode="lines",
+            line={"shape": "hv", "width": 0.5, "color": COLORS.get(a, "#777777")},
+            hovertemplate=f"{AUTHORITY_LABELS.get(a, a)}<br>%{{x|%Y-%m-%d}}: %{{y:.2%}}<extra></extra>",
+        )
+        for a in cols
+    ]
+    traces.append(
+        go.Scatter(
+            x=dates,
+            y=s["etr"].to_list(),
+            name="total ETR",
+            mode="lines",
+            line={"shape": "hv", "width": 2, "color": "black"},
+            hovertemplate="total ETR<br>%{x|%Y-%m-%d}: %{y:.2%}<extra></extra>",
+        )
+    )
+    return traces
+
+
+def _change_markers(cp: pl.DataFrame) -> tuple[list[go.Scatter], list[dict], list[str]]:
+    """Numbered markers at the change points (label on hover), dotted lines, and the numbered notes."""
+    if not cp.height:
+        return [], [], []
+    rows = cp.to_dicts()
+    notes = [
+        f"{i}. {r['date']:%d %b %Y}  {'+' if r['delta'] > 0 else '−'}{abs(100 * r['delta']):.1f} pp  {r['label']}"
+        for i, r in enumerate(rows, 1)
+    ]
+    marker = go.Scatter(
+        x=[r["date"] for r in rows],
+        y=[r["etr"] for r in rows],
+        mode="markers+text",
+        name="change points (hover)",
+        text=[str(i) for i in range(1, len(rows) + 1)],
+        textposition="top center",
+        textfont={"size": 10},
+        marker={"symbol": "circle-open", "size": 9, "color": "#444444"},
+        customdata=notes,
+        hovertemplate="%{customdata}<extra></extra>",
+    )
+    shapes = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": r["date"],
+            "x1": r["date"],
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#444444", "width": 0.6, "dash": "dot"},
+            "opacity": 0.6,
+        }
+        for r in rows
+    ]
+    return [marker], shapes, notes
+
+
 def etr_timeline(
     series: pl.DataFrame,
     events: pl.DataFrame | None = None,
     *,
     title: str | None = None,
     max_labels: int = 10,
-) -> Figure:
-    """Daily ETR of one partner as areas stacked by authority, with the total and labelled change points.
+    source: str | None = None,
+    data_date: str | None = None,
+) -> go.Figure:
+    """Daily ETR of one partner as areas stacked by authority, with the total and numbered change points
+    (their labels on hover and as notes under the chart).
 
-    ``series``: rows of ``etr_series`` for one partner (several partners: one line each, no areas).
+    ``series``: rows of ``etr_series`` for one partner (several partners: one step line each).
     """
-    partners = series["partner"].unique().to_list()
+    partners = series["partner"].unique(maintain_order=True).to_list()
+    shapes: list[dict] = []
     notes: list[str] = []
-    cp = pl.DataFrame()
-    if len(partners) == 1:
-        cp = change_points(series, events)
-        if cp.height:
-            cp = (
-                cp.with_columns(pl.col("delta").abs().alias("_a"))
-                .sort("_a", descending=True)
-                .head(max_labels)
-                .sort("date")
-            )
-            notes = [
-                f"{i}. {r['date']:%d %b %Y}  {'+' if r['delta'] > 0 else '−'}{abs(100 * r['delta']):.1f} pp  {r['label']}"
-                for i, r in enumerate(cp.iter_rows(named=True), 1)
-            ]
-    fig = Figure(figsize=(10, 5.0 + 0.19 * len(notes)), layout="constrained")
-    if notes:
-        ax, ax_notes = fig.subplots(2, 1, height_ratios=[5.0, 0.19 * len(notes) + 0.1])
-        ax_notes.axis("off")
-        ax_notes.text(
-            0.0, 1.0, "\n".join(notes), va="top", ha="left", fontsize=7.5, transform=ax_notes.transAxes
-        )
-    else:
-        ax = fig.add_subplot()
     if len(partners) == 1:
         s = series.sort("date")
-        dates = s["date"].to_list()
-        cols = [a for a in AUTHORITIES if f"etr_{a}" in s.columns and _fmax(s[f"etr_{a}"].abs()) > 1e-4]
-        ax.stackplot(
-            dates,
-            *[s[f"etr_{a}"].to_numpy() for a in cols],
-            labels=[AUTHORITY_LABELS.get(a, a) for a in cols],
-            colors=[COLORS.get(a, "#777777") for a in cols],
-            alpha=0.75,
-            step="post",
-        )
-        ax.step(dates, s["etr"].to_numpy(), where="post", color="black", lw=1.4, label="total ETR")
-        for i, r in enumerate(cp.iter_rows(named=True), 1):
-            ax.axvline(r["date"], color="#444444", lw=0.5, ls=":")
-            ax.annotate(
-                str(i),
-                xy=(r["date"], r["etr"]),
-                xytext=(0, 5 + 10 * ((i - 1) % 3)),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=7,
-                bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "#444444", "lw": 0.6},
-            )
-        ax.set_ylim(0, max(0.01, _fmax(s["etr"]) * 1.25))
+        traces: list[go.Scatter] = _authority_areas(s)
+        markers, shapes, notes = _change_markers(_labelled_changes(s, events, max_labels))
+        traces += markers
+        top = max(0.01, _fmax(s["etr"]) * 1.2)
     else:
-        for p in partners:
-            s = series.filter(pl.col("partner") == p).sort("date")
-            ax.step(s["date"].to_list(), s["etr"].to_numpy(), where="post", lw=1.3, label=p)
-        ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_ylabel("effective tariff rate (duty / all imports)")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left", fontsize=7, ncols=2, frameon=False)
-    ax.set_title(title or f"Effective tariff rate: {', '.join(partners)}", fontsize=11)
-    for lbl in ax.get_xticklabels():
-        lbl.set_rotation(30)
-        lbl.set_horizontalalignment("right")
-    return fig
+        traces = [
+            go.Scatter(
+                x=(t := series.filter(pl.col("partner") == p).sort("date"))["date"].to_list(),
+                y=t["etr"].to_list(),
+                name=p,
+                mode="lines",
+                line={"shape": "hv", "width": 2, "color": figures.PALETTE[i % len(figures.PALETTE)]},
+                hovertemplate=f"{p}<br>%{{x|%Y-%m-%d}}: %{{y:.2%}}<extra></extra>",
+            )
+            for i, p in enumerate(partners)
+        ]
+        top = max(0.01, _fmax(series["etr"]) * 1.1)
+    lay = figures.layout(
+        title or f"Effective tariff rate: {', '.join(partners)}",
+        source=source,
+        data_date=data_date,
+        notes=notes,
+        xaxis={
+            "type": "date",
+            "title": {"text": "date (rates in force on each day)"},
+            "showgrid": False,
+            "ticks": "outside",
+        },
+        yaxis={
+            **figures.axis_for("pct"),
+            "title": {"text": "effective tariff rate (duty / all imports)"},
+            "range": [0, top],
+            "gridcolor": figures.GRID,
+        },
+        shapes=shapes,
+    )
+    return go.Figure(traces, lay)
 
 
-def sector_bars(composition: pl.DataFrame, *, n: int = 12, title: str | None = None) -> Figure:
-    """Import value by GTAP sector (bars) with each sector's ETR (dots, right axis)."""
-    c = composition.sort("imports_usd", descending=True).head(n).reverse()
+def sector_bars(
+    composition: pl.DataFrame,
+    *,
+    n: int = 12,
+    title: str | None = None,
+    source: str | None = None,
+    data_date: str | None = None,
+) -> go.Figure:
+    """Import value by GTAP sector (bars, bottom axis) with each sector's ETR (dots, top axis)."""
+    c = composition.sort("imports_usd", descending=True).head(n)
     labels = [
         f"{s} {name[:28]}" for s, name in zip(c["sector"].to_list(), c["sector_name"].to_list(), strict=True)
     ]
-    fig = Figure(figsize=(10, 0.42 * c.height + 1.4), layout="constrained")
-    ax = fig.add_subplot()
-    y = list(range(c.height))
-    ax.barh(y, c["imports_usd"].to_numpy(), color="#4c72b0", alpha=0.8, label="imports (2024 weights)")
-    for yi, v, sh in zip(y, c["imports_usd"].to_list(), c["share"].to_list(), strict=True):
-        ax.text(v, yi, f" {100 * sh:.1f}%", va="center", fontsize=7, color="#333333")
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.xaxis.set_major_formatter(FuncFormatter(_usd_axis))
-    ax.set_xlabel("imports per year (share of the partner's total)")
-    ax2 = ax.twiny()
-    ax2.plot(c["etr"].to_numpy(), y, "o", color="#c44e52", label="ETR")
-    ax2.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax2.set_xlim(left=0, right=max(0.05, _fmax(c["etr"]) * 1.15))
-    ax2.set_xlabel("effective tariff rate (red dots)", color="#c44e52")
-    ax.set_title(title or "Imports and effective rate by sector", fontsize=11)
+    imports, etr, share = c["imports_usd"].to_list(), c["etr"].to_list(), c["share"].to_list()
+    hover = [
+        f"{lb}: {usd(v)} a year, {100 * sh:.1f}% of the total; ETR {100 * e:.2f}%"
+        for lb, v, sh, e in zip(labels, imports, share, etr, strict=True)
+    ]
+    fig = figures.bars(
+        labels,
+        imports,
+        title=title or "Imports and effective rate by sector",
+        x_title="imports per year, USD (bars; label: share of the partner's total)",
+        unit="usd",
+        text=[f"{100 * sh:.1f}%" for sh in share],
+        hover=hover,
+        source=source,
+        data_date=data_date,
+    )
+    fig.data[0].update(name="imports", hovertemplate="%{customdata}<extra></extra>")
+    fig.add_trace(
+        go.Scatter(
+            x=etr,
+            y=labels,
+            xaxis="x2",
+            mode="markers",
+            name="ETR",
+            customdata=hover,
+            marker={"color": figures.PALETTE[1], "size": 9},
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        showlegend=True,
+        margin={"t": 110},
+        xaxis2={
+            **figures.axis_for("pct"),
+            "overlaying": "x",
+            "side": "top",
+            "rangemode": "tozero",
+            "range": [0, top := max(0.05, _fmax(c["etr"]) * 1.15)],
+            "dtick": next(
+                d for d in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0) if top / d <= 6
+            ),  # whole percents
+            "showgrid": False,
+            "title": {"text": "effective tariff rate (red dots)", "font": {"color": figures.PALETTE[1]}},
+        },
+        legend={
+            "y": 0.02,
+            "yanchor": "bottom",
+            "x": 0.98,
+            "xanchor": "right",
+            "bgcolor": "rgba(255,255,255,0.8)",
+        },
+    )
     return fig
 
 
 def partner_bars(
-    ranked: pl.DataFrame, *, highlight: str | None = "JP", n: int = 25, title: str | None = None
-) -> Figure:
-    """ETR of the ``n`` largest partners by imports (sorted by ETR), ``highlight`` in red."""
+    ranked: pl.DataFrame,
+    *,
+    highlight: str | None = "JP",
+    n: int = 25,
+    title: str | None = None,
+    source: str | None = None,
+    data_date: str | None = None,
+) -> go.Figure:
+    """ETR of the ``n`` largest partners by imports (highest ETR on top), ``highlight`` in red, the
+    all-partner ETR as a dashed line."""
     r = ranked.filter(pl.col("partner") != "ALL").sort("imports_usd", descending=True).head(n)
     if highlight and highlight not in r["partner"].to_list():
         r = pl.concat([r, ranked.filter(pl.col("partner") == highlight)], how="vertical_relaxed")
-    r = r.sort("etr")
-    fig = Figure(figsize=(9, 0.3 * r.height + 1.3), layout="constrained")
-    ax = fig.add_subplot()
-    colors = ["#c44e52" if p == highlight else "#4c72b0" for p in r["partner"].to_list()]
-    y = list(range(r.height))
-    ax.barh(y, r["etr"].to_numpy(), color=colors)
-    names = r["name"].to_list() if "name" in r.columns else r["partner"].to_list()
-    ax.set_yticks(
-        y,
-        [f"{p} {str(nm or '')[:22]}" for p, nm in zip(r["partner"].to_list(), names, strict=True)],
-        fontsize=7.5,
+    r = r.sort("etr", descending=True)
+    codes = r["partner"].to_list()
+    names = r["name"].to_list() if "name" in r.columns else codes
+    labels = [f"{p} {str(nm or '')[:22]}" for p, nm in zip(codes, names, strict=True)]
+    fig = figures.bars(
+        labels,
+        r["etr"].to_list(),
+        title=title or f"Effective tariff rate of the {n} largest partners",
+        x_title="effective tariff rate (duty / all imports)",
+        text=[f"{100 * v:.1f}%" for v in r["etr"].to_list()],
+        hover=[
+            f"{lb}, imports {usd(v)} a year" for lb, v in zip(labels, r["imports_usd"].to_list(), strict=True)
+        ],
+        colors=[figures.PALETTE[1] if p == highlight else figures.PALETTE[0] for p in codes],
+        source=source,
+        data_date=data_date,
     )
-    for yi, v in zip(y, r["etr"].to_list(), strict=True):
-        ax.text(v, yi, f" {100 * v:.1f}%", va="center", fontsize=7)
     allrow = ranked.filter(pl.col("partner") == "ALL")
     if allrow.height:
-        ax.axvline(float(allrow["etr"][0]), color="black", ls="--", lw=0.8, label="all partners")
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("effective tariff rate")
-    ax.set_title(title or f"Effective tariff rate of the {n} largest partners", fontsize=11)
+        v = float(allrow["etr"][0])
+        fig.add_vline(x=v, line={"color": "black", "dash": "dash", "width": 1})
+        fig.add_annotation(
+            x=v,
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            showarrow=False,
+            text=f"all partners {100 * v:.1f}%",
+            font={"size": 10},
+        )
     return fig
-
-
-def save(fig: Figure, path: Path | str) -> Path:
-    """Write a figure as PNG or SVG (by suffix)."""
-    p = Path(path)
-    fmt = p.suffix.lstrip(".").lower()
-    if fmt not in ("png", "svg"):
-        raise ValueError(f"{p.name}: charts are written as .png or .svg")
-    fig.savefig(
-        p, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else {"Software": "tariffscope"}
-    )
-    return p
-
-
-def to_svg(fig: Figure) -> str:
-    """The figure as an inline ``<svg>`` element (no XML prolog)."""
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
-
-
-def to_png_data_uri(fig: Figure, dpi: int = 130) -> str:
-    """The figure as a ``data:image/png;base64,…`` URI."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

@@ -1,20 +1,24 @@
 """A self-contained HTML report of one partner's exposure on a date.
 
 One file: the ETR timeline with its change points, sector bars, duty per hour, what changed since a
-baseline date, top products and (optionally) the comparison with other partners. Charts are inline
-SVG (PNG data URIs with ``embed="png"``); the page loads nothing from the network.
+baseline date, top products and (optionally) the comparison with other partners. Charts are the
+workbench's Plotly figures (:mod:`tariffscope.analytics.figures`): interactive with plotly.js inline
+(``embed="html"``, the default), or inline SVG / PNG data URIs rendered by kaleido (``embed="svg"`` or
+``"png"``, the ``charts`` extra); the page loads nothing from the network.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import polars as pl
 
-from tariffscope.analytics import charts
+from tariffscope.analytics import charts, figures
 from tariffscope.analytics.common import AUTHORITY_LABELS, measure_events, partner_code, weights_or_default
 from tariffscope.analytics.diff import diff
 from tariffscope.analytics.etr import DEFAULT_VIEW, View, etr_series
@@ -26,6 +30,7 @@ TIMELINE_START = dt.date(2025, 1, 1)
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Tariff exposure: {{ name }} ({{ e.partner }}), {{ e.date }}</title>
+{% if plotlyjs %}<script>{{ plotlyjs|safe }}</script>{% endif %}
 <style>
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em} h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
@@ -124,6 +129,52 @@ def _usd(x: float | None) -> str:
     return usd(x)
 
 
+EMBEDS = ("html", "svg", "png")
+
+
+def _footers(e: dict[str, Any], w: pl.DataFrame, start: dt.date, date: dt.date) -> tuple[dict, dict]:
+    """The source and data-date lines of the report's figures: the timeline's and the snapshot date's."""
+    src = figures.sources(w)
+    rest = (
+        f"{e['view']} view; import weights {'-'.join(map(str, e['data_year']))}, grain {e['weights_grain']}; "
+        f"measures recorded to {src['catalogue_recorded_to']}"
+    )
+    line = src["source_line"]
+    return (
+        {"source": line, "data_date": f"rates in force each day, {start} to {date}; {rest}"},
+        {"source": line, "data_date": f"rates on {date}; {rest}"},
+    )
+
+
+def _render_charts(
+    figs: dict[str, Any], embed: str, chart_dir: Path | str | None, prefix: str
+) -> tuple[dict[str, str], list[str]]:
+    """Each figure as HTML for the page (interactive, or an inline SVG / PNG image), and with
+    ``chart_dir`` as PNG and SVG files there: every static image in one headless browser."""
+    if embed not in EMBEDS:
+        raise figures.ChartExportError(f"embed: {embed!r} is not one of {', '.join(EMBEDS)}")
+    files: dict[Path, Any] = {}
+    if chart_dir is not None:
+        files = {
+            Path(chart_dir) / f"{prefix}_{k}.{ext}": f for k, f in figs.items() for ext in ("png", "svg")
+        }
+    with tempfile.TemporaryDirectory(prefix="tariffscope-charts-") as tmp:
+        inline = {Path(tmp) / f"{k}.{embed}": f for k, f in figs.items()} if embed != "html" else {}
+        figures.export({**files, **inline})
+        embedded = {}
+        for k, f in figs.items():
+            if embed == "html":
+                embedded[k] = figures.to_html(f, div_id=f"chart-{k}")
+            elif embed == "svg":
+                text = (Path(tmp) / f"{k}.svg").read_text(encoding="utf-8")
+                embedded[k] = text[text.index("<svg") :]
+            else:
+                data = base64.b64encode((Path(tmp) / f"{k}.png").read_bytes()).decode("ascii")
+                title = f.layout.title.text or k
+                embedded[k] = f'<img alt="{jinja2.filters.escape(title)}" src="data:image/png;base64,{data}">'
+    return embedded, [str(x) for x in files]
+
+
 def build_report(
     partner: str,
     date: dt.date,
@@ -137,9 +188,11 @@ def build_report(
     chart_dir: Path | str | None = None,
     compare: bool = True,
     min_imports_usd: float = 1e9,
-    embed: str = "svg",
+    embed: str = "html",
 ) -> dict[str, Any]:
     """Write the report to ``out``; with ``chart_dir`` also each chart as PNG and SVG there.
+
+    ``embed``: ``html`` (interactive figures, plotly.js inline), ``svg`` or ``png`` (static, kaleido).
 
     Returns a summary ``{"out", "charts", "etr", "bytes"}``.
     """
@@ -155,26 +208,23 @@ def build_report(
     events = measure_events(p, start, date, as_of=as_of)
     d = diff(p, since, date, weights=w, view=view, as_of=as_of)
     name = country(p).name
+    timeline_foot, day_foot = _footers(e, w, start, date)
     figs = {
         "etr_timeline": charts.etr_timeline(
-            series, events, title=f"Effective US tariff rate on imports from {name}"
+            series, events, title=f"Effective US tariff rate on imports from {name}", **timeline_foot
         ),
         "sectors": charts.sector_bars(
-            pl.DataFrame(e["composition"]), title=f"Imports from {name} by sector, ETR on {date}"
+            pl.DataFrame(e["composition"]), title=f"Imports from {name} by sector, ETR on {date}", **day_foot
         ),
     }
     better = ranked_n = 0
     if compare:
         r = rank(date, weights=w, view=view, as_of=as_of, min_imports_usd=min_imports_usd, reference=p)
         figs["partners"] = charts.partner_bars(
-            r, highlight=p, title=f"ETR on {date}: {name} among the largest partners"
+            r, highlight=p, title=f"ETR on {date}: {name} among the largest partners", **day_foot
         )
         better, ranked_n = _standing(r, p)
-    embedded = {
-        k: (charts.to_svg(f) if embed == "svg" else f'<img alt="{k}" src="{charts.to_png_data_uri(f)}">')
-        for k, f in figs.items()
-    }
-    written = _save_charts(figs, Path(chart_dir), f"{p}_{date}") if chart_dir is not None else []
+    embedded, written = _render_charts(figs, embed, chart_dir, f"{p}_{date}")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     html = env.from_string(TEMPLATE).render(
         e=e,
@@ -187,6 +237,7 @@ def build_report(
         usd=_usd,
         labels=AUTHORITY_LABELS,
         changes=charts.change_points(series, events).to_dicts(),
+        plotlyjs=figures.plotly_js() if embed == "html" else "",
         timeline=embedded["etr_timeline"],
         sectors=embedded["sectors"],
         compare=embedded.get("partners"),
@@ -205,11 +256,3 @@ def _standing(ranking: pl.DataFrame, p: str) -> tuple[int, int]:
     mine = ranking.filter(pl.col("partner") == p)
     better = ranked.filter(pl.col("etr") < float(mine["etr"][0])).height if mine.height else 0
     return better, ranked.height
-
-
-def _save_charts(figs: dict[str, Any], folder: Path, stem: str) -> list[str]:
-    """Write each chart as ``<stem>_<name>.png`` and ``.svg`` in ``folder``; the paths written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return [
-        str(charts.save(f, folder / f"{stem}_{k}.{ext}")) for k, f in figs.items() for ext in ("png", "svg")
-    ]

@@ -169,7 +169,8 @@ def report(
     date: Annotated[str, typer.Option("--date", "-d", help="entry date")],
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write")] = Path("report.html"),
     chart_dir: Annotated[
-        Path | None, typer.Option("--chart-dir", help="also write each chart as PNG and SVG here")
+        Path | None,
+        typer.Option("--chart-dir", help="also write each chart as PNG and SVG here (the charts extra)"),
     ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="baseline date of 'what changed' (default: --from)")
@@ -180,7 +181,10 @@ def report(
     compare: Annotated[
         bool, typer.Option("--compare/--no-compare", help="include the comparison with all partners")
     ] = True,
-    embed: Annotated[str, typer.Option("--embed", help="svg | png (inline charts)")] = "svg",
+    embed: Annotated[
+        str,
+        typer.Option("--embed", help="html (interactive, plotly.js inline) | svg | png (static: the charts extra)"),
+    ] = "html",
     db: options.DbOpt = None,
     year: options.YearOpt = 2024,
 ) -> None:
@@ -191,8 +195,8 @@ def report(
     partner = options.partner(partner, "PARTNER")
     since_d = options.optional_entry_date(since, "--since")
     start = options.entry_date(date_from, "--from")
-    if embed not in ("svg", "png"):
-        raise typer.BadParameter(f"{embed!r}: use svg or png", param_hint="--embed")
+    if embed not in ("html", "svg", "png"):
+        raise typer.BadParameter(f"{embed!r}: use html, svg or png", param_hint="--embed")
     w = options.checked(lambda: options.weights(db, year))
     with console.status("building the report"):
         r = options.checked(

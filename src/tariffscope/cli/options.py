@@ -27,7 +27,9 @@ from tariffscope.resolver.inputs import HORIZON
 
 def fail(exc: Exception) -> typer.Exit:
     """Print a user-facing error and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)  # [..] in a message is text
     return typer.Exit(code=getattr(exc, "exit_code", 2) if isinstance(exc, TariffscopeError) else 2)
 
 

@@ -222,7 +222,10 @@ def scenario_compare(
     supply: shared.SupplyOpt = "elastic",
     horizon: shared.HorizonOpt = "short",
     chart: Annotated[
-        Path | None, typer.Option("--chart", help="also write a PNG chart of exports change to this file")
+        Path | None,
+        typer.Option(
+            "--chart", help="also draw the exports change: FILE.png or .svg (the charts extra) or .html (interactive)"
+        ),
     ] = None,
     no_chart: Annotated[
         bool, typer.Option("--no-chart", hidden=True, help="(the default: no chart unless --chart)")
@@ -231,23 +234,24 @@ def scenario_compare(
     db: options.DbOpt = None,
 ) -> None:
     """Compare scenarios side by side (one row per scenario and partner); ``--chart FILE`` also draws them."""
+    from tariffscope.analytics.figures import sources
     from tariffscope.scenarios.chart import compare_chart
     from tariffscope.scenarios.evaluate import compare
 
     f = shared.choice(fmt, ("table", "json"), "--format")
+    weights = shared.weights_or_shipped(db)
     rows, _ = compare(
         scenarios,
         shared.entry_date(date),
         partners=shared.partners(partner),
         against=against,
-        weights=shared.weights_or_shipped(db),
+        weights=weights,
         supply=shared.choice(supply, ("infinite", "elastic"), "--supply"),
         overrides=shared.overrides(sigma),
         horizon=shared.horizon(horizon),
     )
     if chart is not None and not no_chart:
-        chart.parent.mkdir(parents=True, exist_ok=True)
-        compare_chart(rows, chart)
+        compare_chart(rows, chart, source=sources(weights)["source_line"])
         err_console.print(f"chart written to {chart}")
     if f == "json":
         emit_json(rows)

@@ -188,29 +188,10 @@ def us_rates(date: dt.date, view: str = "statutory") -> dict[str, Any]:
 
 @functools.cache
 def sources() -> dict[str, Any]:
-    """What every figure rests on: the catalogue's knowledge date, the schedule and the import weights
-    (their years, grains and build dates), as the one-line source a chart or a download carries."""
-    from tariffscope.analytics.common import grain_label
-    from tariffscope.trade.weights import provenance
+    """What every figure rests on, with the chart style (:func:`tariffscope.analytics.figures.sources`)."""
+    from tariffscope.analytics.figures import sources as figure_sources
 
-    cat = catalogue()
-    recorded = max((s.recorded for ref in cat.rules for s in ref.rule.steps if s.recorded), default=None)
-    w = weights()
-    years = sorted({int(y) for y in w["data_year"].unique().to_list()}) if "data_year" in w.columns else []
-    wp = provenance()
-    line = (
-        f"Source: tariffscope; US tariff measures as recorded to {recorded} (Federal Register, "
-        f"proclamations, CBP guidance); US import weights {_years(years)} "
-        f"(US Census, GTAP sectors spread to HTS10; built {wp.get('built')})"
-    )
-    return {
-        "catalogue_recorded_to": None if recorded is None else recorded.isoformat(),
-        "weights_years": years,
-        "weights_grain": grain_label(w),
-        "weights_built": wp.get("built"),
-        "weights_rule": wp.get("rule"),
-        "source_line": line,
-    }
+    return figure_sources(weights())
 
 
 @memo(16)

@@ -1,13 +1,25 @@
 /* tariffscope charts on plotly.js (served by the workbench from the plotly Python package, no CDN).
    Every chart has tooltips, formatted axes, a source line and a data-date line, and downloads as PNG
-   or SVG (Plotly.downloadImage: the same figure, rendered in the browser). */
+   or SVG (Plotly.downloadImage: the same figure, rendered in the browser). The style (palette, fonts,
+   axis formats, footer) is the one the CLI report and exports use: tariffscope.analytics.figures.style(),
+   sent with /api/sources (the defaults below are its copy for a page that could not fetch it). */
 "use strict";
 
 const TSChart = (() => {
-  const PALETTE = ["#0b5cad", "#d1495b", "#2a9d8f", "#e9a03b", "#6a4c93", "#5c677d", "#8d6a37", "#c05299"];
+  const STYLE = {
+    palette: ["#0b5cad", "#d1495b", "#2a9d8f", "#e9a03b", "#6a4c93", "#5c677d", "#8d6a37", "#c05299"],
+    font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12, color: "#1b1f24" },
+    footer_font: { size: 10, color: "#57606a" }, grid: "#e5e7eb", footer_shift: 44, title_shift: 24, footer_line: 14, export_width: 1000,
+    axes: { pct: { tickformat: ".0%", hoverformat: ".2%" }, usd: { tickprefix: "$", exponentformat: "B", hoverformat: "$,.4~s" }, plain: { tickformat: "~g" } },
+  };
+  const PALETTE = STYLE.palette;
   let SOURCE = "Source: tariffscope";  // replaced by /api/sources at start-up
 
-  function setSource(line) { if (line) SOURCE = line; }
+  /** The source line and the house style from /api/sources (tariffscope.analytics.figures). */
+  function setSource(line, style) {
+    if (line) SOURCE = line;
+    if (style) { Object.assign(STYLE, style); PALETTE.splice(0, PALETTE.length, ...STYLE.palette); }
+  }
   function fmtDate(t) { return new Date(t).toISOString().slice(0, 10); }
 
   function save(blob, filename) {
@@ -19,9 +31,7 @@ const TSChart = (() => {
 
   /** Axis settings and a hover formatter for a unit: "pct" (decimals shown as %), "usd" or plain. */
   function axisFor(unit) {
-    if (unit === "pct") return { tickformat: ".0%", hoverformat: ".2%" };
-    if (unit === "usd") return { tickprefix: "$", exponentformat: "B", hoverformat: "$,.3s" };  // B for billion, not G
-    return { tickformat: "~g" };
+    return { ...(STYLE.axes[unit] || STYLE.axes.plain) };
   }
 
   /** The two footer lines (source, data date) as paper annotations: they are part of exported images. */
@@ -39,7 +49,7 @@ const TSChart = (() => {
     const lines = [opts.source || SOURCE, opts.dataDate ? `Data: ${opts.dataDate}` : ""].filter(Boolean).flatMap((t) => wrap(t, width));
     return lines.map((text, i) => ({
       text, xref: "paper", yref: "paper", x: 0, xanchor: "left",
-      y: 0, yanchor: "top", yshift: -(opts.footerShift || 44) - 14 * i, showarrow: false, font: { size: 10, color: "#57606a" },
+      y: 0, yanchor: "top", yshift: -(opts.footerShift || STYLE.footer_shift) - STYLE.footer_line * i, showarrow: false, font: STYLE.footer_font,
     }));
   }
 
@@ -54,7 +64,7 @@ const TSChart = (() => {
       const b = document.createElement("button");
       b.type = "button"; b.className = "secondary small"; b.textContent = "Download " + kind; b.dataset.download = kind.toLowerCase();
       b.setAttribute("aria-label", `Download chart "${opts.title || opts.name}" as ${kind}`);
-      b.addEventListener("click", () => Plotly.downloadImage(gd, { format: kind.toLowerCase(), filename: opts.name || "chart", width: 1000, height, scale: kind === "PNG" ? 2 : 1 }));
+      b.addEventListener("click", () => Plotly.downloadImage(gd, { format: kind.toLowerCase(), filename: opts.name || "chart", width: STYLE.export_width, height, scale: kind === "PNG" ? 2 : 1 }));
       bar.appendChild(b);
     }
     container.appendChild(bar); fig.appendChild(gd); container.appendChild(fig);
@@ -63,7 +73,7 @@ const TSChart = (() => {
 
   function layout(opts, extra) {
     return {
-      font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12, color: "#1b1f24" },
+      font: STYLE.font,
       title: opts.title ? { text: opts.title, font: { size: 14 }, x: 0, xanchor: "left" } : undefined,
       paper_bgcolor: "#fff", plot_bgcolor: "#fff", hovermode: "closest",
       legend: { orientation: "h", x: 0, xanchor: "left", y: 1.01, yanchor: "bottom" },
@@ -101,9 +111,9 @@ const TSChart = (() => {
       });
     }
     Plotly.newPlot(gd, traces, layout(opts, {
-      margin: { l: 70, r: 20, t: opts.title ? 64 : 36, b: 60 + 14 * footer(opts).length },
+      margin: { l: 70, r: 20, t: opts.title ? 64 : 36, b: 60 + STYLE.footer_line * footer(opts).length },
       xaxis: { type: "date", range: opts.xMin || opts.xMax ? [opts.xMin || undefined, opts.xMax || undefined] : undefined, showgrid: false, ticks: "outside", automargin: true },
-      yaxis: { ...ax, rangemode: "tozero", range: [Math.min(0, ...ys), top * 1.04], gridcolor: "#e5e7eb", automargin: true, title: { text: opts.yTitle || "" } },
+      yaxis: { ...ax, rangemode: "tozero", range: [Math.min(0, ...ys), top * 1.04], gridcolor: STYLE.grid, automargin: true, title: { text: opts.yTitle || "" } },
       shapes,
     }), CONFIG);
     return gd;
@@ -122,17 +132,17 @@ const TSChart = (() => {
     const labels = items.map((d, i) => `${short(d.label)}${items.findIndex((e) => short(e.label) === short(d.label)) !== i ? " " + (i + 1) : ""}`);
     Plotly.newPlot(gd, [{
       type: "bar", orientation: "h", y: labels, x: items.map((d) => d.value),
-      marker: { color: items.map((d) => d.color || (d.value < 0 ? "#d1495b" : "#0b5cad")) },
+      marker: { color: items.map((d) => d.color || (d.value < 0 ? PALETTE[1] : PALETTE[0])) },
       text: items.map((d) => fmt(d.value)), textposition: "auto", cliponaxis: false, insidetextfont: { color: "#fff" },
       customdata: items.map((d) => d.hover || String(d.label ?? "")),
       hovertemplate: "%{customdata}: %{text}<extra></extra>",
     }], layout(opts, {
-      margin: { l: 20, r: 70, t: opts.title ? 40 : 16, b: 50 + 14 * footer(opts).length }, showlegend: false, bargap: 0.25,
-      xaxis: { ...ax, zeroline: true, zerolinecolor: "#8c959f", gridcolor: "#e5e7eb", automargin: true, title: { text: opts.xTitle || "" } },
+      margin: { l: 20, r: 70, t: opts.title ? 40 : 16, b: 50 + STYLE.footer_line * footer(opts).length }, showlegend: false, bargap: 0.25,
+      xaxis: { ...ax, zeroline: true, zerolinecolor: "#8c959f", gridcolor: STYLE.grid, automargin: true, title: { text: opts.xTitle || "" } },
       yaxis: { autorange: "reversed", automargin: true, tickfont: { size: 12 } },
     }), CONFIG);
     return gd;
   }
 
-  return { line, bars, save, setSource, PALETTE, fmtDate };
+  return { line, bars, save, setSource, PALETTE, STYLE, fmtDate };
 })();

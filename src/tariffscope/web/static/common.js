@@ -80,7 +80,7 @@ function kpis(container, items) {
 let COUNTRIES = [], SOURCES = {};
 const countryName = (code) => { const c = COUNTRIES.find((x) => x.iso2 === code); return c && !c.group ? `${c.name} (${code})` : code; };
 async function loadSources() {
-  try { SOURCES = await api("/api/sources"); TSChart.setSource(SOURCES.source_line); } catch (_) { SOURCES = {}; }
+  try { SOURCES = await api("/api/sources"); TSChart.setSource(SOURCES.source_line, SOURCES.chart_style); } catch (_) { SOURCES = {}; }
 }
 async function loadCountries() {
   COUNTRIES = await api("/api/countries");
