@@ -234,13 +234,14 @@ def _render(jobs: list[dict[str, Any]]) -> Any:
     k = _kaleido()
     try:
         return k.write_fig_from_object_sync(jobs, cancel_on_error=True)
-    except RuntimeError as exc:  # choreographer's ChromeNotFoundError and browser failures
-        if "browser" in str(exc).lower() or "chrom" in str(exc).lower():
+    except Exception as exc:  # choreographer's ChromeNotFoundError, browser failures, render timeouts
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        if isinstance(exc, RuntimeError) and ("browser" in first.lower() or "chrom" in first.lower()):
             raise ChartExportError(
                 f"PNG/SVG charts are drawn in headless Chromium, which was not found or failed to start "
-                f"({str(exc).splitlines()[0]}). Install it ({EXTRA_HINT}), or point BROWSER_PATH at it."
+                f"({first}). Install it ({EXTRA_HINT}), or point BROWSER_PATH at it."
             ) from exc
-        raise ChartExportError(f"chart export failed: {exc}") from exc
+        raise ChartExportError(f"chart export failed in kaleido: {first}") from exc
 
 
 def export(figs: Mapping[Path, go.Figure], *, scale: float = 2.0) -> list[Path]:
