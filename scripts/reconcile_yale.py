@@ -211,6 +211,10 @@ def settled_classes(on: dt.date) -> list[Settled]:
     )
     air_uk = _list("s232_civil_aircraft", country="GB", inherent="1")
     air_jp = _list("s232_civil_aircraft", country="JP", inherent="1")
+    air_deal = {  # notes 2(v)(xxii), (xxiv)(b), (xxv)(c): listed articles meeting general note 6
+        c: _list("floor_exempt", country_group=g, category="civil_aircraft")
+        for c, g in (("DE", "eu"), ("KR", "korea"), ("CH", "swiss"))
+    }
     return [
         (
             "T1 MFN specific/compound duties priced by the tracker's own equivalents",
@@ -281,6 +285,25 @@ def settled_classes(on: dt.date) -> list[Settled]:
                 pl.lit(on >= dt.date(2026, 2, 24))
                 & in_list(_list("s122_civil_aircraft", inherent="0"))
                 & (((d_tot - 0.10).abs() <= TOL) | ((d_tot - pl.col("d_mfn") - 0.10).abs() <= TOL))
+            ),
+        ),
+        (
+            "T23 EU/Korean/Swiss civil-aircraft exemption of every listed provision, without general note 6 use",
+            "tracker models",
+            lambda df: (
+                pl.lit(on < dt.date(2026, 2, 24))
+                & pl.any_horizontal(
+                    [
+                        (pl.col("iso2") == c) & pl.lit(on >= d) & in_list(air_deal[c])
+                        for c, d in (
+                            ("DE", dt.date(2025, 9, 1)),
+                            ("KR", dt.date(2025, 11, 14)),
+                            ("CH", dt.date(2025, 11, 14)),
+                        )
+                    ]
+                )
+                & ~(in_list(["88", "8411", "840710", "840910", "9014", "8526"]) & ~in_list(["8806"]))
+                & (d_tot > 0)
             ),
         ),
         (
