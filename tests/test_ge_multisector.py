@@ -9,23 +9,18 @@ import pytest
 
 from tariffscope.models.ge.multisector import (
     caliendo_parro,
-    load_cp2015_nafta,
     set_tariffs,
     solve_multisector,
 )
 from tariffscope.models.ge.solver import GEConvergenceError, GEInputError
-from tariffscope.paths import shared_data
+from tariffscope.models.ge.us_va import cp_data
 
-pytestmark = pytest.mark.skipif(
-    not (shared_data() / "gravity" / "cp2015_nafta_trade.csv.gz").is_file(),
-    reason="CP 2015 data not available",
-)
 NAFTA = ("Canada", "Mexico", "USA")
 
 
 @pytest.fixture(scope="module")
 def data():
-    return load_cp2015_nafta()
+    return cp_data()  # the shipped tables (derived from the cp2015 package's), so the tests run without ../shared
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +146,10 @@ def test_cli_runs_the_nafta_example_and_checks_configs(tmp_path) -> None:
     assert round(rows["Mexico"]["welfare_change_pct"], 2) == 1.31
     assert doc["method"] == "caliendo-parro" and all(c["converged"] for c in doc["convergence"])
     cfg = tmp_path / "bad.yaml"
+    from tariffscope.models.ge.config import EXAMPLES_DIR
+
     cfg.write_text(
-        "model: caliendo-parro\ndata: {shared: gravity, prefix: cp2015_nafta}\n"
+        f"model: caliendo-parro\ndata: {{folder: '{EXAMPLES_DIR / 'data' / 'cp2015'}', prefix: cp2015_nafta}}\n"
         "experiment:\n  set:\n    - {importers: [USA], exporters: [Atlantis], tariff: 0.25}\n"
     )
     out = runner.invoke(app, ["ge", "run", str(cfg)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,50 +142,17 @@ def from_tables(
     regions = tuple(str(r) for r in regions)
     sectors = tuple(str(s) for s in sectors)
     n, nj = len(regions), len(sectors)
-    if trade.height != nj * n * n:
-        raise GEInputError(f"{source}: trade has {trade.height} rows, expected {nj}x{n}x{n} = {nj * n * n}")
-    sj = _index(trade, "sector", sectors, "sector", f"{source} (trade)")
-    ni = _index(trade, "importer", regions, "region", f"{source} (trade)")
-    ei = _index(trade, "exporter", regions, "region", f"{source} (trade)")
-
-    def cube(col: str) -> Array:
-        if col not in trade.columns:
-            raise GEInputError(f"{source}: trade has no column {col!r}")
-        out = np.full((nj, n, n), np.nan)
-        out[sj, ni, ei] = trade[col].cast(pl.Float64).to_numpy()
-        if not np.all(np.isfinite(out)):
-            raise GEInputError(
-                f"{source}: trade column {col!r} is missing some sector-importer-exporter cells"
-            )
-        return out
-
+    cube = _trade_cubes(trade, regions, sectors, source)
     flows = cube("value")
     tau = cube(tariff)
     scen = {c: cube(c) for c in scenario_columns}
-
     ic = np.zeros((n, nj, nj))
     ir = _index(intermediate, "region", regions, "region", f"{source} (intermediate)")
     ik = _index(intermediate, "input", sectors, "sector", f"{source} (intermediate)")
     ij = _index(intermediate, "sector", sectors, "sector", f"{source} (intermediate)")
     np.add.at(ic, (ir, ik, ij), intermediate["value"].cast(pl.Float64).to_numpy())
-    va = np.zeros((n, nj))
-    np.add.at(
-        va,
-        (
-            _index(value_added, "region", regions, "region", f"{source} (value added)"),
-            _index(value_added, "sector", sectors, "sector", f"{source} (value added)"),
-        ),
-        value_added["value"].cast(pl.Float64).to_numpy(),
-    )
-    fc = np.zeros((n, nj))
-    np.add.at(
-        fc,
-        (
-            _index(final, "region", regions, "region", f"{source} (final consumption)"),
-            _index(final, "sector", sectors, "sector", f"{source} (final consumption)"),
-        ),
-        final["value"].cast(pl.Float64).to_numpy(),
-    )
+    va = _region_by_sector(value_added, regions, sectors, f"{source} (value added)")
+    fc = _region_by_sector(final, regions, sectors, f"{source} (final consumption)")
     output = ic.sum(axis=1) + va
     if np.any(output <= 0):
         r, s = np.argwhere(output <= 0)[0]
@@ -216,6 +183,41 @@ def from_tables(
     )
     data.validate()
     return data
+
+
+def _trade_cubes(
+    trade: pl.DataFrame, regions: tuple[str, ...], sectors: tuple[str, ...], source: str
+) -> Callable[[str], Array]:
+    """A reader of the trade table's columns as complete ``(sector, importer, exporter)`` cubes."""
+    n, nj = len(regions), len(sectors)
+    if trade.height != nj * n * n:
+        raise GEInputError(f"{source}: trade has {trade.height} rows, expected {nj}x{n}x{n} = {nj * n * n}")
+    sj = _index(trade, "sector", sectors, "sector", f"{source} (trade)")
+    ni = _index(trade, "importer", regions, "region", f"{source} (trade)")
+    ei = _index(trade, "exporter", regions, "region", f"{source} (trade)")
+
+    def cube(col: str) -> Array:
+        if col not in trade.columns:
+            raise GEInputError(f"{source}: trade has no column {col!r}")
+        out = np.full((nj, n, n), np.nan)
+        out[sj, ni, ei] = trade[col].cast(pl.Float64).to_numpy()
+        if not np.all(np.isfinite(out)):
+            raise GEInputError(
+                f"{source}: trade column {col!r} is missing some sector-importer-exporter cells"
+            )
+        return out
+
+    return cube
+
+
+def _region_by_sector(
+    df: pl.DataFrame, regions: tuple[str, ...], sectors: tuple[str, ...], what: str
+) -> Array:
+    """``(region, sector)`` sums of a table's ``value`` (rows named by ``region`` and ``sector``)."""
+    out = np.zeros((len(regions), len(sectors)))
+    idx = (_index(df, "region", regions, "region", what), _index(df, "sector", sectors, "sector", what))
+    np.add.at(out, idx, df["value"].cast(pl.Float64).to_numpy())
+    return out
 
 
 CP2015_PREFIX = "cp2015_nafta"
