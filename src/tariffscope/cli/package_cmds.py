@@ -36,7 +36,7 @@ def scenario_package(
         raise typer.BadParameter("must be > 0", param_hint="--export-supply")
     res = evaluate_package(
         package,
-        date=shared.entry_date(date),
+        date=shared.scenario_date(date),
         weights=shared.weights_or_shipped(db),
         export_supply=export_supply,
     )

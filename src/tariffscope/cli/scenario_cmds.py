@@ -129,7 +129,7 @@ def scenario_run(
     f = shared.choice(fmt, ("table", "json"), "--format")
     res = evaluate(
         scenario,
-        shared.entry_date(date),
+        shared.scenario_date(date),
         against=against,
         weights=shared.weights_or_shipped(db),
         supply=shared.choice(supply, ("infinite", "elastic"), "--supply"),
@@ -242,7 +242,7 @@ def scenario_compare(
     weights = shared.weights_or_shipped(db)
     rows, _ = compare(
         scenarios,
-        shared.entry_date(date),
+        shared.scenario_date(date),
         partners=shared.partners(partner),
         against=against,
         weights=weights,

@@ -48,6 +48,7 @@ SigmaOpt = Annotated[
 
 
 def overrides(items: list[str] | None) -> list[dict[str, object]] | None:
+    """``--sigma PREFIX=VALUE`` items as elasticity overrides (an HS prefix and a positive value each)."""
     if not items:
         return None
     out: list[dict[str, object]] = []
@@ -63,23 +64,27 @@ def overrides(items: list[str] | None) -> list[dict[str, object]] | None:
     return out
 
 
-def entry_date(s: str | None) -> dt.date | None:
+def scenario_date(s: str | None) -> dt.date | None:
+    """``--date``: an entry date in the horizon, or None for the scenario's own date."""
     return options.optional_entry_date(s, "--date")
 
 
 def choice(v: str, options: tuple[str, ...], hint: str) -> Any:
+    """``v`` if it is one of ``options``, else a usage error naming the option ``hint``."""
     if v not in options:
         raise typer.BadParameter(f"{v!r}: use {' or '.join(options)}", param_hint=hint)
     return v
 
 
 def partners(ps: list[str] | None) -> list[str] | None:
+    """``--partner`` values as ISO2 codes (``ALL`` kept); None when none was given."""
     if not ps:
         return None
     return [options.partner(p, "--partner") for p in ps]
 
 
 def weights_or_shipped(db: Path | None) -> pl.DataFrame | None:
+    """The store's import weights with ``--db``, else None: the scenario uses the shipped weights."""
     if db is None:
         return None
     from tariffscope.trade.weights import SHIPPED_YEAR
@@ -88,10 +93,12 @@ def weights_or_shipped(db: Path | None) -> pl.DataFrame | None:
 
 
 def bn(x: float | None) -> str:
+    """USD for people (``—`` when missing)."""
     return "—" if x is None else usd(x)
 
 
 def horizon(h: str) -> str:
+    """``--horizon`` checked against the known horizons (short, long, cge, table or a number of years)."""
     from tariffscope.models.pe.horizons import parse_horizon
 
     try:
