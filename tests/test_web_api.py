@@ -240,7 +240,7 @@ def test_sources_state_the_data_dates(client: TestClient) -> None:
 def test_us_rates_today_all_and_partners(client: TestClient) -> None:
     """The journalist's view: the US-wide rate (duty over all imports) and each partner's, with the
     view, the weights grain and a source line; the CSV is the same table."""
-    r = client.get("/api/us-rates", params={"date": "2025-10-01"})
+    r = client.get("/api/us-rates", params={"date": "2025-10-01", "view": "statutory"})
     assert r.status_code == 200, r.text
     x = r.json()
     assert x["date"] == "2025-10-01" and x["view"].startswith("statutory") and "grain" in x["weights"]
@@ -255,11 +255,16 @@ def test_us_rates_today_all_and_partners(client: TestClient) -> None:
         row = next(p for p in parts if p["partner"] == code)
         q = {"partner": code, "date": "2025-10-01", "view": "statutory"}
         assert row["etr"] == pytest.approx(client.get("/api/exposure", params=q).json()["etr"], rel=1e-9)
-    csv = client.get("/api/us-rates", params={"date": "2025-10-01", "format": "csv"})
+    csv = client.get("/api/us-rates", params={"date": "2025-10-01", "format": "csv", "view": "statutory"})
     assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
     lines = csv.text.splitlines()
     assert lines[1].startswith("ALL,") and len(lines) == len(parts) + 2 and "Source:" in lines[1]
     _bad(client.get("/api/us-rates", params={"date": "2024-06-01"}), "date")
+    # the default is the owed view (issue 12), stated; Canada's USMCA claims put it under its ceiling
+    owed = client.get("/api/us-rates", params={"date": "2025-10-01"}).json()
+    assert owed["view_id"] == "adjusted" and owed["view"].startswith("owed")
+    ca = {v["partner"]: v["etr"] for v in owed["partners"]}["CA"]
+    assert ca < next(p for p in parts if p["partner"] == "CA")["etr"]
 
 
 def test_today_defaults_inside_the_catalogue() -> None:
@@ -370,7 +375,7 @@ def test_us_wide_exposure_agrees_with_us_rates_and_is_computed_once(client: Test
     x = client.get("/api/exposure", params=q)
     assert x.status_code == 200, x.text
     x = x.json()
-    us = client.get("/api/us-rates", params={"date": "2025-10-01"}).json()["us"]
+    us = client.get("/api/us-rates", params={"date": "2025-10-01", "view": "statutory"}).json()["us"]
     assert x["members"] == "all partners" and x["imports_usd"] == pytest.approx(us["imports_usd"], rel=1e-9)
     assert x["etr"] == pytest.approx(us["etr"], rel=1e-9)
     assert x["duty_usd_per_year"] == pytest.approx(us["duty_usd_per_year"], rel=1e-9)

@@ -3,7 +3,7 @@ with the view, grain and source stated, and the country downloads."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import polars as pl
 from fastapi import Query
@@ -14,22 +14,25 @@ from tariffscope.web.services import analytics as an
 from tariffscope.web.services.parse import parse_horizon_date, parse_partners
 
 router = api_router()
+ViewQ = Literal["adjusted", "statutory"]
+VIEW_HELP = "adjusted (default, owed: preferences claimed as claimed) | statutory (no preference claimed: a ceiling)"
 
 
 @router.get("/us-rates", tags=["analytics"], dependencies=HEAVY)
 def us_rates(
     date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (default today)")] = None,
     format: Annotated[Fmt, Query()] = "json",
+    view: Annotated[ViewQ, Query(description=VIEW_HELP)] = "adjusted",
 ) -> Response:
     """The US-wide effective tariff rate (``ALL``) and every partner's on a date (default today), with
     the view, the weights' grain and the source stated; ``format=csv`` downloads the table."""
     d = parse_horizon_date(date)
-    body = an.us_rates(d)
+    body = an.us_rates(d, view)
     if format == "csv":
         us = {"partner": "ALL", "name": "all partners (US-wide)", **body["us"]}
         df = pl.DataFrame([us, *body["partners"]], infer_schema_length=None).with_columns(
             pl.lit(body["date"]).alias("date"),
-            pl.lit("statutory").alias("view"),
+            pl.lit(view).alias("view"),
             pl.lit(body["weights"]).alias("weights"),
             pl.lit(body["source_line"]).alias("source"),
         )
@@ -38,9 +41,14 @@ def us_rates(
 
 
 @router.get("/downloads/country-rates", tags=["downloads"], dependencies=HEAVY)
-def country_rates(date: Annotated[str, DATE_Q], format: Annotated[Fmt, Query()] = "csv") -> Response:
-    """Every partner's effective tariff rate on a date (CSV or JSON)."""
-    return table(an.country_rates(date), format, f"country_rates_{date}")
+def country_rates(
+    date: Annotated[str, DATE_Q],
+    format: Annotated[Fmt, Query()] = "csv",
+    view: Annotated[ViewQ, Query(description=VIEW_HELP)] = "adjusted",
+) -> Response:
+    """Every partner's effective tariff rate on a date (CSV or JSON), with the view in a column."""
+    df = an.country_rates(date, view).with_columns(pl.lit(view).alias("view"))
+    return table(df, format, f"country_rates_{date}_{view}")
 
 
 @router.get("/downloads/country-sector-rates", tags=["downloads"], dependencies=HEAVY)

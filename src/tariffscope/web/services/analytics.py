@@ -162,12 +162,23 @@ def _years(years: list[int]) -> str:
     return f"{years[0]}-{years[-1]}" if len(years) > 1 else "".join(map(str, years)) or "(unknown year)"
 
 
-def us_rates(date: dt.date, view: str = "statutory") -> dict[str, Any]:
+VIEW_TEXT = {
+    "adjusted": "owed: preferences claimed as they are claimed (USMCA by monthly claim shares, other FTAs "
+    "where the special rate is lower; docs/etr-bridge.md); effective rate = duty / all imports, unmatched "
+    "lines at 0%",
+    "statutory": "statutory: no preference claimed, a ceiling (no USMCA or FTA claims); effective rate = "
+    "duty / all imports, unmatched lines at 0%",
+}
+"""What each ETR view means, as the journalist's page states it."""
+
+
+def us_rates(date: dt.date, view: str = "adjusted") -> dict[str, Any]:
     """The journalist's view: the US-wide effective tariff rate (``ALL``: duty over all imports) and each
-    partner's, on one date, with the view, the weights' grain and the source line stated."""
-    if view != "statutory":
-        raise InputError("view", "view: only the statutory view is available here")
-    df = country_rates(date.isoformat())  # the download's cache entry: one computation for both
+    partner's, on one date, in the owed view by default (issue 12), with the view, the weights' grain and
+    the source line stated."""
+    if view not in VIEW_TEXT:
+        raise InputError("view", f"view: {view!r}: use adjusted (owed) or statutory (a ceiling)")
+    df = country_rates(date.isoformat(), view)  # the download's cache entry: one computation for both
     us = df.filter(pl.col("partner") == "ALL")
     rows = df.filter(pl.col("partner") != "ALL").with_columns(
         (pl.col("imports_usd") / float(us["imports_usd"][0])).alias("import_share")
@@ -176,8 +187,8 @@ def us_rates(date: dt.date, view: str = "statutory") -> dict[str, Any]:
     src = sources()
     return {
         "date": date.isoformat(),
-        "view": "statutory: the duty the law sets on each line (no USMCA claims or metal-content "
-        "adjustments); effective rate = duty / all imports, unmatched lines at 0%",
+        "view": VIEW_TEXT[view],
+        "view_id": view,
         "weights": f"{_years(src['weights_years'])} import values; grain {us['weights_grain'][0]}",
         "source_line": src["source_line"],
         "data_date": f"rates in force on {date.isoformat()}; measures recorded to {src['catalogue_recorded_to']}",
@@ -195,9 +206,9 @@ def sources() -> dict[str, Any]:
 
 
 @memo(16)
-def country_rates(date: str, view: str = "statutory") -> pl.DataFrame:
-    """Every partner's ETR on one date (statutory view unless asked: the view the journalist's page and
-    the download state), with its imports and annual duty."""
+def country_rates(date: str, view: str = "adjusted") -> pl.DataFrame:
+    """Every partner's ETR on one date (the owed view unless asked; the journalist's page and the
+    download state which), with its imports and annual duty."""
     d = need_date(date, "date")
     df = etr_series(weights(), d, d, view=view, daily=False)  # type: ignore[arg-type]
     names = partner_names()

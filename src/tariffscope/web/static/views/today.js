@@ -25,7 +25,7 @@ async function doToday(ev) {
   const big = r.partners.slice().sort((a, b) => b.imports_usd - a.imports_usd).slice(0, top);
   TSChart.bars($("#today-chart"), {
     title: `Effective tariff rate on ${r.date}: the US overall and its ${top} largest suppliers`, name: `us_tariff_rates_${r.date}`,
-    unit: "pct", valueFormat: (v) => pct(v, 1), source: r.source_line, dataDate: `${r.data_date}; statutory view; weights ${r.weights}`,
+    unit: "pct", valueFormat: (v) => pct(v, 1), source: r.source_line, dataDate: `${r.data_date}; ${r.view_id === "statutory" ? "statutory view (a ceiling)" : "owed view"}; weights ${r.weights}`,
     items: [{ label: "United States, all partners", value: r.us.etr, color: "#1b1f24" },
       ...big.map((p) => ({ label: `${p.name || p.partner} (${p.partner})`, value: p.etr, hover: `${p.name} (${p.partner}): ${usd(p.imports_usd)} of imports` }))],
   });
