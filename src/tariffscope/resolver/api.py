@@ -23,6 +23,7 @@ from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, expl
 from tariffscope.resolver.inputs import prepare
 from tariffscope.resolver.landed import LANDED_INPUTS, landed_block, landed_cost, validate
 from tariffscope.resolver.shares import with_default_shares
+from tariffscope.resolver.single import Lookup, fast_record
 
 ENGINE_INPUTS = (
     "loading_date",
@@ -241,9 +242,13 @@ def resolve_one(
     postal_method: str | None = None,
     as_of: dt.date | None = None,
     catalogue: Catalogue | None = None,
+    lean: bool = True,
 ) -> dict[str, Any]:
-    """The duty on one entry line, with every measure considered: the ``tariffscope rate`` JSON."""
-    row: dict[str, Any] = {"hts10": [str(hts)], "origin": [str(origin)], "date": [str(date)]}
+    """The duty on one entry line, with every measure considered: the ``tariffscope rate`` JSON.
+
+    An ordinary line takes the lean path (:mod:`tariffscope.resolver.single`: the same rules, no
+    table work); any other (``lean=False`` forces it) is a batch of one through :func:`resolve_frame`.
+    """
     optional = {
         "value": value,
         "quantity": quantity,
@@ -259,16 +264,36 @@ def resolve_one(
         "transport": transport,
         "postal_method": postal_method,
     }
-    row.update({k: [v] for k, v in optional.items() if v is not None})
-    res = resolve_frame(pl.DataFrame(row), as_of=as_of, catalogue=catalogue, explain=True)
+    q = Lookup(str(hts), str(origin), str(date), {k: v for k, v in optional.items() if v is not None})
+    ctx = context_for(catalogue)
+    fast = fast_record(q, ctx, as_of) if lean else None
+    if fast is not None:
+        rec, engine, key = fast[0], fast[1], 0
+    else:
+        rec, engine, key = _table_record(q, ctx, as_of)
+    return _rate_json(rec, engine, key, as_of)
+
+
+def _table_record(
+    q: Lookup, ctx: PricingContext, as_of: dt.date | None
+) -> tuple[dict[str, Any], EngineResult, int]:
+    """A lookup through :func:`resolve_frame` (a batch of one, explained); raises on a bad input."""
+    row: dict[str, Any] = {"hts10": [q.hts], "origin": [q.origin], "date": [q.date]}
+    row.update({k: [v] for k, v in q.optional.items()})
+    res = resolve_frame(pl.DataFrame(row), as_of=as_of, context=ctx, explain=True)
     rec = res.table.row(0, named=True)
     status: str = rec["status"]
     if status != "ok":
         raise from_status(status)
     assert res.engine is not None and res.key_of_row is not None
+    return rec, res.engine, int(res.key_of_row[0])
+
+
+def _rate_json(rec: dict[str, Any], engine: EngineResult, key: int, as_of: dt.date | None) -> dict[str, Any]:
+    """The ``tariffscope rate`` JSON of a resolved row and the engine's traces of it."""
     by_ref = rec.get("base_status") == BY_REFERENCE
     base = 0.0 if by_ref else float(rec["base_rate"])
-    comps = explain_row(res.engine, int(res.key_of_row[0]), base, rec["base_note"], as_of)
+    comps = explain_row(engine, key, base, rec["base_note"], as_of)
     if by_ref:
         comps[0]["rate"] = None
         comps[0]["by_reference"] = True
