@@ -261,10 +261,13 @@ class Engine:
         change = self.cat.change_dates  # every step date of every rule is one of these
         interval = np.searchsorted(change, days, side="right")
         sorted_days = days[date_order]
-        base = rows["base_rate"].fill_null(0.0).to_numpy().astype(np.float64)
+        base = _filled(rows["base_rate"].cast(pl.Float64), 0.0)
         loading = rows["loading_date"].to_numpy().astype("datetime64[D]")
-        declared = rows["claim"].fill_null("")
-        claim = declared.to_numpy().astype(str) if (declared != "").any() else np.full(n, "", dtype="<U1")
+        claim = np.full(n, "", dtype="<U1")
+        if rows["claim"].null_count() < n:
+            declared = rows["claim"].fill_null("")
+            if (declared != "").any():
+                claim = declared.to_numpy().astype(str)
         shares = self._shares(rows)
 
         totals = {c: np.zeros(n) for c in RATE_COLUMNS}
@@ -435,14 +438,14 @@ class Engine:
         def col(name: str) -> np.ndarray:
             if name not in rows.columns:
                 return np.ones(rows.height)
-            return rows[name].cast(pl.Float64).fill_null(1.0).clip(0.0, 1.0).to_numpy()
+            return np.clip(_filled(rows[name].cast(pl.Float64), 1.0), 0.0, 1.0)
 
         steel, alu, copper = col("steel_share"), col("aluminum_share"), col("copper_share")
         metal = np.clip(steel + alu, 0.0, 1.0)
         if "metal_share" in rows.columns:
-            declared = rows["metal_share"].cast(pl.Float64).clip(0.0, 1.0).to_numpy()
+            declared = np.clip(rows["metal_share"].cast(pl.Float64).to_numpy(), 0.0, 1.0)  # null: NaN
             metal = np.where(np.isnan(declared), metal, declared)
-        us = rows["us_content"].cast(pl.Float64).fill_null(0.0).clip(0.0, 1.0).to_numpy()
+        us = np.clip(_filled(rows["us_content"].cast(pl.Float64), 0.0), 0.0, 1.0)
         return {
             "value": np.ones(rows.height),
             "metal": metal,
@@ -454,6 +457,16 @@ class Engine:
         }
 
 
+def _filled(values: pl.Series, fill: float) -> np.ndarray:
+    """A float column as a new float64 array, nulls replaced by ``fill`` (NaN stays NaN, as in Polars'
+    ``fill_null``); without Polars expressions, whose fixed cost dominates a one-row lookup."""
+    if values.null_count() == 0:
+        return np.array(values.to_numpy(), dtype=np.float64)
+    if values.null_count() == values.len():
+        return np.full(values.len(), fill, dtype=np.float64)
+    return np.where(values.is_null().to_numpy(), fill, values.to_numpy()).astype(np.float64)
+
+
 def _declared(claims: np.ndarray, name: str) -> np.ndarray:
     """Which entries declare ``name`` (``claim`` holds comma-separated claims and declarations)."""
     if claims.size == 0:
@@ -463,6 +476,8 @@ def _declared(claims: np.ndarray, name: str) -> np.ndarray:
 
 def _dense_ids(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Dense ids of a string column (0..k-1) and the first row of each distinct value."""
+    if values.len() == 1:  # a lookup
+        return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     cats = values.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
     uniq, ids = np.unique(cats, return_inverse=True)
     first = np.zeros(uniq.size, dtype=np.int64)
