@@ -19,7 +19,8 @@ from tariffscope.catalogue.loader import Catalogue
 from tariffscope.errors import from_status
 from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.context import PricingContext, context_for
-from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
+from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult
+from tariffscope.resolver.explain import explain_row
 from tariffscope.resolver.inputs import prepare
 from tariffscope.resolver.landed import LANDED_INPUTS, landed_block, landed_cost, validate
 from tariffscope.resolver.shares import with_default_shares

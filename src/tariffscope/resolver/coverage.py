@@ -98,7 +98,11 @@ class CodeSet:
             self.ints = np.array([_code_int(c) for c in self.small], dtype=np.int64)
         else:
             self.ints = (
-                codes.str.slice(0, 10).str.pad_end(10, "0").cast(pl.Int64, strict=False).fill_null(0).to_numpy()
+                codes.str.slice(0, 10)
+                .str.pad_end(10, "0")
+                .cast(pl.Int64, strict=False)
+                .fill_null(0)
+                .to_numpy()
             )
         self._heads: dict[int, np.ndarray] = {}
 
