@@ -74,53 +74,72 @@ def resolve_frame(
     per core up to 4 by default; 1 where an outer executor already runs a task per core).
     """
     ctx = context or context_for(catalogue)
-    cat = ctx.catalogue
+    df = _prepared(rows, ctx, notes=explain or rows.height <= NOTES_UP_TO)
+    is_ok = df["status"].eq_missing("ok")
+    all_ok = bool(is_ok.all())
+    ok = df if all_ok else df.filter(is_ok)
+    shipment = explain or any(c in rows.columns for c in LANDED_INPUTS)
+    if ok.height == 0:
+        out = df.with_columns(
+            [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
+        )
+        if "value" in out.columns and shipment:
+            # the shipment columns a priced row would have (null): every slice of a batch, even one
+            # with no good row, has the same columns (an executor's partitions share one schema)
+            out = pl.concat([landed_cost(out.head(0)), out], how="diagonal_relaxed")
+        return Resolution(_in_input_order(out), None, None)
+    rates, res, kidx = _rates(ok, ctx.catalogue, as_of, explain, workers)
+    out = _duty(pl.concat([ok, rates], how="horizontal"), shipment)
+    if not all_ok:
+        out = pl.concat([out, df.filter(~is_ok)], how="diagonal_relaxed")
+    key_of_row = np.full(df.height, -1)
+    key_of_row[ok["row"].to_numpy()] = kidx
+    return Resolution(_in_input_order(out), res, key_of_row)
+
+
+def _prepared(rows: pl.DataFrame, ctx: PricingContext, notes: bool) -> pl.DataFrame:
+    """Validated rows with their base rate, metal shares and every engine input column."""
     df = with_default_shares(
-        attach_base_rates(
-            validate(prepare(rows, cat)), notes=explain or rows.height <= NOTES_UP_TO, context=ctx
-        ),
-        ctx.metal_shares,
+        attach_base_rates(validate(prepare(rows, ctx.catalogue)), notes=notes, context=ctx), ctx.metal_shares
     )
     for col in ENGINE_INPUTS:
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String if col == "claim" else pl.Float64).alias(col))
     if "loading_date" in df.columns and df["loading_date"].dtype != pl.Date:
         df = df.with_columns(pl.col("loading_date").cast(pl.Date))
-    is_ok = df["status"].eq_missing("ok")
-    all_ok = bool(is_ok.all())
-    ok = df if all_ok else df.filter(is_ok)
-    if ok.height == 0:
-        out = df.with_columns(
-            [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
-        )
-        if "value" in out.columns and (explain or any(c in rows.columns for c in LANDED_INPUTS)):
-            # the shipment columns a priced row would have (null): every slice of a batch, even one
-            # with no good row, has the same columns (an executor's partitions share one schema)
-            out = pl.concat([landed_cost(out.head(0)), out], how="diagonal_relaxed")
-        return Resolution(_in_input_order(out), None, None)
+    return df
 
-    # Lines the law treats alike (same code, origin, base, inputs, and dates between the same change
-    # points) are evaluated once, when they repeat enough for that to pay
+
+def _rates(
+    ok: pl.DataFrame, cat: Catalogue, as_of: dt.date | None, explain: bool, workers: int | None
+) -> tuple[pl.DataFrame, EngineResult, np.ndarray]:
+    """The engine's rates for each good row, the engine's result, and each row's key in it.
+
+    Lines the law treats alike (same code, origin, base, inputs, and dates between the same change
+    points) are evaluated once, when they repeat enough for that to pay.
+    """
     ok_keys = _with_interval_keys(ok, cat)
-    if _worth_deduplicating(ok_keys, KEY_COLUMNS):
-        keys = ok_keys.select([*KEY_COLUMNS, "date", "loading_date"]).unique(
-            subset=KEY_COLUMNS, keep="first", maintain_order=True
-        )
-        keys = keys.with_row_index("_k")
-        kidx = ok_keys.join(
-            keys.select(["_k", *KEY_COLUMNS]),
-            on=KEY_COLUMNS,
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )["_k"].to_numpy()
-        res = _run_engine(Engine(cat, as_of), keys.drop("_k"), explain, workers)
-        rates = res.frame()[kidx]
-    else:
-        kidx = np.arange(ok.height)
+    if not _worth_deduplicating(ok_keys, KEY_COLUMNS):
         res = _run_engine(Engine(cat, as_of), ok.select([*ENGINE_COLUMNS, "date"]), explain, workers)
-        rates = res.frame()
-    ok = pl.concat([ok, rates], how="horizontal")
+        return res.frame(), res, np.arange(ok.height)
+    keys = ok_keys.select([*KEY_COLUMNS, "date", "loading_date"]).unique(
+        subset=KEY_COLUMNS, keep="first", maintain_order=True
+    )
+    keys = keys.with_row_index("_k")
+    kidx = ok_keys.join(
+        keys.select(["_k", *KEY_COLUMNS]),
+        on=KEY_COLUMNS,
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )["_k"].to_numpy()
+    res = _run_engine(Engine(cat, as_of), keys.drop("_k"), explain, workers)
+    return res.frame()[kidx], res, kidx
+
+
+def _duty(ok: pl.DataFrame, shipment: bool) -> pl.DataFrame:
+    """The MFN part of lines priced by reference left unsummed, the duty at the declared value, and
+    what the shipment owes when asked (a shipment column of a batch, or a single lookup)."""
     if "base_status" in ok.columns and (ok["base_status"] == BY_REFERENCE).any():
         # the engine counts an unknown base as 0; the MFN part of these lines is not a number
         ok = ok.with_columns(
@@ -129,19 +148,10 @@ def resolve_frame(
             .otherwise(pl.col("rate_mfn"))
             .alias("rate_mfn")
         )
-    if "value" in ok.columns:
-        ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
-        if explain or any(c in rows.columns for c in LANDED_INPUTS):
-            # what the shipment owes: asked for by a shipment column (a batch) or a single lookup
-            ok = landed_cost(ok)
-    else:
-        ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
-    out = ok
-    if not all_ok:
-        out = pl.concat([out, df.filter(~is_ok)], how="diagonal_relaxed")
-    key_of_row = np.full(df.height, -1)
-    key_of_row[ok["row"].to_numpy()] = kidx
-    return Resolution(_in_input_order(out), res, key_of_row)
+    if "value" not in ok.columns:
+        return ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
+    ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
+    return landed_cost(ok) if shipment else ok
 
 
 def _in_input_order(out: pl.DataFrame) -> pl.DataFrame:
