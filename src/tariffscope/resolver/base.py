@@ -241,8 +241,12 @@ def _special_program_base(found: pl.DataFrame, notes: bool, sched: Schedule) -> 
     sub = _special_eligibility(
         sub.join(_special_rates(texts), on="_sp_text", how="left", maintain_order="left")
     )
-    found = found.drop("_sp_eligible", "_sp_partners").join(
-        sub, on="_sp_i", how="left", maintain_order="left"
+    # the few rows' columns written in place (a left join on a row number, without joining every row)
+    idx = sub["_sp_i"]
+    found = found.drop("_sp_eligible", "_sp_partners").with_columns(
+        pl.Series(c, dtype=sub[c].dtype).extend_constant(None, found.height).scatter(idx, sub[c])
+        for c in sub.columns
+        if c != "_sp_i"
     )
     found = found.with_columns(
         pl.col("_sp_eligible").fill_null(False),
@@ -454,7 +458,14 @@ def _line_status(found: pl.DataFrame) -> pl.DataFrame:
         if "special_text" in found.columns
         else pl.lit("see the HTS")
     )
-    return found.with_columns(
+    unpriced = found.select(
+        pl.col("base_status").is_null() | (pl.col("base_status") == SPECIAL_ONLY)
+    ).to_series()
+    if not unpriced.any():
+        return found
+    # the messages are built for the few unpriced rows only (row by row, so the same as over all rows)
+    idx = unpriced.arg_true()
+    sub = found[idx].with_columns(
         pl.when(pl.col("base_status").is_null())
         .then(
             pl.format(
@@ -500,6 +511,7 @@ def _line_status(found: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("status"))
         .alias("status"),
     )
+    return found.with_columns(found["status"].clone().scatter(idx, sub["status"]))
 
 
 def _by_reference_note(found: pl.DataFrame, col2: list[str]) -> pl.DataFrame:
