@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import random
 import socket
 import statistics
@@ -64,14 +65,43 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a server started with ``--workers N`` forks its workers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
 def _peak_rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    """Sum of the peak resident memory of the server's processes."""
+    total = 0.0
+    for p in _tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total or None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of the server's processes so far (Linux ``/proc``)."""
+    total = 0.0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -79,7 +109,13 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 async def run(
-    url: str, lookups: list[dict[str, str]], rate: float, seconds: float, n_cold: int, uncached: bool
+    url: str,
+    lookups: list[dict[str, str]],
+    rate: float,
+    seconds: float,
+    n_cold: int,
+    uncached: bool,
+    pid: int | None = None,
 ) -> dict[str, float]:
     limits = httpx.Limits(max_connections=WORKERS, max_keepalive_connections=WORKERS)
     random.Random(3).shuffle(lookups)
@@ -98,6 +134,7 @@ async def run(
         todo = iter(fresh) if uncached else None
         lat: list[float] = []
         errors = 0
+        cpu0 = _cpu_seconds(pid) if pid else None
         start = time.perf_counter() + 0.2
 
         counter = iter(range(n))
@@ -119,6 +156,7 @@ async def run(
 
         await asyncio.gather(*(worker() for _ in range(WORKERS)))
         wall = time.perf_counter() - start
+        cpu1 = _cpu_seconds(pid) if pid else None
     lat.sort()
     return {
         "distinct_lookups": len(warm) + (n if uncached else 0),
@@ -132,6 +170,10 @@ async def run(
         "p99_ms": 1000 * _pct(lat, 0.99),
         "max_ms": 1000 * lat[-1],
         "mean_ms": 1000 * statistics.fmean(lat),
+        # the server's CPU per request: what a loaded machine cannot inflate, unlike latency
+        "cpu_ms_per_request": (
+            1000 * (cpu1 - cpu0) / n if cpu0 is not None and cpu1 is not None and n else float("nan")
+        ),
     }
 
 
@@ -141,6 +183,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=200.0, help="requests per second")
     ap.add_argument("--seconds", type=float, default=30.0, help="duration (at most 30)")
     ap.add_argument("--products", type=int, default=60, help="HTS10 lines in the working set")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (tariffscope serve --workers)")
     ap.add_argument("--cold", type=int, default=100, help="lookups in the one-at-a-time pass")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--uncached", dest="uncached", action="store_true", default=True, help="(default)")
@@ -157,7 +200,17 @@ def main() -> None:
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tariffscope.cli.main", "serve", "--port", str(port), "--no-warm"],
+            [
+                sys.executable,
+                "-m",
+                "tariffscope.cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--no-warm",
+                "--workers",
+                str(a.workers),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -173,7 +226,8 @@ def main() -> None:
             time.sleep(0.3)
     try:
         lookups = working_set(a.products)
-        res = asyncio.run(run(url, lookups, a.rate, seconds, a.cold, a.uncached))
+        pid = proc.pid if proc is not None else None
+        res = asyncio.run(run(url, lookups, a.rate, seconds, a.cold, a.uncached, pid))
     finally:
         if proc is not None:
             res_mem = _peak_rss_mb(proc.pid)
@@ -196,7 +250,9 @@ def main() -> None:
         f"max {res['max_ms']:.1f} ms, mean {res['mean_ms']:.1f} ms"
     )
     if res_mem is not None:
-        print(f"  server peak RSS: {res_mem:.0f} MB")
+        print(f"  server peak RSS: {res_mem:.0f} MB; CPU {res['cpu_ms_per_request']:.2f} ms per request")
+    load = os.getloadavg()[0]
+    print(f"  machine load average (1 min) at the end: {load:.1f} on {os.cpu_count()} cores")
     target = 20.0 if a.uncached else 100.0
     ok = res["errors"] == 0 and res["p95_ms"] < target
     what = "uncached" if a.uncached else "cached"

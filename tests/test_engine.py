@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from tariffscope.catalogue.loader import Catalogue, load_catalogue
 from tariffscope.errors import CatalogueError
-from tariffscope.resolver.engine import RATE_COLUMNS, Engine, explain_row
+from tariffscope.resolver.engine import RATE_COLUMNS, Engine
+from tariffscope.resolver.explain import explain_row
 
 MEASURES = {
     "ieepa/recip.yaml": """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,6 +14,9 @@ def serve(
         bool, typer.Option("--warm/--no-warm", help="load the catalogue and schedule before serving")
     ] = True,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="server processes (each holds its own engine, ~0.2 GB)")
+    ] = 1,
 ) -> None:
     """Start the web workbench: rate lookup, partner dashboard, scenario lab, packages, measures.
 
@@ -23,9 +26,34 @@ def serve(
 
     from tariffscope.web.app import create_app
 
-    app = create_app(warm=warm)
     typer.echo(f"tariffscope workbench on http://{host}:{port}/  (API schema: /openapi.json; Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+    if workers > 1:  # uvicorn starts each worker process from an import string
+        factory = f"{__name__}:{'warm_app' if warm else 'cold_app'}"
+        uvicorn.run(
+            factory,
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+        )
+        return
+    uvicorn.run(create_app(warm=warm), host=host, port=port, log_level=log_level, access_log=False)
+
+
+def warm_app() -> Any:
+    """The workbench with its engine loaded (the factory of each ``--workers`` process)."""
+    from tariffscope.web.app import create_app
+
+    return create_app(warm=True)
+
+
+def cold_app() -> Any:
+    """The workbench, engine loaded on first use (``--no-warm --workers N``)."""
+    from tariffscope.web.app import create_app
+
+    return create_app(warm=False)
 
 
 def register(app: typer.Typer) -> None:

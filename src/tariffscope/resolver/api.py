@@ -15,15 +15,17 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tariffscope.catalogue.jurisdiction import DEFAULT
+from tariffscope.catalogue.jurisdiction import DEFAULT, Jurisdiction
 from tariffscope.catalogue.loader import Catalogue
 from tariffscope.errors import from_status
 from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.context import PricingContext, context_for, importer_context
-from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult, explain_row
+from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult
+from tariffscope.resolver.explain import explain_row
 from tariffscope.resolver.inputs import prepare
 from tariffscope.resolver.landed import LANDED_INPUTS, landed_block, landed_cost, validate
 from tariffscope.resolver.shares import with_default_shares
+from tariffscope.resolver.single import Lookup, fast_record
 
 ENGINE_INPUTS = (
     "loading_date",
@@ -73,57 +75,76 @@ def resolve_frame(
     per core up to 4 by default; 1 where an outer executor already runs a task per core).
     """
     ctx = context or context_for(catalogue)
-    cat = ctx.catalogue
+    df = _prepared(rows, ctx, notes=explain or rows.height <= NOTES_UP_TO)
+    is_ok = df["status"].eq_missing("ok")
+    all_ok = bool(is_ok.all())
+    ok = df if all_ok else df.filter(is_ok)
+    # what the shipment owes (MPF/HMF, de minimis: US law): asked for by a shipment column of a batch
+    # or a single lookup
+    shipment = ctx.catalogue.jurisdiction_id == DEFAULT and (
+        explain or any(c in rows.columns for c in LANDED_INPUTS)
+    )
+    if ok.height == 0:
+        out = df.with_columns(
+            [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
+        )
+        if "value" in out.columns and shipment:
+            # the shipment columns a priced row would have (null): every slice of a batch, even one
+            # with no good row, has the same columns (an executor's partitions share one schema)
+            out = pl.concat([landed_cost(out.head(0)), out], how="diagonal_relaxed")
+        return Resolution(_in_input_order(out), None, None)
+    rates, res, kidx = _rates(ok, ctx.catalogue, as_of, explain, workers)
+    out = _duty(pl.concat([ok, rates], how="horizontal"), shipment)
+    if not all_ok:
+        out = pl.concat([out, df.filter(~is_ok)], how="diagonal_relaxed")
+    key_of_row = np.full(df.height, -1)
+    key_of_row[ok["row"].to_numpy()] = kidx
+    return Resolution(_in_input_order(out), res, key_of_row)
+
+
+def _prepared(rows: pl.DataFrame, ctx: PricingContext, notes: bool) -> pl.DataFrame:
+    """Validated rows with their base rate, metal shares and every engine input column."""
     df = with_default_shares(
-        attach_base_rates(
-            validate(prepare(rows, cat)), notes=explain or rows.height <= NOTES_UP_TO, context=ctx
-        ),
-        ctx.metal_shares,
+        attach_base_rates(validate(prepare(rows, ctx.catalogue)), notes=notes, context=ctx), ctx.metal_shares
     )
     for col in ENGINE_INPUTS:
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String if col == "claim" else pl.Float64).alias(col))
     if "loading_date" in df.columns and df["loading_date"].dtype != pl.Date:
         df = df.with_columns(pl.col("loading_date").cast(pl.Date))
-    is_ok = df["status"].eq_missing("ok")
-    all_ok = bool(is_ok.all())
-    ok = df if all_ok else df.filter(is_ok)
-    if ok.height == 0:
-        out = df.with_columns(
-            [pl.lit(None, dtype=pl.Float64).alias(c) for c in [*OUTPUT_RATES, "rate_refundable", "duty_usd"]]
-        )
-        if (
-            "value" in out.columns
-            and cat.jurisdiction_id == DEFAULT
-            and (explain or any(c in rows.columns for c in LANDED_INPUTS))
-        ):
-            # the shipment columns a priced row would have (null): every slice of a batch, even one
-            # with no good row, has the same columns (an executor's partitions share one schema)
-            out = pl.concat([landed_cost(out.head(0)), out], how="diagonal_relaxed")
-        return Resolution(_in_input_order(out), None, None)
+    return df
 
-    # Lines the law treats alike (same code, origin, base, inputs, and dates between the same change
-    # points) are evaluated once, when they repeat enough for that to pay
+
+def _rates(
+    ok: pl.DataFrame, cat: Catalogue, as_of: dt.date | None, explain: bool, workers: int | None
+) -> tuple[pl.DataFrame, EngineResult, np.ndarray]:
+    """The engine's rates for each good row, the engine's result, and each row's key in it.
+
+    Lines the law treats alike (same code, origin, base, inputs, and dates between the same change
+    points) are evaluated once, when they repeat enough for that to pay.
+    """
     ok_keys = _with_interval_keys(ok, cat)
-    if _worth_deduplicating(ok_keys, KEY_COLUMNS):
-        keys = ok_keys.select([*KEY_COLUMNS, "date", "loading_date"]).unique(
-            subset=KEY_COLUMNS, keep="first", maintain_order=True
-        )
-        keys = keys.with_row_index("_k")
-        kidx = ok_keys.join(
-            keys.select(["_k", *KEY_COLUMNS]),
-            on=KEY_COLUMNS,
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )["_k"].to_numpy()
-        res = _run_engine(Engine(cat, as_of), keys.drop("_k"), explain, workers)
-        rates = res.frame()[kidx]
-    else:
-        kidx = np.arange(ok.height)
+    if not _worth_deduplicating(ok_keys, KEY_COLUMNS):
         res = _run_engine(Engine(cat, as_of), ok.select([*ENGINE_COLUMNS, "date"]), explain, workers)
-        rates = res.frame()
-    ok = pl.concat([ok, rates], how="horizontal")
+        return res.frame(), res, np.arange(ok.height)
+    keys = ok_keys.select([*KEY_COLUMNS, "date", "loading_date"]).unique(
+        subset=KEY_COLUMNS, keep="first", maintain_order=True
+    )
+    keys = keys.with_row_index("_k")
+    kidx = ok_keys.join(
+        keys.select(["_k", *KEY_COLUMNS]),
+        on=KEY_COLUMNS,
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )["_k"].to_numpy()
+    res = _run_engine(Engine(cat, as_of), keys.drop("_k"), explain, workers)
+    return res.frame()[kidx], res, kidx
+
+
+def _duty(ok: pl.DataFrame, shipment: bool) -> pl.DataFrame:
+    """The MFN part of lines priced by reference left unsummed, the duty at the declared value, and
+    what the shipment owes when asked (a shipment column of a batch, or a single lookup)."""
     if "base_status" in ok.columns and (ok["base_status"] == BY_REFERENCE).any():
         # the engine counts an unknown base as 0; the MFN part of these lines is not a number
         ok = ok.with_columns(
@@ -132,20 +153,10 @@ def resolve_frame(
             .otherwise(pl.col("rate_mfn"))
             .alias("rate_mfn")
         )
-    us_fees = cat.jurisdiction_id == DEFAULT  # MPF/HMF and de minimis are US law
-    if "value" in ok.columns:
-        ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
-        if us_fees and (explain or any(c in rows.columns for c in LANDED_INPUTS)):
-            # what the shipment owes: asked for by a shipment column (a batch) or a single lookup
-            ok = landed_cost(ok)
-    else:
-        ok = ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
-    out = ok
-    if not all_ok:
-        out = pl.concat([out, df.filter(~is_ok)], how="diagonal_relaxed")
-    key_of_row = np.full(df.height, -1)
-    key_of_row[ok["row"].to_numpy()] = kidx
-    return Resolution(_in_input_order(out), res, key_of_row)
+    if "value" not in ok.columns:
+        return ok.with_columns(pl.lit(None, dtype=pl.Float64).alias("duty_usd"))
+    ok = ok.with_columns((pl.col("total_rate") * pl.col("value")).alias("duty_usd"))
+    return landed_cost(ok) if shipment else ok
 
 
 def _in_input_order(out: pl.DataFrame) -> pl.DataFrame:
@@ -248,12 +259,15 @@ def resolve_one(
     as_of: dt.date | None = None,
     catalogue: Catalogue | None = None,
     importer: str | None = None,
+    lean: bool = True,
 ) -> dict[str, Any]:
     """The duty on one entry line, with every measure considered: the ``tariffscope rate`` JSON.
 
     ``importer`` (``US`` by default, ``JP``) picks the catalogue and base schedule resolved against;
-    values and specific duties are in that importer's currency."""
-    row: dict[str, Any] = {"hts10": [str(hts)], "origin": [str(origin)], "date": [str(date)]}
+    values and specific duties are in that importer's currency. An ordinary US line takes the lean
+    path (:mod:`tariffscope.resolver.single`: the same rules, no table work); any other (``lean=False``
+    forces it) is a batch of one through :func:`resolve_frame`.
+    """
     optional = {
         "value": value,
         "quantity": quantity,
@@ -269,18 +283,71 @@ def resolve_one(
         "transport": transport,
         "postal_method": postal_method,
     }
-    row.update({k: [v] for k, v in optional.items() if v is not None})
+    q = Lookup(str(hts), str(origin), str(date), {k: v for k, v in optional.items() if v is not None})
     ctx = context_for(catalogue) if catalogue is not None else importer_context(importer)
     juris = ctx.catalogue.jurisdiction
-    res = resolve_frame(pl.DataFrame(row), as_of=as_of, explain=True, context=ctx)
+    fast = fast_record(q, ctx, as_of) if lean and juris.id == DEFAULT else None
+    if fast is not None:
+        rec, engine, key = fast[0], fast[1], 0
+    else:
+        rec, engine, key = _table_record(q, ctx, as_of)
+    return _importer_fields(_rate_json(rec, engine, key, as_of, (f"{juris.id}.mfn", juris.base_citation)), juris)
+
+
+def _importer_fields(out: dict[str, Any], juris: Jurisdiction) -> dict[str, Any]:
+    """A non-US answer names its importer and currency, and its codes as that importer's tariff writes
+    them (Japan's six digits, not padded to ten)."""
+    if juris.id == DEFAULT:
+        return out
+    out["importer"], out["currency"] = juris.importer, juris.currency
+    width = max(juris.code_digits)
+    if out["hts10"][width:].strip("0") == "":
+        out["hts10"] = out["hts"] = out["hts10"][:width]
+    return out
+
+
+def _table_record(
+    q: Lookup, ctx: PricingContext, as_of: dt.date | None
+) -> tuple[dict[str, Any], EngineResult, int]:
+    """A lookup through :func:`resolve_frame` (a batch of one, explained); raises on a bad input."""
+    row: dict[str, Any] = {"hts10": [q.hts], "origin": [q.origin], "date": [q.date]}
+    row.update({k: [v] for k, v in q.optional.items()})
+    res = resolve_frame(pl.DataFrame(row), as_of=as_of, context=ctx, explain=True)
     rec = res.table.row(0, named=True)
     status: str = rec["status"]
     if status != "ok":
         raise from_status(status)
+    assert res.engine is not None and res.key_of_row is not None
+    return rec, res.engine, int(res.key_of_row[0])
+
+
+def _rate_json(
+    rec: dict[str, Any],
+    engine: EngineResult,
+    key: int,
+    as_of: dt.date | None,
+    base_measure: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``tariffscope rate`` JSON of a resolved row and the engine's traces of it (``base_measure``:
+    the id and citation of the importer's base schedule; the US one by default)."""
     by_ref = rec.get("base_status") == BY_REFERENCE
-    comps = _components(res, rec, by_ref, as_of, (f"{juris.id}.mfn", juris.base_citation))
+    base = 0.0 if by_ref else float(rec["base_rate"])
+    comps = explain_row(engine, key, base, rec["base_note"], as_of, base_measure)
+    if by_ref:
+        comps[0]["rate"] = None
+        comps[0]["by_reference"] = True
+        for c in comps[1:]:
+            if c["applied"] and c["reason"].startswith("applies: max(MFN"):
+                c["reason"] += (
+                    "; the MFN is by reference (unknown), so this is computed as if it were 0:"
+                    " the all-in owed is max(referenced MFN, floor)"
+                )
+    for c in comps:
+        c["rate"] = _round(c["rate"])
+        if "statutory_rate" in c:
+            c["statutory_rate"] = _round(c["statutory_rate"])
     total = _round(rec["total_rate"])
-    out = {
+    return {
         "hts10": rec["hts10"],
         "hts": rec.get("hts_display") or rec["hts10"],
         "description": rec.get("description"),
@@ -296,32 +363,3 @@ def resolve_one(
         "landed_cost": landed_block(rec),
         "components": comps,
     }
-    if juris.id != DEFAULT:
-        out["importer"], out["currency"] = juris.importer, juris.currency
-        width = max(juris.code_digits)  # the importer's codes as its own tariff writes them
-        if out["hts10"][width:].strip("0") == "":
-            out["hts10"] = out["hts"] = out["hts10"][:width]
-    return out
-
-
-def _components(
-    res: Resolution, rec: dict[str, Any], by_ref: bool, as_of: dt.date | None, base: tuple[str, str]
-) -> list[dict[str, Any]]:
-    """The components of a single lookup's row, rounded; a base by reference has no rate."""
-    assert res.engine is not None and res.key_of_row is not None
-    rate = 0.0 if by_ref else float(rec["base_rate"])
-    comps = explain_row(res.engine, int(res.key_of_row[0]), rate, rec["base_note"], as_of, base)
-    if by_ref:
-        comps[0]["rate"] = None
-        comps[0]["by_reference"] = True
-        for c in comps[1:]:
-            if c["applied"] and c["reason"].startswith("applies: max(MFN"):
-                c["reason"] += (
-                    "; the MFN is by reference (unknown), so this is computed as if it were 0:"
-                    " the all-in owed is max(referenced MFN, floor)"
-                )
-    for c in comps:
-        c["rate"] = _round(c["rate"])
-        if "statutory_rate" in c:
-            c["statutory_rate"] = _round(c["statutory_rate"])
-    return comps

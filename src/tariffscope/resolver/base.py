@@ -226,8 +226,6 @@ def _special_program_base(found: pl.DataFrame, notes: bool, sched: Schedule) -> 
     also claims USMCA for the chapter 99 rules); a specific part needs value and quantity. Sets
     ``_sp_eligible``; runs only on the few such rows.
     """
-    from tariffscope.schedule.ratetext import parse_rate, special_programs
-
     is_so = pl.col("mfn_kind").cast(pl.String) == "empty"
     found = found.with_columns(
         pl.lit(False).alias("_sp_eligible"), pl.lit(None, dtype=pl.String).alias("_sp_partners")
@@ -237,6 +235,35 @@ def _special_program_base(found: pl.DataFrame, notes: bool, sched: Schedule) -> 
     found = found.with_row_index("_sp_i")
     sub = found.filter(is_so)
     texts = _lookup(sub.select("hts10", "date"), sched, texts=True)["special_text"].fill_null("")
+    sub = sub.select("_sp_i", "origin", *(c for c in ("value", "quantity") if c in sub.columns)).with_columns(
+        texts.alias("_sp_text")
+    )
+    sub = _special_eligibility(
+        sub.join(_special_rates(texts), on="_sp_text", how="left", maintain_order="left")
+    )
+    # the few rows' columns written in place (a left join on a row number, without joining every row)
+    idx = sub["_sp_i"]
+    found = found.drop("_sp_eligible", "_sp_partners").with_columns(
+        pl.Series(c, dtype=sub[c].dtype).extend_constant(None, found.height).scatter(idx, sub[c])
+        for c in sub.columns
+        if c != "_sp_i"
+    )
+    found = found.with_columns(
+        pl.col("_sp_eligible").fill_null(False),
+        pl.when(pl.col("_sp_base").is_not_null())
+        .then(pl.col("_sp_base"))
+        .otherwise(pl.col("base_rate"))
+        .alias("base_rate"),
+    )
+    found = _special_claims_and_notes(found, notes)
+    return found.drop("_sp_i", "_sp_base", "_sp_usmca", "_sp_text")
+
+
+def _special_rates(texts: pl.Series) -> pl.DataFrame:
+    """Each distinct Special-column text parsed: its partners (when the rate is usable), ad valorem and
+    specific parts, and whether it is USMCA's (general note 3(c)(i), :data:`PROGRAM_COUNTRIES`)."""
+    from tariffscope.schedule.ratetext import parse_rate, special_programs
+
     rates = []
     for t in texts.unique().to_list():
         r = parse_rate(t.split("(")[0].strip() or None)
@@ -252,18 +279,19 @@ def _special_program_base(found: pl.DataFrame, notes: bool, sched: Schedule) -> 
                 "_sp_usmca": any(p.startswith("S") for p in progs),
             }
         )
-    table = pl.DataFrame(rates, schema_overrides={"_sp_ctry": pl.List(pl.String)})
-    sub = sub.select("_sp_i", "origin", *(c for c in ("value", "quantity") if c in sub.columns)).with_columns(
-        texts.alias("_sp_text")
-    )
-    sub = sub.join(table, on="_sp_text", how="left", maintain_order="left")
+    return pl.DataFrame(rates, schema_overrides={"_sp_ctry": pl.List(pl.String)})
+
+
+def _special_eligibility(sub: pl.DataFrame) -> pl.DataFrame:
+    """Per special-program row: eligible (its origin is a partner), the partners, the Special rate
+    (exact with value and quantity when it has a specific part) and whether it claims USMCA."""
     eligible = pl.col("_sp_ctry").list.contains(pl.col("origin"))
     if "value" in sub.columns and "quantity" in sub.columns:
         exact = pl.col("_sp_av") + pl.col("_sp_usd") * pl.col("quantity") / pl.col("value")
         exact = pl.when(pl.col("value") > 0).then(exact)
     else:
         exact = pl.lit(None, dtype=pl.Float64)
-    sub = sub.select(
+    return sub.select(
         "_sp_i",
         eligible.alias("_sp_eligible"),
         pl.col("_sp_ctry").list.join(", ").alias("_sp_partners"),
@@ -275,16 +303,10 @@ def _special_program_base(found: pl.DataFrame, notes: bool, sched: Schedule) -> 
         (eligible & pl.col("_sp_usmca")).alias("_sp_usmca"),
         pl.col("_sp_text"),
     )
-    found = found.drop("_sp_eligible", "_sp_partners").join(
-        sub, on="_sp_i", how="left", maintain_order="left"
-    )
-    found = found.with_columns(
-        pl.col("_sp_eligible").fill_null(False),
-        pl.when(pl.col("_sp_base").is_not_null())
-        .then(pl.col("_sp_base"))
-        .otherwise(pl.col("base_rate"))
-        .alias("base_rate"),
-    )
+
+
+def _special_claims_and_notes(found: pl.DataFrame, notes: bool) -> pl.DataFrame:
+    """A USMCA special line claims USMCA for the chapter 99 rules; the base note names the program."""
     if "claim" in found.columns:
         found = found.with_columns(
             pl.when(pl.col("_sp_usmca") & ~pl.col("claim").fill_null("").str.contains(r"(^|,)usmca(,|$)"))
@@ -312,7 +334,7 @@ def _special_program_base(found: pl.DataFrame, notes: bool, sched: Schedule) -> 
             .otherwise(pl.col("base_note"))
             .alias("base_note")
         )
-    return found.drop("_sp_i", "_sp_base", "_sp_usmca", "_sp_text")
+    return found
 
 
 def attach_base_rates(
@@ -328,10 +350,43 @@ def attach_base_rates(
     all_ok = bool(is_ok.all())
     ok = df if all_ok else df.filter(is_ok)
     bad = df.head(0) if all_ok else df.filter(~is_ok)
-    found = _lookup(ok, ctx.schedule, texts=notes)
     juris = ctx.catalogue.jurisdiction
-    col2 = ctx.catalogue.countries([juris.column2_group]) if juris.column2_group else set()
+    col2 = list(ctx.catalogue.countries([juris.column2_group])) if juris.column2_group else []
     label = juris.base_label
+    found = _general_base(_lookup(ok, ctx.schedule, texts=notes), col2, notes, label)
+    found = _special_program_base(found, notes, ctx.schedule)
+    found = _line_status(_with_base_status(found), juris.schedule.name.replace("{", ""))
+    if notes:
+        found = _by_reference_note(found, col2, label)
+    keep = [c for c in found.columns if c not in _LOOKUP_ONLY]
+    return (
+        found.select(keep)
+        if bad.height == 0
+        else pl.concat([found.select(keep), bad], how="diagonal_relaxed")
+    )
+
+
+_LOOKUP_ONLY = (
+    "valid_from",
+    "valid_to",
+    "mfn_ad_valorem",
+    "mfn_specific_usd",
+    "usmca_free",
+    "col2_ave",
+    "mfn_kind",
+    "special_text",
+    "_sp_eligible",
+    "_sp_partners",
+)
+"""Columns of the line lookup that the resolved rows do not carry."""
+
+
+def _general_base(
+    found: pl.DataFrame, col2: list[str], notes: bool, label: str = "column 1 general rate"
+) -> pl.DataFrame:
+    """``base_rate`` and ``base_note``: column 2 for its countries (general note 3(b)), Free for a
+    USMCA claim on a line whose Special column lists S (general note 11), the exact specific or
+    compound rate at the declared value and quantity, else the ad valorem (equivalent) column 1 rate."""
     has_q = "quantity" in found.columns and "value" in found.columns
     specific = pl.col("mfn_specific_usd").fill_null(0.0)
     exact_mfn = (
@@ -345,8 +400,8 @@ def attach_base_rates(
         if "claim" in found.columns
         else pl.lit(False)
     )
-    found = found.with_columns(
-        pl.when(pl.col("origin").is_in(list(col2)))
+    return found.with_columns(
+        pl.when(pl.col("origin").is_in(col2))
         .then(pl.col("col2_ave"))
         .when(claimed_s)
         .then(pl.lit(0.0))
@@ -354,7 +409,7 @@ def attach_base_rates(
         .then(exact_mfn)
         .otherwise(pl.col("mfn_ave"))
         .alias("base_rate"),
-        pl.when(pl.col("origin").is_in(list(col2)))
+        pl.when(pl.col("origin").is_in(col2))
         .then(pl.format("column 2 rate {} (general note 3(b))", pl.col("other_text")))
         .when(claimed_s)
         .then(
@@ -374,13 +429,18 @@ def attach_base_rates(
         if notes
         else pl.lit(None, dtype=pl.String).alias("base_note"),
     )
-    found = _special_program_base(found, notes, ctx.schedule)
-    found = found.with_columns(
+
+
+def _with_base_status(found: pl.DataFrame) -> pl.DataFrame:
+    """``base_status``: rate, by reference, special program (priced), special program only, or null
+    (no line of the schedule in force)."""
+    kind = pl.col("mfn_kind").cast(pl.String)
+    return found.with_columns(
         pl.when(pl.col("mfn_kind").is_null())
         .then(pl.lit(None, dtype=pl.String))
-        .when((pl.col("mfn_kind").cast(pl.String) == "empty") & pl.col("base_rate").is_not_null())
+        .when((kind == "empty") & pl.col("base_rate").is_not_null())
         .then(pl.lit(SPECIAL_PROGRAM))
-        .when(pl.col("mfn_kind").cast(pl.String) == "empty")
+        .when(kind == "empty")
         .then(pl.lit(SPECIAL_ONLY))
         .when(pl.col("base_rate").is_null())
         .then(pl.lit(BY_REFERENCE))
@@ -388,16 +448,28 @@ def attach_base_rates(
         .cast(BASE_STATUS_T)
         .alias("base_status")
     )
+
+
+def _line_status(found: pl.DataFrame, schedule_name: str = "the HTS") -> pl.DataFrame:
+    """The row's status when its line cannot be priced: not in force, or a special-program line not
+    open to the origin (or needing value and quantity)."""
     special = (
         pl.col("special_text").fill_null("").str.strip_chars().replace("", "none printed")
         if "special_text" in found.columns
         else pl.lit("see the HTS")
     )
-    found = found.with_columns(
+    unpriced = found.select(
+        pl.col("base_status").is_null() | (pl.col("base_status") == SPECIAL_ONLY)
+    ).to_series()
+    if not unpriced.any():
+        return found
+    # the messages are built for the few unpriced rows only (row by row, so the same as over all rows)
+    idx = unpriced.arg_true()
+    sub = found[idx].with_columns(
         pl.when(pl.col("base_status").is_null())
         .then(
             pl.format(
-                "error: hts10: {} is not a line of " + juris.schedule.name.replace("{", "") + " in force on {}",
+                "error: hts10: {} is not a line of " + schedule_name + " in force on {}",
                 pl.col("hts_input"),
                 pl.col("date"),
             )
@@ -439,51 +511,36 @@ def attach_base_rates(
         .otherwise(pl.col("status"))
         .alias("status"),
     )
-    if notes:
-        found = found.with_columns(
-            pl.when((pl.col("base_status") == BY_REFERENCE) & (specific > 0))
-            .then(
-                pl.format(
-                    label + " {}: a specific duty with no documented unit value; give the value and the "
-                    "quantity for the exact duty. The MFN part is NOT included in total_rate",
-                    pl.col("general_text"),
-                )
+    return found.with_columns(found["status"].clone().scatter(idx, sub["status"]))
+
+
+def _by_reference_note(
+    found: pl.DataFrame, col2: list[str], label: str = "column 1 general rate"
+) -> pl.DataFrame:
+    """The base note of a line priced by reference: its text is not a number and is not summed (a
+    specific duty with no unit value to convert it, or a text naming another article's rate)."""
+    in_col2 = pl.col("origin").is_in(col2)
+    specific = pl.col("mfn_specific_usd").fill_null(0.0)
+    return found.with_columns(
+        pl.when((pl.col("base_status") == BY_REFERENCE) & (specific > 0))
+        .then(
+            pl.format(
+                label + " {}: a specific duty with no documented unit value; give the value and the "
+                "quantity for the exact duty. The MFN part is NOT included in total_rate",
+                pl.col("general_text"),
             )
-            .when(pl.col("base_status") == BY_REFERENCE)
-            .then(
-                pl.format(
-                    "{} by reference: '{}' is not a number; the MFN part is the "
-                    "rate of the article(s) it names and is NOT included in total_rate",
-                    pl.when(pl.col("origin").is_in(list(col2)))
-                    .then(pl.lit("column 2 rate (general note 3(b))"))
-                    .otherwise(pl.lit(label)),
-                    pl.when(pl.col("origin").is_in(list(col2)))
-                    .then(pl.col("other_text"))
-                    .otherwise(pl.col("general_text")),
-                )
+        )
+        .when(pl.col("base_status") == BY_REFERENCE)
+        .then(
+            pl.format(
+                "{} by reference: '{}' is not a number; the MFN part is the "
+                "rate of the article(s) it names and is NOT included in total_rate",
+                pl.when(in_col2)
+                .then(pl.lit("column 2 rate (general note 3(b))"))
+                .otherwise(pl.lit(label)),
+                pl.when(in_col2).then(pl.col("other_text")).otherwise(pl.col("general_text")),
             )
-            .otherwise(pl.col("base_note"))
-            .alias("base_note")
         )
-    keep = [
-        c
-        for c in found.columns
-        if c
-        not in (
-            "valid_from",
-            "valid_to",
-            "mfn_ad_valorem",
-            "mfn_specific_usd",
-            "usmca_free",
-            "col2_ave",
-            "mfn_kind",
-            "special_text",
-            "_sp_eligible",
-            "_sp_partners",
-        )
-    ]
-    return (
-        found.select(keep)
-        if bad.height == 0
-        else pl.concat([found.select(keep), bad], how="diagonal_relaxed")
+        .otherwise(pl.col("base_note"))
+        .alias("base_note")
     )

@@ -93,16 +93,31 @@ class CodeSet:
     """A batch's distinct 10-digit codes, as strings (small batches) and integers (prefix arithmetic)."""
 
     def __init__(self, codes: pl.Series) -> None:
-        self.ints = (
-            codes.str.slice(0, 10).str.pad_end(10, "0").cast(pl.Int64, strict=False).fill_null(0).to_numpy()
-        )
         self.small = codes.to_list() if codes.len() <= SMALL_BATCH else None
+        if self.small is not None:  # a lookup: plain Python beats three Polars string kernels
+            self.ints = np.array([_code_int(c) for c in self.small], dtype=np.int64)
+        else:
+            self.ints = (
+                codes.str.slice(0, 10)
+                .str.pad_end(10, "0")
+                .cast(pl.Int64, strict=False)
+                .fill_null(0)
+                .to_numpy()
+            )
         self._heads: dict[int, np.ndarray] = {}
 
     def head(self, k: int) -> np.ndarray:
         if k not in self._heads:
             self._heads[k] = self.ints // (10 ** (10 - k))
         return self._heads[k]
+
+
+def _code_int(code: str | None) -> int:
+    """A code's first 10 digits, right-padded with zeros, as an integer (0 when not all digits)."""
+    if code is None:
+        return 0
+    head = code[:10].ljust(10, "0")
+    return int(head) if head.isascii() and head.isdigit() else 0
 
 
 Window = tuple[np.datetime64, np.datetime64]

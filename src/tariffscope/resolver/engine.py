@@ -6,7 +6,8 @@ For each rule, in the catalogue's evaluation order (every rule before the rules 
    (as known on ``as_of``), claims (USMCA) and in-transit escapes;
 2. *statutory rate* by ``kind``: ``add`` charges ``rate x share``; ``floor`` charges
    ``max(0, rate - base) x share`` (all-in ``max(MFN, rate)``); ``preference`` charges
-   ``min(0, rate - base)`` (all-in ``min(MFN, rate)``, a trade agreement's rate); ``exempt`` nothing;
+   ``min(0, rate - base)`` (all-in ``min(MFN, rate)``, a trade agreement's rate); ``exempt`` nothing
+   (:mod:`tariffscope.resolver.kinds`);
 3. *owed* = statutory x (1 - displaced share), where a rule is displaced by an earlier rule that
    excludes it and is "subject to" duty (owes more than 0%, CSMS 65054270; exemptions and floors
    always count: the paired "MFN at or above the floor" heading still replaces the general rate),
@@ -30,6 +31,7 @@ from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.catalogue.loader import Catalogue, Era, RuleRef, visible_steps
 from tariffscope.catalogue.schema import Rule
 from tariffscope.resolver.coverage import CodeSet, product_masks, row_product_mask
+from tariffscope.resolver.kinds import KINDS
 
 AUTHORITY_COLUMNS: dict[str, str] = registry().authority_columns
 """Authority -> output rate column, from the registry (``catalogue/us/jurisdiction.yaml``)."""
@@ -46,14 +48,6 @@ OPTIONAL_INPUTS: dict[str, pl.DataType] = {
     "copper_share": pl.Float64(),
     "us_content": pl.Float64(),
 }
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.4g}%"
-
-
-def _cite(rule: Rule, step_cite: str | None) -> str:
-    return step_cite or (rule.steps[0].cite if rule.steps else "")
 
 
 @dataclass
@@ -211,21 +205,42 @@ def _plans_for(
     return hit
 
 
-class Engine:
-    """Evaluate a catalogue over entry lines (see the module docstring for the semantics).
+@dataclass(frozen=True)
+class _Covered:
+    """The rows a rule covers (sorted), their entry dates, the step in force and its rate."""
 
-    Each rule works only on the rows it can cover: the rows of its products or of its countries,
-    whichever are fewer (found through row indexes by code and by origin), so a country-specific
-    rule costs as much as that country's rows. A rule's displacement of others is pulled by the
-    target from the triggers of the rules that exclude it.
-    """
+    rows: np.ndarray
+    days: np.ndarray
+    step_idx: np.ndarray
+    rate: np.ndarray
 
-    def __init__(self, catalogue: Catalogue, as_of: dt.date | None = None) -> None:
-        self.cat = catalogue
-        self.as_of = as_of
 
-    def run(self, rows: pl.DataFrame, explain: bool = False) -> EngineResult:
-        """Evaluate every rule over ``rows`` (columns: hts10, origin, date, base_rate [+ optional inputs])."""
+@dataclass
+class _Inputs:
+    """The engine's view of its input table: arrays, and row indexes by code, origin and date."""
+
+    n: int
+    codes: CodeSet
+    code_idx: np.ndarray
+    origin_idx: np.ndarray
+    origins: list[str]
+    by_code: _Index
+    by_origin: _Index
+    days: np.ndarray
+    dmin: np.datetime64
+    dmax: np.datetime64
+    date_order: np.ndarray
+    sorted_days: np.ndarray
+    interval: np.ndarray
+    base: np.ndarray
+    loading: np.ndarray
+    claim: np.ndarray
+    shares: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, rows: pl.DataFrame, change_dates: np.ndarray) -> _Inputs:
+        """Check the columns and build the arrays and indexes (``change_dates``: the catalogue's, every
+        step date of every rule is one of them)."""
         missing = [c for c in KEY_INPUTS if c not in rows.columns]
         if missing:
             raise ValueError(f"engine input lacks columns {missing}")
@@ -243,127 +258,181 @@ class Engine:
         codes = CodeSet(hts.gather(first))
         org = rows["origin"].cast(pl.String)
         origin_idx, ofirst = _dense_ids(org)
-        origin_list = np.array(org.gather(ofirst).to_list())
-        by_code = _Index(code_idx, codes.ints.size)
-        by_origin = _Index(origin_idx, origin_list.size)
+        origins = org.gather(ofirst).to_list()
         days = rows["date"].to_numpy().astype("datetime64[D]")
         dmin, dmax = days.min(), days.max()
         span = int((dmax - dmin).astype(int))
         offsets = (days - dmin).astype(np.int16) if span < 2**15 else days
         date_order = np.argsort(offsets, kind="stable")
-        change = self.cat.change_dates  # every step date of every rule is one of these
-        interval = np.searchsorted(change, days, side="right")
-        sorted_days = days[date_order]
-        base = rows["base_rate"].fill_null(0.0).to_numpy().astype(np.float64)
-        loading = rows["loading_date"].to_numpy().astype("datetime64[D]")
-        declared = rows["claim"].fill_null("")
-        claim = declared.to_numpy().astype(str) if (declared != "").any() else np.full(n, "", dtype="<U1")
-        shares = self._shares(rows)
+        claim = np.full(n, "", dtype="<U1")
+        if rows["claim"].null_count() < n:
+            declared = rows["claim"].fill_null("")
+            if (declared != "").any():
+                claim = declared.to_numpy().astype(str)
+        return cls(
+            n=n,
+            codes=codes,
+            code_idx=code_idx,
+            origin_idx=origin_idx,
+            origins=origins,
+            by_code=_Index(code_idx, codes.ints.size),
+            by_origin=_Index(origin_idx, len(origins)),
+            days=days,
+            dmin=dmin,
+            dmax=dmax,
+            date_order=date_order,
+            sorted_days=days[date_order],
+            interval=np.searchsorted(change_dates, days, side="right"),
+            base=_filled(rows["base_rate"].cast(pl.Float64), 0.0),
+            loading=rows["loading_date"].to_numpy().astype("datetime64[D]"),
+            claim=claim,
+            shares=_shares(rows),
+        )
 
-        totals = {c: np.zeros(n) for c in RATE_COLUMNS}
-        totals["rate_mfn"] = base.copy()
+    def candidates(self, steps: list[Any], ctry: np.ndarray, any_code: np.ndarray) -> np.ndarray:
+        """Rows of a rule's countries and codes, found through the smallest of three indexes: its
+        in-force dates, its codes or its countries (sorted row numbers)."""
+        okeys, ckeys = np.nonzero(ctry)[0], np.nonzero(any_code)[0]
+        spans = _in_force_spans(steps, self.sorted_days)
+        n_code, n_origin = self.by_code.size(ckeys), self.by_origin.size(okeys)
+        n_date = sum(b - a for a, b in spans)
+        if n_date < min(n_code, n_origin):
+            cand = (
+                np.sort(np.concatenate([self.date_order[a:b] for a, b in spans]))
+                if spans
+                else np.empty(0, np.int64)
+            )
+            return cand[ctry[self.origin_idx[cand]] & any_code[self.code_idx[cand]]]
+        if n_code <= n_origin:
+            cand = self.by_code.rows(ckeys)
+            return cand[ctry[self.origin_idx[cand]]]
+        cand = self.by_origin.rows(okeys)
+        return cand[any_code[self.code_idx[cand]]]
+
+
+class Engine:
+    """Evaluate a catalogue over entry lines (see the module docstring for the semantics).
+
+    Each rule works only on the rows it can cover: the rows of its products or of its countries,
+    whichever are fewer (found through row indexes by code and by origin), so a country-specific
+    rule costs as much as that country's rows. A rule's displacement of others is pulled by the
+    target from the triggers of the rules that exclude it.
+    """
+
+    def __init__(self, catalogue: Catalogue, as_of: dt.date | None = None) -> None:
+        self.cat = catalogue
+        self.as_of = as_of
+
+    def run(self, rows: pl.DataFrame, explain: bool = False) -> EngineResult:
+        """Evaluate every rule over ``rows`` (columns: hts10, origin, date, base_rate [+ optional inputs])."""
+        inp = _Inputs.of(rows, self.cat.change_dates)
+        totals = {c: np.zeros(inp.n) for c in RATE_COLUMNS}
+        totals["rate_mfn"] = inp.base.copy()
+        refundable = np.zeros(inp.n)
         column_of = self.cat.jurisdiction.authority_columns
-        refundable = np.zeros(n)
-        excluders = self.cat.excluders
         fired: dict[str, int] = {}  # rule id -> trace number, for rules that ran
         traces: list[_Trace] = []
-
-        origins = origin_list.tolist()
-        for ref, ref_id, plan in _plans_for(self.cat, self.as_of, origins):
-            rule = ref.rule
-            steps = plan.steps
-            if not steps or not plan.overlaps(dmin, dmax):
+        for ref, ref_id, plan in _plans_for(self.cat, self.as_of, inp.origins):
+            covered = self._coverage(ref.rule, plan, inp)
+            if covered is None:
                 continue
-            ctry = plan.country_mask(origins)
-            if not ctry.any():
-                continue
-            masks = product_masks(self.cat, rule.products, codes)
-            if not masks:
-                continue
-            any_code = np.zeros(codes.ints.size, dtype=bool)
-            for m in masks:
-                any_code |= m.codes
-            ckeys, okeys = np.nonzero(any_code)[0], np.nonzero(ctry)[0]
-            spans = _in_force_spans(steps, sorted_days)
-            n_code, n_origin = by_code.size(ckeys), by_origin.size(okeys)
-            n_date = sum(b - a for a, b in spans)
-            if n_date < min(n_code, n_origin):
-                cand = (
-                    np.sort(np.concatenate([date_order[a:b] for a, b in spans]))
-                    if spans
-                    else np.empty(0, np.int64)
-                )
-                cand = cand[ctry[origin_idx[cand]] & any_code[code_idx[cand]]]
-            elif n_code <= n_origin:
-                cand = by_code.rows(ckeys)
-                cand = cand[ctry[origin_idx[cand]]]
-            else:
-                cand = by_origin.rows(okeys)
-                cand = cand[any_code[code_idx[cand]]]
-            if cand.size == 0:
-                continue
-            d = days[cand]
-            # the step in force on each interval between change dates, then one gather per row
-            sidx = plan.step_of_interval[interval[cand]]
-            rate = plan.step_rate[sidx]  # index -1 reads the trailing NaN: no step yet
-            keep = ~np.isnan(rate) & row_product_mask(masks, code_idx[cand], d)
-            for prog, how in rule.claims.items():
-                if how == "only":  # the rule exists only for goods so claimed or declared
-                    keep &= _declared(claim[cand], prog)
-            cand, d, sidx, rate = cand[keep], d[keep], sidx[keep], rate[keep]
-            if cand.size == 0:
-                continue
-            transit_out = np.zeros(cand.size, dtype=bool)
-            for t in rule.in_transit:
-                ld = loading[cand]
-                transit_out |= (
-                    ~np.isnat(ld)
-                    & (ld < np.datetime64(t.loaded_before, "D"))
-                    & (d < np.datetime64(t.entered_before, "D"))
-                )
-            claimed_out = np.zeros(cand.size, dtype=bool)
-            for prog, how in rule.claims.items():
-                if how == "exempt":
-                    claimed_out |= _declared(claim[cand], prog)
-            live = ~transit_out & ~claimed_out
-            share = shares[rule.basis][cand]
-            if rule.kind == "add":
-                stat = np.where(live, rate * share, 0.0)
-            elif rule.kind == "floor":
-                stat = np.where(live, np.maximum(0.0, rate - base[cand]) * share, 0.0)
-            elif rule.kind == "preference":  # all-in min(MFN, rate): a negative amount on the MFN
-                stat = np.where(live, np.minimum(0.0, rate - base[cand]), 0.0)
-            else:
-                stat = np.zeros(cand.size)
-            disp, disp_by = self._pull_displacement(ref_id, cand, d, excluders, fired, traces)
-            owed = stat * (1.0 - disp)
-            totals[column_of[ref.authority]][cand] += owed
+            tr = self._charge(ref, ref_id, plan, inp, covered, fired, traces, explain)
+            totals[column_of[ref.authority]][tr.rows] += tr.owed
             refund = ref.measure.refundable
             if refund is not None and (self.as_of is None or self.as_of >= refund.from_):
-                refundable[cand] += owed
-            # a rule that is itself wholly displaced (an exemption took the article out) excludes nothing
-            trig = live & ((owed > 0) | ((rule.kind != "add") & (disp < 1.0)))
+                refundable[tr.rows] += tr.owed
             fired[ref_id] = len(traces)
-            traces.append(
-                _Trace(
-                    ref,
-                    cand,
-                    stat,
-                    owed,
-                    share,
-                    sidx,
-                    claimed_out,
-                    transit_out,
-                    disp_by if explain else np.empty(0, dtype=np.int64),
-                    steps if explain else [],
-                    cand[trig],
-                    share[trig],
-                )
-            )
+            traces.append(tr)
         total = np.sum([totals[c] for c in RATE_COLUMNS], axis=0)
         return EngineResult(
             rates=totals, total=total, refundable=refundable, traces=traces if explain else []
         )
+
+    def _coverage(self, rule: Rule, plan: _RulePlan, inp: _Inputs) -> _Covered | None:
+        """Step 1: the rows a rule covers (product, country, a rate in force, "only" claims), or None."""
+        if not plan.steps or not plan.overlaps(inp.dmin, inp.dmax):
+            return None
+        ctry = plan.country_mask(inp.origins)
+        if not ctry.any():
+            return None
+        masks = product_masks(self.cat, rule.products, inp.codes)
+        if not masks:
+            return None
+        any_code = np.zeros(inp.codes.ints.size, dtype=bool)
+        for m in masks:
+            any_code |= m.codes
+        cand = inp.candidates(plan.steps, ctry, any_code)
+        if cand.size == 0:
+            return None
+        d = inp.days[cand]
+        # the step in force on each interval between change dates, then one gather per row
+        sidx = plan.step_of_interval[inp.interval[cand]]
+        rate = plan.step_rate[sidx]  # index -1 reads the trailing NaN: no step yet
+        keep = ~np.isnan(rate) & row_product_mask(masks, inp.code_idx[cand], d)
+        for prog, how in rule.claims.items():
+            if how == "only":  # the rule exists only for goods so claimed or declared
+                keep &= _declared(inp.claim[cand], prog)
+        if not keep.any():
+            return None
+        return _Covered(cand[keep], d[keep], sidx[keep], rate[keep])
+
+    def _charge(
+        self,
+        ref: RuleRef,
+        ref_id: str,
+        plan: _RulePlan,
+        inp: _Inputs,
+        cov: _Covered,
+        fired: dict[str, int],
+        traces: list[_Trace],
+        explain: bool,
+    ) -> _Trace:
+        """Steps 2-3: escapes (in transit, exempting claims), the statutory rate by kind, then the owed
+        rate after displacement by earlier rules; the rule's trace."""
+        rule, cand, d = ref.rule, cov.rows, cov.days
+        transit_out = np.zeros(cand.size, dtype=bool)
+        for t in rule.in_transit:
+            ld = inp.loading[cand]
+            transit_out |= (
+                ~np.isnat(ld)
+                & (ld < np.datetime64(t.loaded_before, "D"))
+                & (d < np.datetime64(t.entered_before, "D"))
+            )
+        claimed_out = np.zeros(cand.size, dtype=bool)
+        for prog, how in rule.claims.items():
+            if how == "exempt":
+                claimed_out |= _declared(inp.claim[cand], prog)
+        live = ~transit_out & ~claimed_out
+        share = inp.shares[rule.basis][cand]
+        kind = KINDS[rule.kind]
+        stat = np.where(live, kind.statutory(cov.rate, inp.base[cand], share), 0.0)
+        disp, disp_by = self._pull_displacement(ref_id, cand, d, self.cat.excluders, fired, traces)
+        owed = stat * (1.0 - disp)
+        # a rule that is itself wholly displaced (an exemption took the article out) excludes nothing
+        trig = live & ((owed > 0) | (kind.excludes_at_zero & (disp < 1.0)))
+        return _Trace(
+            ref,
+            cand,
+            stat,
+            owed,
+            share,
+            cov.step_idx,
+            claimed_out,
+            transit_out,
+            disp_by if explain else np.empty(0, dtype=np.int64),
+            plan.steps if explain else [],
+            cand[trig],
+            share[trig],
+        )
+
+    def _country_mask(self, rule: Rule, origins: list[str]) -> np.ndarray:
+        inc = self.cat.countries(rule.countries.include)
+        exc = self.cat.countries(rule.countries.exclude)
+        arr = np.array(origins, dtype=object)
+        m = np.ones(len(origins), dtype=bool) if "ALL" in inc else np.isin(arr, list(inc))
+        if exc:
+            m &= ~np.isin(arr, list(exc))
+        return m
 
     @staticmethod
     def _pull_displacement(
@@ -415,39 +484,40 @@ class Engine:
             best[p] = np.maximum(best[p], sh)
         return np.minimum(disp, 1.0), by
 
-    def _country_mask(self, rule: Rule, origins: list[str]) -> np.ndarray:
-        inc = self.cat.countries(rule.countries.include)
-        exc = self.cat.countries(rule.countries.exclude)
-        arr = np.array(origins, dtype=object)
-        m = np.ones(len(origins), dtype=bool) if "ALL" in inc else np.isin(arr, list(inc))
-        if exc:
-            m &= ~np.isin(arr, list(exc))
-        return m
 
-    @staticmethod
-    def _shares(rows: pl.DataFrame) -> dict[str, np.ndarray]:
-        """Shares of value per basis; undeclared shares default to the full value (1)."""
+def _shares(rows: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Shares of value per basis; undeclared shares default to the full value (1)."""
 
-        def col(name: str) -> np.ndarray:
-            if name not in rows.columns:
-                return np.ones(rows.height)
-            return rows[name].cast(pl.Float64).fill_null(1.0).clip(0.0, 1.0).to_numpy()
+    def col(name: str) -> np.ndarray:
+        if name not in rows.columns:
+            return np.ones(rows.height)
+        return np.clip(_filled(rows[name].cast(pl.Float64), 1.0), 0.0, 1.0)
 
-        steel, alu, copper = col("steel_share"), col("aluminum_share"), col("copper_share")
-        metal = np.clip(steel + alu, 0.0, 1.0)
-        if "metal_share" in rows.columns:
-            declared = rows["metal_share"].cast(pl.Float64).clip(0.0, 1.0).to_numpy()
-            metal = np.where(np.isnan(declared), metal, declared)
-        us = rows["us_content"].cast(pl.Float64).fill_null(0.0).clip(0.0, 1.0).to_numpy()
-        return {
-            "value": np.ones(rows.height),
-            "metal": metal,
-            "steel": steel,
-            "aluminum": alu,
-            "copper": copper,
-            "non_us_content": 1.0 - us,
-            "us_content": us,
-        }
+    steel, alu, copper = col("steel_share"), col("aluminum_share"), col("copper_share")
+    metal = np.clip(steel + alu, 0.0, 1.0)
+    if "metal_share" in rows.columns:
+        declared = np.clip(rows["metal_share"].cast(pl.Float64).to_numpy(), 0.0, 1.0)  # null: NaN
+        metal = np.where(np.isnan(declared), metal, declared)
+    us = np.clip(_filled(rows["us_content"].cast(pl.Float64), 0.0), 0.0, 1.0)
+    return {
+        "value": np.ones(rows.height),
+        "metal": metal,
+        "steel": steel,
+        "aluminum": alu,
+        "copper": copper,
+        "non_us_content": 1.0 - us,
+        "us_content": us,
+    }
+
+
+def _filled(values: pl.Series, fill: float) -> np.ndarray:
+    """A float column as a new float64 array, nulls replaced by ``fill`` (NaN stays NaN, as in Polars'
+    ``fill_null``); without Polars expressions, whose fixed cost dominates a one-row lookup."""
+    if values.null_count() == 0:
+        return np.array(values.to_numpy(), dtype=np.float64)
+    if values.null_count() == values.len():
+        return np.full(values.len(), fill, dtype=np.float64)
+    return np.where(values.is_null().to_numpy(), fill, values.to_numpy()).astype(np.float64)
 
 
 def _declared(claims: np.ndarray, name: str) -> np.ndarray:
@@ -459,6 +529,8 @@ def _declared(claims: np.ndarray, name: str) -> np.ndarray:
 
 def _dense_ids(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Dense ids of a string column (0..k-1) and the first row of each distinct value."""
+    if values.len() == 1:  # a lookup
+        return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     cats = values.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
     uniq, ids = np.unique(cats, return_inverse=True)
     first = np.zeros(uniq.size, dtype=np.int64)
@@ -484,113 +556,3 @@ def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int
             else:
                 spans.append((a, b))
     return spans
-
-
-def explain_row(
-    result: EngineResult,
-    row: int,
-    base_rate: float,
-    base_note: str,
-    as_of: dt.date | None = None,
-    base: tuple[str, str] | None = None,
-) -> list[dict[str, Any]]:
-    """The components of one row: the base rate (``base``: measure id and citation of the importer's
-    schedule; the US one by default), then every rule that covered it, applied or not."""
-    base = base or ("us.mfn", registry().base_citation)
-    comps: list[dict[str, Any]] = [
-        {
-            "measure": base[0],
-            "authority": "mfn",
-            "heading": None,
-            "rate": base_rate,
-            "basis": "value",
-            "applied": True,
-            "reason": base_note,
-            "citation": base[1],
-            "refundable": False,
-        }
-    ]
-    for tr in result.traces:
-        i = tr.at(row)
-        if i < 0:
-            continue
-        rule = tr.ref.rule
-        step = tr.steps[tr.step_idx[i]] if tr.step_idx[i] >= 0 else None
-        rate_stat = float(tr.statutory[i])
-        owed = float(tr.owed[i])
-        heading = rule.heading
-        if tr.transit_out[i]:
-            reason, applied = "not applied: goods in transit (loaded and entered before the cut-off)", False
-        elif tr.claimed_out[i]:
-            reason, applied = (
-                "not applied: the entry claims or declares ("
-                + ", ".join(k for k, v in rule.claims.items() if v == "exempt")
-                + ")",
-                False,
-            )
-        elif rule.kind == "exempt":
-            reason, applied = f"exemption: {rule.title}", True
-        elif rule.kind == "preference":
-            pref, applied = _pct(step.rate if step is not None else 0.0), True
-            reason = f"applies: min(MFN, {pref}) all-in: {rule.title}"
-            if rate_stat == 0:
-                reason = f"no reduction: base {_pct(base_rate)} is at or below the {pref} preference"
-        elif rule.kind == "floor" and rate_stat == 0:
-            heading = rule.heading_no_duty or heading
-            rate = step.rate if step is not None else 0.0
-            reason, applied = (
-                f"no additional duty: base {_pct(base_rate)} is at or above the {_pct(rate)} floor",
-                True,
-            )
-        elif owed == 0 and rate_stat > 0:
-            by = tr.displaced_by[i]
-            who = result.traces[by].ref if by >= 0 else None
-            cite = _exclusion_cite(who, tr.ref) if who else ""
-            reason, applied = (
-                f"not applied: excluded by {who.id if who else '?'} ({who.rule.heading if who else ''}){cite}",
-                False,
-            )
-        elif owed < rate_stat:
-            by = tr.displaced_by[i]
-            who = result.traces[by].ref if by >= 0 else None
-            kept = owed / rate_stat  # owed = statutory x (1 - displaced share): the share still charged
-            reason = (
-                f"applied to {_pct(kept)} of value: the other {_pct(1 - kept)} is covered by "
-                f"{who.id if who else '?'} ({who.rule.heading if who else ''})"
-            )
-            applied = True
-        else:
-            reason, applied = (
-                f"applies: {'max(MFN, ' + _pct(step.rate) + ') all-in' if rule.kind == 'floor' and step else rule.title}",
-                True,
-            )
-        refund = tr.ref.measure.refundable
-        refundable = refund is not None and owed > 0 and (as_of is None or as_of >= refund.from_)
-        comps.append(
-            {
-                "measure": tr.ref.id,
-                "authority": tr.ref.authority,
-                "heading": heading,
-                "rate": owed,
-                "statutory_rate": rate_stat,
-                "basis": rule.basis
-                if rule.basis == "value"
-                else f"{rule.basis} share {float(tr.share[i]):.3g}",
-                "applied": applied,
-                "reason": reason,
-                "citation": _cite(rule, step.cite if step else None),
-                "refundable": refundable,
-            }
-        )
-    return comps
-
-
-def _exclusion_cite(who: RuleRef, target: RuleRef) -> str:
-    for ex in who.rule.excludes:
-        if ex.cite and (
-            ex.target in (target.id, target.measure.id)
-            or (ex.target.startswith("tag:") and ex.target[4:] in target.rule.tags)
-            or ex.target == f"authority:{target.authority}"
-        ):
-            return f"; {ex.cite}"
-    return ""

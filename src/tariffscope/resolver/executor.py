@@ -46,7 +46,9 @@ def batch_table(rows: pl.DataFrame, res: Resolution) -> pl.DataFrame:
     Codes, origins and dates are written as the input gave them (the trail of what was asked).
     """
     cols = [c for c in rows.columns if c in res.table.columns]
-    table = res.table.select([*cols, *[c for c in batch_columns() if c in res.table.columns and c not in cols]])
+    table = res.table.select(
+        [*cols, *[c for c in batch_columns() if c in res.table.columns and c not in cols]]
+    )
     keep_raw = [c for c in ("hts10", "origin", "date") if c in rows.columns and c in table.columns]
     return table.with_columns(rows[c].alias(c) for c in keep_raw) if keep_raw else table
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -106,15 +106,6 @@ def _claims_of(catalogue: Catalogue) -> frozenset[str]:
     return frozenset(names)
 
 
-def _code_kind(lengths: list[int]) -> str:
-    """``an 8- or 10-digit HTS code`` (US), ``a 6-digit code`` (Japan's HS6 table)."""
-    if lengths == [8, 10]:
-        return "an 8- or 10-digit HTS code"
-    parts = [f"{n}-" for n in lengths]
-    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
-    return ("an " if joined[0] == "8" else "a ") + joined + "digit code"
-
-
 def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFrame:
     """Normalise an input table; add ``row`` (0-based) and ``status`` (``ok`` or the first error).
 
@@ -133,10 +124,31 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
     blank = pl.all_horizontal(
         [(pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "") for c in rows.columns]
     )
-    df = df.with_columns(blank.alias("_blank"))
+    lengths = (catalogue.jurisdiction if catalogue is not None else registry()).code_digits
+    df = _codes_and_origins(df.with_columns(blank.alias("_blank")), lengths)
+    df, floats = _dates_and_numbers(df)
+    status = _claim_errors(_value_errors(_line_errors(df, lengths), df, floats), df, catalogue)
+    df = df.with_columns(
+        status.otherwise(pl.lit("ok")).fill_null(pl.lit("error: row: invalid input")).alias("status")
+    )
+    return df.drop(["_hts_ok", "_blank", "_origin_hint", *[f"_{c}_raw" for c in floats]])
+
+
+def _code_kind(lengths: list[int]) -> str:
+    """``an 8- or 10-digit HTS code`` (US), ``a 6-digit code`` (Japan's HS6 table)."""
+    if lengths == [8, 10]:
+        return "an 8- or 10-digit HTS code"
+    parts = [f"{n}-" for n in lengths]
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+    return ("an " if joined[0] == "8" else "a ") + joined + "digit code"
+
+
+def _codes_and_origins(df: pl.DataFrame, lengths: list[int]) -> pl.DataFrame:
+    """Codes to 10 digits (``_hts_ok``: a code of one of the jurisdiction's ``lengths`` given) and
+    origins to ISO2 (``_origin_hint``: "did you mean"); the raw inputs are kept as ``hts_input`` and
+    ``origin_input``."""
     raw_hts = df["hts10"].cast(pl.String).str.strip_chars()
     digits = raw_hts.str.replace_all(r"[.\s\-]", "")
-    lengths = (catalogue.jurisdiction if catalogue is not None else registry()).code_digits
     hts_ok = digits.str.contains("^(" + "|".join(f"\\d{{{n}}}" for n in lengths) + ")$").fill_null(False)
     # normalise each distinct origin once, then map (a batch has few distinct origins)
     raw_origin = df["origin"].cast(pl.String).str.strip_chars()
@@ -157,15 +169,20 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
         nulls_equal=True,
         maintain_order="left",
     )
-    iso2 = origins["iso2"]
-    df = df.with_columns(
+    return df.with_columns(
         pl.Series("hts10", digits).str.pad_end(10, "0"),
         pl.Series("hts_input", raw_hts),
         pl.Series("origin_input", raw_origin),
         origins["hint"].fill_null("").alias("_origin_hint"),
-        iso2.alias("origin"),
+        origins["iso2"].alias("origin"),
         pl.Series("_hts_ok", hts_ok),
     )
+
+
+def _dates_and_numbers(df: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Dates parsed (raw kept as ``<col>_input``), text numbers parsed (raw kept as ``_<col>_raw``),
+    a declared metal share copied to the steel and aluminium shares, claims lower-cased. Returns the
+    table and the number columns that were text."""
     for col in DATE_INPUTS:
         if col in df.columns and df[col].dtype != pl.Date:
             df = df.with_columns(pl.col(col).alias(f"{col}_input"), _to_date(col))
@@ -188,19 +205,26 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
         df = df.with_columns(
             pl.col("claim").cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("")
         )
+    return df, floats
 
-    def empty(col: str) -> pl.Expr:
-        return pl.col(col).cast(pl.String).str.strip_chars().fill_null("") == ""
 
-    # every message is built from non-null parts: a null status would pass for "ok" downstream
+def _empty(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.String).str.strip_chars().fill_null("") == ""
+
+
+def _line_errors(df: pl.DataFrame, lengths: list[int]) -> Any:
+    """The status chain's first errors: an empty row, the code, the origin, the dates.
+
+    Every message is built from non-null parts: a null status would pass for "ok" downstream.
+    """
     status = (
         pl.when(pl.col("_blank"))
         .then(pl.lit("error: row: empty row (no hts10, origin or date)"))
-        .when(empty("hts_input"))
+        .when(_empty("hts_input"))
         .then(pl.lit("error: hts10: missing"))
         .when(~pl.col("_hts_ok"))
         .then(pl.format("error: hts10: {} is not " + _code_kind(lengths), pl.col("hts_input")))
-        .when(empty("origin_input"))
+        .when(_empty("origin_input"))
         .then(pl.lit("error: origin: missing"))
         .when(pl.col("origin").is_null())
         .then(pl.format("error: origin: unknown country code {}{}", pl.col("origin_input"), "_origin_hint"))
@@ -217,9 +241,14 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
         )
     )
     if "loading_date_input" in df.columns:
-        status = status.when(pl.col("loading_date").is_null() & ~empty("loading_date_input")).then(
+        status = status.when(pl.col("loading_date").is_null() & ~_empty("loading_date_input")).then(
             pl.format("error: loading_date: {} is not a date YYYY-MM-DD", pl.col("loading_date_input"))
         )
+    return status
+
+
+def _value_errors(status: Any, df: pl.DataFrame, floats: list[str]) -> Any:
+    """Then numbers that are not numbers, not finite, shares outside [0, 1], negative values."""
     for col in floats:
         status = status.when(pl.col(col).is_null() & (pl.col(f"_{col}_raw").str.len_chars() > 0)).then(
             pl.format("error: {}: {} is not a number", pl.lit(col), pl.col(f"_{col}_raw"))
@@ -236,34 +265,34 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
     for col in ("value", "quantity"):
         if col in df.columns:
             status = status.when(pl.col(col) < 0).then(pl.lit(f"error: {col}: must not be negative"))
-    if "claim" in df.columns:
-        known = sorted(known_claims(catalogue))
-        unknown = (
-            pl.col("claim")
-            .str.split(",")
-            .list.eval(pl.element().str.strip_chars().is_in(known).not_())
-            .list.any()
-        )
-        status = (
-            status.when(unknown)
-            .then(
-                pl.format(
-                    "error: claim: {} is not a known claim or declaration ({})",
-                    pl.col("claim"),
-                    pl.lit(", ".join(known)),
-                )
-            )
-            .when(
-                pl.col("claim").str.contains(r"(^|,)\s*usmca\s*(,|$)") & ~pl.col("origin").is_in(["CA", "MX"])
-            )
-            .then(
-                pl.format(
-                    "error: claim: usmca is for goods of Canada or Mexico (general note 11), not {}",
-                    pl.col("origin"),
-                )
-            )
-        )
-    df = df.with_columns(
-        status.otherwise(pl.lit("ok")).fill_null(pl.lit("error: row: invalid input")).alias("status")
+    return status
+
+
+def _claim_errors(status: Any, df: pl.DataFrame, catalogue: Catalogue | None) -> Any:
+    """Last, claims the catalogue does not know, and USMCA claimed for goods not of Canada or Mexico."""
+    if "claim" not in df.columns:
+        return status
+    known = sorted(known_claims(catalogue))
+    unknown = (
+        pl.col("claim")
+        .str.split(",")
+        .list.eval(pl.element().str.strip_chars().is_in(known).not_())
+        .list.any()
     )
-    return df.drop(["_hts_ok", "_blank", "_origin_hint", *[f"_{c}_raw" for c in floats]])
+    return (
+        status.when(unknown)
+        .then(
+            pl.format(
+                "error: claim: {} is not a known claim or declaration ({})",
+                pl.col("claim"),
+                pl.lit(", ".join(known)),
+            )
+        )
+        .when(pl.col("claim").str.contains(r"(^|,)\s*usmca\s*(,|$)") & ~pl.col("origin").is_in(["CA", "MX"]))
+        .then(
+            pl.format(
+                "error: claim: usmca is for goods of Canada or Mexico (general note 11), not {}",
+                pl.col("origin"),
+            )
+        )
+    )

@@ -181,104 +181,20 @@ def landed_cost(df: pl.DataFrame) -> pl.DataFrame:
             df = df.with_columns(pl.lit(None, dtype=pl.String).alias(c))
     if "claim" not in df.columns:
         df = df.with_columns(pl.lit(None, dtype=pl.String).alias("claim"))
-    value, date, origin = pl.col("value"), pl.col("date"), pl.col("origin")
-    # small enumerations, not per-row strings: a million rows stay cheap
-    # defaults as small integer codes, then enumerations: no per-row strings over a million rows
-    by_value = pl.when(value > INFORMAL_LIMIT_USD).then(0).otherwise(1)
-    df = df.with_columns(
-        pl.col("shipment")
-        .cast(SHIPMENT_T)
-        .fill_null(by_value.replace_strict([0, 1], ["formal", "informal"], return_dtype=SHIPMENT_T))
-        .alias("shipment"),
-        origin.is_in(["CN", "HK"]).alias("_china"),
-    )
-    ship = pl.col("shipment")
-    by_ship = pl.when(ship == "postal").then(3).when(ship == "express").then(1).otherwise(0)
-    transport = (
-        pl.col("transport")
-        .cast(TRANSPORT_T)
-        .fill_null(by_ship.replace_strict([0, 1, 3], ["vessel", "air", "mail"], return_dtype=TRANSPORT_T))
-    )
-    china = pl.col("_china")
-    df = df.with_columns(
-        ((date >= ALL_END) | (china & (date >= CHINA_HK_END))).alias("_susp"),
-        ((value <= DE_MINIMIS_USD) & (ship != "formal")).alias("_low"),
-        (china & (date < ALL_END)).alias("_cera"),
-        (pl.col("rate_ieepa_reciprocal").fill_null(0.0) + pl.col("rate_ieepa_fentanyl").fill_null(0.0)).alias(
-            "_ieepa"
-        ),
-    )
-    suspended, low, china_postal_era, ieepa = (
-        pl.col("_susp"),
-        pl.col("_low"),
-        pl.col("_cera"),
-        pl.col("_ieepa"),
-    )
-    df = df.with_columns(
-        (low & ~suspended).alias("_free"),
-        ((ship == "postal") & low & suspended & (date < S122_END)).alias("_postal"),
-    )
-    free, postal = pl.col("_free"), pl.col("_postal")
-    postal_rate = (
-        pl.when(china_postal_era & (date < dt.date(2025, 5, 14)))
-        .then(pl.lit(1.20))
-        .when(china_postal_era)
-        .then(pl.lit(0.54))
-        .when(date < IEEPA_END)
-        .then(ieepa)
-        .otherwise(pl.col("rate_s122").fill_null(0.0))
-    )
-    per_item = (
-        pl.when(china_postal_era)
-        .then(pl.lit(100.0))
-        .when(ieepa < 0.16)
-        .then(pl.lit(80.0))
-        .when(ieepa <= 0.25)
-        .then(pl.lit(160.0))
-        .otherwise(pl.lit(200.0))
-    )
+    df = _with_flags(df)
+    postal_rate, per_item, use_specific = _postal_terms(df)
+    free, postal, value = pl.col("_free"), pl.col("_postal"), pl.col("value")
     items = pl.col("quantity").fill_null(1.0) if "quantity" in df.columns else pl.lit(1.0)
-    specific_ok = china_postal_era | ((date < SPECIFIC_END) & (date < IEEPA_END))
-    use_specific = (pl.col("postal_method") == "specific").fill_null(False) & specific_ok
     postal_duty = pl.when(use_specific).then(per_item * items).otherwise(postal_rate * value)
     statutory = pl.col("total_rate") * value
     duty = pl.when(free).then(pl.lit(0.0)).when(postal).then(postal_duty).otherwise(statutory)
-    reason = (
-        pl.when(free)
-        .then(0)
-        .when(postal & china_postal_era)
-        .then(1)
-        .when(postal & (date < IEEPA_END))
-        .then(2)
-        .when(postal)
-        .then(3)
-        .when(low & suspended & (ship == "postal") & (date >= S122_END))
-        .then(6)
-        .when(low & suspended & china & (date < ALL_END))
-        .then(4)
-        .when(low & suspended)
-        .then(5)
-        .when(ship == "formal")
-        .then(7)
-        .otherwise(8)
-    )
-    usmca = pl.col("claim").fill_null("").str.contains(r"(^|,)usmca(,|$)") & origin.is_in(["CA", "MX"])
-    mpf = (
-        pl.when(free | postal | usmca)
-        .then(pl.lit(0.0))
-        .when(ship == "formal")
-        .then((value * MPF_RATE).clip(_fee_year("date", "mpf_min"), _fee_year("date", "mpf_max")))
-        .when(ship == "express")
-        .then(_fee_year("date", "express"))
-        .otherwise(_fee_year("date", "informal"))
-    )
-    hmf = pl.when(~free & (pl.col("transport") == "vessel")).then(value * HMF_RATE).otherwise(pl.lit(0.0))
+    mpf, hmf = _fees()
     out = (
-        df.with_columns(transport.alias("transport"))
+        df.with_columns(_transport().alias("transport"))
         .with_columns(
-            reason.replace_strict(list(range(len(REASONS))), list(REASONS), return_dtype=REASON_T).alias(
-                "de_minimis"
-            ),
+            _reason_code()
+            .replace_strict(list(range(len(REASONS))), list(REASONS), return_dtype=REASON_T)
+            .alias("de_minimis"),
             pl.when(postal)
             .then(pl.when(use_specific).then(pl.lit("specific")).otherwise(pl.lit("ad_valorem")))
             .cast(POSTAL_T)
@@ -298,6 +214,118 @@ def landed_cost(df: pl.DataFrame) -> pl.DataFrame:
     return out.drop("_china", "_susp", "_low", "_cera", "_ieepa", "_free", "_postal").with_columns(
         pl.when(value.is_not_null()).then(pl.col(c)).alias(c) for c in LANDED_COLUMNS
     )
+
+
+def _with_flags(df: pl.DataFrame) -> pl.DataFrame:
+    """The shipment type (default by value) and the flags every later rule reads: ``_china`` (China or
+    Hong Kong), ``_susp`` (de minimis suspended), ``_low`` (at or under $800, not formal), ``_cera``
+    (the China postal era), ``_ieepa`` (the IEEPA rates), ``_free`` (de minimis) and ``_postal``."""
+    value, date, origin = pl.col("value"), pl.col("date"), pl.col("origin")
+    # defaults as small integer codes, then enumerations: no per-row strings over a million rows
+    by_value = pl.when(value > INFORMAL_LIMIT_USD).then(0).otherwise(1)
+    df = df.with_columns(
+        pl.col("shipment")
+        .cast(SHIPMENT_T)
+        .fill_null(by_value.replace_strict([0, 1], ["formal", "informal"], return_dtype=SHIPMENT_T))
+        .alias("shipment"),
+        origin.is_in(["CN", "HK"]).alias("_china"),
+    )
+    ship, china = pl.col("shipment"), pl.col("_china")
+    df = df.with_columns(
+        ((date >= ALL_END) | (china & (date >= CHINA_HK_END))).alias("_susp"),
+        ((value <= DE_MINIMIS_USD) & (ship != "formal")).alias("_low"),
+        (china & (date < ALL_END)).alias("_cera"),
+        (pl.col("rate_ieepa_reciprocal").fill_null(0.0) + pl.col("rate_ieepa_fentanyl").fill_null(0.0)).alias(
+            "_ieepa"
+        ),
+    )
+    suspended, low = pl.col("_susp"), pl.col("_low")
+    return df.with_columns(
+        (low & ~suspended).alias("_free"),
+        ((ship == "postal") & low & suspended & (date < S122_END)).alias("_postal"),
+    )
+
+
+def _transport() -> pl.Expr:
+    """The declared transport, else mail for postal, air for express, vessel otherwise."""
+    ship = pl.col("shipment")
+    by_ship = pl.when(ship == "postal").then(3).when(ship == "express").then(1).otherwise(0)
+    return (
+        pl.col("transport")
+        .cast(TRANSPORT_T)
+        .fill_null(by_ship.replace_strict([0, 1, 3], ["vessel", "air", "mail"], return_dtype=TRANSPORT_T))
+    )
+
+
+def _postal_terms(df: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """The postal duty's ad valorem rate, its per-item amount, and whether the per-item method is used
+    (EO 14256 sec. 2(c), EO 14266 sec. 3, EO 14298 sec. 3, EO 14324 sec. 3, note 2(y))."""
+    date, china_postal_era, ieepa = pl.col("date"), pl.col("_cera"), pl.col("_ieepa")
+    postal_rate = (
+        pl.when(china_postal_era & (date < dt.date(2025, 5, 14)))
+        .then(pl.lit(1.20))
+        .when(china_postal_era)
+        .then(pl.lit(0.54))
+        .when(date < IEEPA_END)
+        .then(ieepa)
+        .otherwise(pl.col("rate_s122").fill_null(0.0))
+    )
+    per_item = (
+        pl.when(china_postal_era)
+        .then(pl.lit(100.0))
+        .when(ieepa < 0.16)
+        .then(pl.lit(80.0))
+        .when(ieepa <= 0.25)
+        .then(pl.lit(160.0))
+        .otherwise(pl.lit(200.0))
+    )
+    specific_ok = china_postal_era | ((date < SPECIFIC_END) & (date < IEEPA_END))
+    use_specific = (pl.col("postal_method") == "specific").fill_null(False) & specific_ok
+    return postal_rate, per_item, use_specific
+
+
+def _reason_code() -> pl.Expr:
+    """What happened to de minimis, as the index of its key in :data:`REASONS`."""
+    date, ship, china = pl.col("date"), pl.col("shipment"), pl.col("_china")
+    free, postal, low, suspended = pl.col("_free"), pl.col("_postal"), pl.col("_low"), pl.col("_susp")
+    return (
+        pl.when(free)
+        .then(0)
+        .when(postal & pl.col("_cera"))
+        .then(1)
+        .when(postal & (date < IEEPA_END))
+        .then(2)
+        .when(postal)
+        .then(3)
+        .when(low & suspended & (ship == "postal") & (date >= S122_END))
+        .then(6)
+        .when(low & suspended & china & (date < ALL_END))
+        .then(4)
+        .when(low & suspended)
+        .then(5)
+        .when(ship == "formal")
+        .then(7)
+        .otherwise(8)
+    )
+
+
+def _fees() -> tuple[pl.Expr, pl.Expr]:
+    """The merchandise processing fee (none for de minimis, postal or USMCA claims) and the harbor
+    maintenance fee (vessel cargo only)."""
+    value, ship, origin = pl.col("value"), pl.col("shipment"), pl.col("origin")
+    free, postal = pl.col("_free"), pl.col("_postal")
+    usmca = pl.col("claim").fill_null("").str.contains(r"(^|,)usmca(,|$)") & origin.is_in(["CA", "MX"])
+    mpf = (
+        pl.when(free | postal | usmca)
+        .then(pl.lit(0.0))
+        .when(ship == "formal")
+        .then((value * MPF_RATE).clip(_fee_year("date", "mpf_min"), _fee_year("date", "mpf_max")))
+        .when(ship == "express")
+        .then(_fee_year("date", "express"))
+        .otherwise(_fee_year("date", "informal"))
+    )
+    hmf = pl.when(~free & (pl.col("transport") == "vessel")).then(value * HMF_RATE).otherwise(pl.lit(0.0))
+    return mpf, hmf
 
 
 def landed_block(rec: dict[str, object]) -> dict[str, object] | None:

@@ -70,7 +70,11 @@ def share_estimates(codes: pl.Series, shares: pl.DataFrame | None = None) -> pl.
 
 def with_default_shares(df: pl.DataFrame, shares: pl.DataFrame | None = None) -> pl.DataFrame:
     """Fill undeclared shares of ``df`` (by ``hts10``) with the estimates (``shares``, default the shipped)."""
-    est = share_estimates(df["hts10"], shares).drop("share_source").rename({c: f"{c}_est" for c in SHARE_COLUMNS})
+    est = (
+        share_estimates(df["hts10"], shares)
+        .drop("share_source")
+        .rename({c: f"{c}_est" for c in SHARE_COLUMNS})
+    )
     df = df.join(est, on="hts10", how="left")
     return df.with_columns(
         [

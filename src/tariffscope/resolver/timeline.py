@@ -10,7 +10,7 @@ import polars as pl
 from tariffscope.catalogue.loader import default_catalogue
 from tariffscope.resolver.api import change_dates, resolve_frame
 from tariffscope.resolver.base import BY_REFERENCE
-from tariffscope.resolver.engine import explain_row
+from tariffscope.resolver.explain import explain_row
 
 
 def product_timeline(
