@@ -21,5 +21,8 @@ def test_statutory_rates_by_kind() -> None:
     # an all-in floor charges the gap to the floor, never less than nothing
     np.testing.assert_allclose(KINDS["floor"].statutory(rate, base, share), [0.225, 0.025, 0.0])
     np.testing.assert_allclose(KINDS["exempt"].statutory(rate, base, share), [0.0, 0.0, 0.0])
-    # exemptions and floors take articles out of the rules they exclude even at 0% (CSMS 65054270)
-    assert [k for k, h in KINDS.items() if h.excludes_at_zero] == ["floor", "exempt"]
+    # a preference charges the gap down to the agreement's rate (all-in min(MFN, rate)), never more
+    np.testing.assert_allclose(KINDS["preference"].statutory(rate, base, share), [0.0, 0.0, -0.05])
+    # exemptions, floors and preferences take articles out of the rules they exclude even at 0%
+    # (CSMS 65054270)
+    assert [k for k, h in KINDS.items() if h.excludes_at_zero] == ["floor", "preference", "exempt"]
