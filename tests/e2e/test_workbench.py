@@ -191,7 +191,7 @@ def test_journalist_view_us_rate_today(page: Any) -> None:
     us = page.locator("#today-us .v").inner_text()
     assert us.endswith("%") and 5 < float(us.rstrip("%")) < 40
     facts = page.locator("#today-facts").inner_text()
-    assert "statutory" in facts and "grain" in facts and "Source:" in facts
+    assert "owed" in facts and "grain" in facts and "Source:" in facts
     _chart_ok(page, "#today-chart")
     labels = page.locator("#today-chart .yaxislayer-above .ytick text")
     names = [labels.nth(i).text_content() for i in range(labels.count())]
