@@ -23,7 +23,7 @@ def test_sources_carry_the_chart_style() -> None:
 
 def test_charts_js_applies_it_and_its_defaults_match() -> None:
     js = (STATIC_DIR / "charts.js").read_text()
-    app = (STATIC_DIR / "app.js").read_text()
+    app = (STATIC_DIR / "common.js").read_text()  # the start-up helpers every view shares
     assert "TSChart.setSource(SOURCES.source_line, SOURCES.chart_style)" in app
     style = figures.style()
     m = re.search(r"const STYLE = \{(.*?)\n  \};", js, re.S)

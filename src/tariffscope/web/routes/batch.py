@@ -9,14 +9,14 @@ from fastapi import File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from tariffscope.web.routes.common import HEAVY, OPT_DATE_Q, Fmt, api_router, table
+from tariffscope.web.routes.common import HEAVY, OPT_DATE_Q, TABLE, Fmt, api_router, table
 from tariffscope.web.services import rates
 from tariffscope.web.services.state import to_records
 
 router = api_router()
 
 
-@router.post("/rate/batch", tags=["rates"], dependencies=HEAVY)
+@router.post("/rate/batch", responses=TABLE, tags=["rates"], dependencies=HEAVY)
 async def rate_batch(
     file: Annotated[UploadFile, File(description="CSV: hts10, origin, date [, value, quantity, ...]")],
     as_of: Annotated[str | None, OPT_DATE_Q] = None,

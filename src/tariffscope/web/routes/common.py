@@ -29,6 +29,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 Fmt = Literal["json", "csv"]
+TABLE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON, or with ``format=csv`` a CSV download",
+        "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+    }
+}
+"""The answer of an endpoint with a ``format`` parameter: both media types declared in /openapi.json."""
 HEAVY = [Depends(heavy_slot)]  # endpoints that may compute for seconds: bounded concurrency
 HTS_Q = Query(min_length=2, max_length=20, description="HTS code, dotted or plain: 8703.23.01.90")
 ORIGIN_Q = Query(min_length=2, max_length=60, description="origin: ISO2, ISO3 or Census code")

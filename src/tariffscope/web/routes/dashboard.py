@@ -9,7 +9,7 @@ import polars as pl
 from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 
-from tariffscope.web.routes.common import DATE_Q, HEAVY, ORIGIN_Q, Fmt, api_router, table
+from tariffscope.web.routes.common import DATE_Q, HEAVY, ORIGIN_Q, TABLE, Fmt, api_router, table
 from tariffscope.web.services import analytics as an
 from tariffscope.web.services.errors import InputError
 from tariffscope.web.services.parse import need_date, parse_country, parse_partner, parse_partners
@@ -18,7 +18,7 @@ from tariffscope.web.services.state import catalogue, group_members, to_records
 router = api_router()
 
 
-@router.get("/etr", tags=["analytics"], dependencies=HEAVY)
+@router.get("/etr", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
 def etr(
     partners: Annotated[str, Query(max_length=200, description="JP,KR,EU27 (codes or groups)")],
     start: Annotated[str, Query(max_length=10)] = "2025-01-01",
@@ -38,7 +38,7 @@ def etr(
     return table(df, format, "etr")
 
 
-@router.get("/exposure", tags=["analytics"], dependencies=HEAVY)
+@router.get("/exposure", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
 def exposure(
     partner: Annotated[str, ORIGIN_Q],
     date: Annotated[str, DATE_Q],
@@ -52,7 +52,7 @@ def exposure(
     return JSONResponse(to_records(an.exposure(parse_partner(partner), d, sector, view)))
 
 
-@router.get("/diff", tags=["analytics"], dependencies=HEAVY)
+@router.get("/diff", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
 def diff(
     partner: Annotated[str, ORIGIN_Q],
     start: Annotated[str, Query(alias="from", max_length=10)],
@@ -69,7 +69,7 @@ def diff(
     return JSONResponse(to_records(res))
 
 
-@router.get("/rank", tags=["analytics"], dependencies=HEAVY)
+@router.get("/rank", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
 def rank(
     date: Annotated[str, DATE_Q],
     top: Annotated[int, Query(ge=1, le=250)] = 30,
@@ -90,7 +90,7 @@ def rank(
     )
 
 
-@router.get("/refunds", tags=["analytics"], dependencies=HEAVY)
+@router.get("/refunds", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
 def refunds(
     partner: Annotated[str, Query(min_length=2, max_length=60, description="JP, or a group: EU27")],
     format: Annotated[Fmt, Query()] = "json",

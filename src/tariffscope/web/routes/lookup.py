@@ -8,7 +8,7 @@ from fastapi import Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from tariffscope.web.routes.common import DATE_Q, HTS_Q, OPT_DATE_Q, ORIGIN_Q, Fmt, api_router, table
+from tariffscope.web.routes.common import DATE_Q, HTS_Q, OPT_DATE_Q, ORIGIN_Q, TABLE, Fmt, api_router, table
 from tariffscope.web.services import rates
 from tariffscope.web.services.search import search as search_lines
 from tariffscope.web.services.state import to_records
@@ -38,7 +38,7 @@ async def rate(
     return Response(body, media_type="application/json")
 
 
-@router.get("/timeline", tags=["rates"])
+@router.get("/timeline", responses=TABLE, tags=["rates"])
 def timeline(
     hts: Annotated[str, HTS_Q],
     origin: Annotated[str, ORIGIN_Q],

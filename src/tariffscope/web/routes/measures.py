@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 from tariffscope.web.feeds import atom_feed
-from tariffscope.web.routes.common import ERRORS, OPT_DATE_Q, Fmt, api_router, table
+from tariffscope.web.routes.common import ERRORS, OPT_DATE_Q, TABLE, Fmt, api_router, table
 from tariffscope.web.services import measures as ms
 from tariffscope.web.services.parse import parse_date
 
@@ -18,7 +18,7 @@ router = api_router()
 feed_router = APIRouter(responses=ERRORS)
 
 
-@router.get("/measures", tags=["measures"])
+@router.get("/measures", responses=TABLE, tags=["measures"])
 def measures(
     authority: Annotated[str | None, Query(max_length=40)] = None,
     origin: Annotated[str | None, Query(max_length=60)] = None,
@@ -35,7 +35,7 @@ def measure(measure_id: Annotated[str, PathParam(max_length=120)]) -> dict[str, 
     return ms.measure(measure_id)
 
 
-@router.get("/changes", tags=["measures"])
+@router.get("/changes", responses=TABLE, tags=["measures"])
 def changes(
     since: Annotated[str | None, OPT_DATE_Q] = None,
     until: Annotated[str | None, OPT_DATE_Q] = None,

@@ -14,7 +14,7 @@ from tariffscope.errors import TariffscopeError
 from tariffscope.scenarios.lab import package_rows
 from tariffscope.scenarios.overlay import package_path, parse_package, shipped_packages
 from tariffscope.scenarios.schema import PackageSpec
-from tariffscope.web.routes.common import HEAVY, api_router
+from tariffscope.web.routes.common import HEAVY, TABLE, api_router
 from tariffscope.web.services.errors import InputError
 from tariffscope.web.services.state import memo, to_records
 
@@ -68,7 +68,7 @@ def packages() -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/packages/compare", dependencies=HEAVY, tags=["scenarios"])
+@router.get("/packages/compare", responses=TABLE, dependencies=HEAVY, tags=["scenarios"])
 def compare_packages(
     ids: Annotated[str, Query(max_length=300, description="comma-separated shipped package ids")],
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
