@@ -313,7 +313,10 @@ def evaluate(
     on = date or sc.spec.date
     w = _weights(weights)
     bdate = baseline or baseline_date(weights if weights is not None else w)
-    rates = _Rates(w, view, base, rates_fn, "default-weights" if weights is None else None)
+    # the default weights' rates are cached per process; the key names the frame's size and total so that
+    # weights that changed in between (another store or year, a test's stand-in) never reuse stale rates
+    ck = ("default-weights", w.height, float(w["imports_usd"].sum())) if weights is None else None
+    rates = _Rates(w, view, base, rates_fn, ck)
     lines, unmatched, filled = _scenario_lines(rates, sc, None if vs_baseline else alt, on, bdate)
     es = elasticity_set(horizon, "central")
     kw: dict[str, Any] = {"supply": supply, "overrides": overrides}
