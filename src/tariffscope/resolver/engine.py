@@ -517,7 +517,7 @@ def _filled(values: pl.Series, fill: float) -> np.ndarray:
         return np.array(values.to_numpy(), dtype=np.float64)
     if values.null_count() == values.len():
         return np.full(values.len(), fill, dtype=np.float64)
-    return np.where(values.is_null().to_numpy(), fill, values.to_numpy()).astype(np.float64)
+    return np.where(values.is_null().to_numpy(), fill, values.to_numpy()).astype(np.float64, copy=False)
 
 
 def _declared(claims: np.ndarray, name: str) -> np.ndarray:
