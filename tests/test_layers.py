@@ -37,11 +37,7 @@ API_RANK = RANK["api"]
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {}
 """Known upward imports (issue 14, "interfaces thin"): importer -> imported, and why."""
 
-ALLOWED_CIRCLES: dict[frozenset[str], str] = {
-    frozenset({"tariffscope.scenarios.package", "tariffscope.scenarios.package_gsim"}): (
-        "the package evaluation calls the GSIM world market, which reads hs_sections back from the package"
-    ),
-}
+ALLOWED_CIRCLES: dict[frozenset[str], str] = {}
 """Known import circles (issue 14): the modules of each strongly connected component, and why."""
 
 

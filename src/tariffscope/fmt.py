@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+HOURS_PER_YEAR = 8760.0
+"""Hours in a (non-leap) year: duty per hour = duty per year / 8,760."""
+
 
 def pct(x: float | None, digits: int = 2) -> str:
     """A decimal rate for people.

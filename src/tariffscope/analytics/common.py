@@ -18,10 +18,10 @@ import polars as pl
 from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.catalogue.loader import Catalogue, default_catalogue, visible_steps
 from tariffscope.errors import TariffscopeError, UnknownCountry
+from tariffscope.fmt import HOURS_PER_YEAR as HOURS_PER_YEAR  # re-exported
 from tariffscope.resolver.engine import AUTHORITY_COLUMNS, RATE_COLUMNS
 from tariffscope.trade.weights import gtap_names
 
-HOURS_PER_YEAR = 8760.0
 AUTHORITIES = [c.removeprefix("rate_") for c in RATE_COLUMNS]
 AUTHORITY_LABELS = registry().column_labels
 """Label of each rate column (``s232`` -> "Section 232"), from the authority registry."""

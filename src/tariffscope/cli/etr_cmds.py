@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -20,6 +20,7 @@ from tariffscope.cli.output import (
     progress_bar,
     usd,
 )
+from tariffscope.fmt import HOURS_PER_YEAR
 
 
 def _band_pct() -> pl.Expr:
@@ -248,6 +249,11 @@ def exposure(
     if fmt == "json":
         emit_json(e)
         return
+    _print_exposure(e, top)
+
+
+def _print_exposure(e: dict[str, Any], top: int) -> None:
+    """An exposure for people: the headline, then tables by sector, by authority and top products."""
     head = f"[bold]{e['partner']}[/] on {e['date']} ({e['view']} view: {e['view_label']}"
     head += f", as known on {e['as_of']})" if e["as_of"] else ")"
     if e["sector"]:
@@ -266,7 +272,7 @@ def exposure(
     for s in e["composition"][:15]:
         t.add_row(
             s["sector"], s["sector_name"], usd(s["imports_usd"]), pct(s["share"], 1), pct(s["etr"]),
-            usd(s["duty_usd_per_year"]), usd(s["duty_usd_per_year"] / 8760),
+            usd(s["duty_usd_per_year"]), usd(s["duty_usd_per_year"] / HOURS_PER_YEAR),
         )  # fmt: skip
     console.print(t)
     t = Table(title="by authority")

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,24 +29,14 @@ from tariffscope.catalogue.loader import Catalogue
 from tariffscope.errors import CatalogueError, DataError
 from tariffscope.models.pe import elasticities_for, evaluate_partner_side
 from tariffscope.models.pe.partner import load_partner_csv
-from tariffscope.paths import PACKAGE_DATA
 from tariffscope.scenarios.evaluate import RatesFn, ScenarioResult, evaluate
 from tariffscope.scenarios.overlay import all_timeline, load_scenario, package_path, parse_package
 from tariffscope.scenarios.package_gsim import PackageGsim, evaluate_package_gsim
 from tariffscope.scenarios.schema import PackageSpec, PartnerSide
+from tariffscope.trade.weights import hs_sections
 
 PartnerLaw = Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]]
 """Fills a partner side's blank rates from the law: (flows, changes) -> (flows, changes, provenance)."""
-
-
-@functools.cache
-def hs_sections() -> dict[str, str]:
-    """HS chapter (2 digits) -> section name (shipped with the weights)."""
-    path = PACKAGE_DATA / "weights_hs_chapters.csv"
-    if not path.exists():
-        return {}
-    df = pl.read_csv(path, infer_schema_length=0)
-    return {c: f"{s} {n}" for c, s, n in df.select("chapter", "section", "section_name").iter_rows()}
 
 
 @dataclass
@@ -219,18 +208,7 @@ def evaluate_partner(
     totals: dict[str, Any] = dict(pe_totals)
     if provenance is not None:
         totals["rates_from_law"] = provenance
-    raw = pl.read_csv(csv, schema_overrides={"product": pl.Utf8}, comment_prefix="#")
-    desc = (
-        raw.select(pl.col("product").str.replace_all(r"\.", ""), "description")
-        if "description" in raw.columns
-        else pl.DataFrame(schema={"product": pl.Utf8, "description": pl.Utf8})
-    )
-    desc = desc.filter(pl.col("description").is_not_null()).unique("product", keep="first")
-    measures = (
-        changes.select(pl.col("product").cast(pl.Utf8).str.replace_all(r"\.", ""), "measure")
-        .group_by("product")
-        .agg(pl.col("measure").sort().str.join(", ").alias("measures"))
-    )
+    desc, measures = _descriptions(csv, changes)
     codes = lines["product"].unique().sort()
     el = elasticities_for(codes.str.pad_end(10, "0"), sigma_from="protee")
     sig = pl.DataFrame(
@@ -274,6 +252,23 @@ def evaluate_partner(
     }
     out["range"] = partner_range(flows, changes, totals, us_code=us_code, eta=eta, sigma=sigma)
     return f, out
+
+
+def _descriptions(csv: Path, changes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each product's description (the CSV's first) and the measures that change its duty."""
+    raw = pl.read_csv(csv, schema_overrides={"product": pl.Utf8}, comment_prefix="#")
+    desc = (
+        raw.select(pl.col("product").str.replace_all(r"\.", ""), "description")
+        if "description" in raw.columns
+        else pl.DataFrame(schema={"product": pl.Utf8, "description": pl.Utf8})
+    )
+    desc = desc.filter(pl.col("description").is_not_null()).unique("product", keep="first")
+    measures = (
+        changes.select(pl.col("product").cast(pl.Utf8).str.replace_all(r"\.", ""), "measure")
+        .group_by("product")
+        .agg(pl.col("measure").sort().str.join(", ").alias("measures"))
+    )
+    return desc, measures
 
 
 PARTNER_BAND_KEYS = {

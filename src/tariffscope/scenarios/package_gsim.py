@@ -336,7 +336,7 @@ def _regions_and_routes(res: GsimTableResult, f: pl.DataFrame) -> tuple[pl.DataF
 
 def _partner_by_sector(f: pl.DataFrame, partner: str) -> pl.DataFrame:
     """The partner's exports by HS section: to the US, to third markets, in total."""
-    from tariffscope.scenarios.package import hs_sections
+    from tariffscope.trade.weights import hs_sections
 
     sections = hs_sections()
     return (

@@ -314,6 +314,15 @@ class Sector:
     hs_section_name: str | None
 
 
+@functools.cache
+def hs_sections() -> dict[str, str]:
+    """HS chapter (2 digits) -> ``"<section> <section name>"`` (shipped with the weights; empty if absent)."""
+    if not (PACKAGE_DATA / "weights_hs_chapters.csv").exists():
+        return {}
+    df = _shipped("weights_hs_chapters.csv")
+    return {c: f"{s} {n}" for c, s, n in df.select("chapter", "section", "section_name").iter_rows()}
+
+
 def sectors_of(codes: Iterable[str] | pl.Series) -> pl.DataFrame:
     """GTAP-45 sector and HS section for each code: ``hts10, gtap, gtap_name, hs_section, hs_section_name``."""
     s = pl.Series("hts10", list(codes), dtype=pl.Utf8).str.replace_all(r"[.\s]", "")

@@ -35,8 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tariffscope.errors import TariffscopeError
-
-HOURS_PER_YEAR = 8760.0
+from tariffscope.fmt import HOURS_PER_YEAR as HOURS_PER_YEAR  # re-exported
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
