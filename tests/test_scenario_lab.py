@@ -41,3 +41,22 @@ def test_lever_errors_name_their_field() -> None:
     with pytest.raises(TariffscopeError) as e:  # Section 232 autos name no country of their own for Brazil
         lab.lever_catalogue("BR", {"auto_rate": 0.1}, EFF, None, ON)
     assert e.value.field == "auto_rate" and "all countries alike" in str(e.value)
+
+
+def test_lab_baseline_claims_usmca_for_canada_and_mexico_as_the_scenarios_do() -> None:
+    """The lab prices its flows in the owed view like ``scenario run``: Canada's and Mexico's lines carry
+    their USMCA claim share, so their rates sit at or under the statutory ceiling, and under it where
+    the claim removes a duty (before this, the lab priced them with no USMCA claim)."""
+    import polars as pl
+
+    from tariffscope.analytics.etr import rates_for_pairs
+
+    base = lab.baseline_rates("JP", ON)
+    camx = base.filter(pl.col("partner").is_in(["CA", "MX"]) & (pl.col("usmca_share") > 0.5))
+    assert camx.height > 0
+    ceiling = rates_for_pairs(camx.select("hts10", "partner"), ON, view="statutory").select(
+        "hts10", "partner", pl.col("total_rate").alias("ceiling")
+    )
+    both = camx.join(ceiling, on=["hts10", "partner"]).drop_nulls(["t0", "ceiling"])
+    assert (both["t0"] <= both["ceiling"] + 1e-12).all()
+    assert (both["t0"] < both["ceiling"] - 1e-6).any()

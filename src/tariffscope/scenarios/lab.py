@@ -114,19 +114,24 @@ def baseline_rates(partner: str, on: dt.date) -> pl.DataFrame:
     if lines.height == 0:
         raise TariffscopeError(f"partner: no import weights for {partner}", field="partner")
     flows = w.join(lines, on="hts10", how="semi").filter(pl.col("imports_usd") > 0)
-    pairs = flows.select("hts10", "partner").unique()
-    rates = rates_for_pairs(pairs, on, cat=default_catalogue()).select(
+    rates = rates_for_pairs(_pairs(flows), on, cat=default_catalogue()).select(
         "hts10", "partner", pl.col("total_rate").alias("t0")
     )
-    return flows.select("hts10", "partner", "imports_usd", "gtap").join(
-        rates, on=["hts10", "partner"], how="left"
-    )
+    keep = [c for c in ("hts10", "partner", "imports_usd", "gtap", "usmca_share") if c in flows.columns]
+    return flows.select(keep).join(rates, on=["hts10", "partner"], how="left")
+
+
+def _pairs(flows: pl.DataFrame) -> pl.DataFrame:
+    """The (hts10, partner) pairs to price, with the USMCA claim share where the weights carry one: the
+    owed view (the default of :func:`rates_for_pairs`) claims USMCA for Canada and Mexico by it."""
+    cols = [c for c in ("hts10", "partner", "usmca_share") if c in flows.columns]
+    return flows.select(cols).unique(["hts10", "partner"], keep="first")
 
 
 def _lever_flows(partner: str, on: dt.date, cat: Catalogue) -> pl.DataFrame:
     """The flows of the partner's lines with current-law ``t0`` and lever ``t1`` (only its own move)."""
     base = baseline_rates(partner, on)
-    mine = base.filter(pl.col("partner") == partner).select("hts10", "partner")
+    mine = _pairs(base.filter(pl.col("partner") == partner))
     new = rates_for_pairs(mine, on, cat=cat).select("hts10", "partner", pl.col("total_rate").alias("t1"))
     return base.join(new, on=["hts10", "partner"], how="left").with_columns(
         pl.col("t0").fill_null(0.0), pl.coalesce("t1", "t0").fill_null(0.0).alias("t1")
