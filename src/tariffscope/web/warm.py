@@ -41,7 +41,7 @@ def warm_tasks() -> list[tuple[str, Callable[[], object]]]:
         ("us-rates today", lambda: us_rates(parse_horizon_date(None))),
         ("lab baseline JP", lambda: baseline_rates("JP", DASHBOARD_DATE)),
         ("dashboard ETRs", lambda: etr(("JP", "KR", "EU27"), "2025-01-01", "2026-12-31")),
-        ("US-wide exposure", lambda: exposure("ALL", DASHBOARD_DATE, None, "statutory")),
+        ("US-wide exposure", lambda: exposure("ALL", DASHBOARD_DATE, None, "adjusted")),
     ]
 
 
