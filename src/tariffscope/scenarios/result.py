@@ -6,22 +6,23 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 
+from tariffscope.analytics.etr import DEFAULT_VIEW as DEFAULT_VIEW
+from tariffscope.analytics.etr import View as View
 from tariffscope.models.pe.horizons import ElasticitySet
 from tariffscope.models.pe.smart import HOURS_PER_YEAR
 from tariffscope.paths import PACKAGE_DATA
 from tariffscope.scenarios.overlay import Scenario
 from tariffscope.scenarios.pe_solve import Supply, pe_compare
 
-View = Literal["statutory", "adjusted"]
-DEFAULT_VIEW: View = "adjusted"
-"""Scenarios are solved in the owed view (preferences claimed as they are claimed; the issue 12 default of
-:mod:`tariffscope.analytics.etr`): most of Canada's and Mexico's trade enters duty free under USMCA, so the
-statutory view (no claims: a ceiling) would calibrate the baseline at duties nobody pays and overstate what a
-scenario's tariff changes do to them. ``view="statutory"`` gives the ceiling."""
+# Scenarios are solved in the owed view (preferences claimed as they are claimed), the default of the ETRs
+# (``View`` and ``DEFAULT_VIEW`` are analytics.etr's): most of Canada's and Mexico's trade enters duty free
+# under USMCA, so the statutory view (no claims: a ceiling) would calibrate the baseline at duties nobody
+# pays and overstate what a scenario's tariff changes do to them. ``view="statutory"`` gives the ceiling.
+# The labels name the view first, as a scenario row is read on its own.
 VIEW_LABELS = {
     "adjusted": "owed: preferences claimed as claimed",
     "statutory": "statutory: no preference claimed (a ceiling)",
