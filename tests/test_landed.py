@@ -95,6 +95,34 @@ def test_batch_bad_rows_are_reported_and_the_rest_priced() -> None:
     assert (t["status"] == "ok").sum() == 7
 
 
+def test_bad_rows_keep_their_inputs_and_place_among_priced_rows() -> None:
+    """Bad rows (an invalid transport, a line not in force) sit in input order between priced rows:
+    what they gave is kept, what pricing computes is null, and the good rows price as in a batch
+    without the bad ones."""
+    good = _batch()
+    bad = good.head(2).with_columns(
+        pl.Series("hts10", [TABLEWARE, "6912009999"]),  # not a line of the HTS
+        pl.Series("date", ["2025-08-28", "2025-01-02"]),
+        pl.Series("transport", ["boat", "air"]),
+    )
+    mixed = pl.concat(
+        [good.head(3), bad.head(1), good.slice(3, 4), bad.tail(1), good.tail(1)], how="diagonal"
+    )
+    t = resolve_frame(mixed).table
+    assert t.height == mixed.height
+    assert t["row"].to_list() == list(range(mixed.height))
+    bad_rows = [3, 8]
+    assert t["status"][3].startswith("error: transport") and t["status"][8].startswith("error: hts10")
+    assert t["transport"][3] == "boat" and t["transport"][8] == "air"
+    priced = ["total_rate", "duty_usd", "mpf_usd", "de_minimis", "landed_cost_usd", "rate_mfn"]
+    for r in bad_rows:
+        assert all(t[c][r] is None for c in priced), t.row(r, named=True)
+    ref = resolve_frame(good.with_columns(pl.lit(None, dtype=pl.String).alias("transport"))).table
+    ok = t.filter(pl.col("status") == "ok")
+    for c in [*priced, "hts10", "origin", "shipment"]:
+        assert ok[c].cast(pl.String).to_list() == ref[c].cast(pl.String).to_list(), c
+
+
 def test_cli_rate_json_and_table(tmp_path: Path) -> None:
     args = ["rate", "6912.00.48.10", "-o", "VN", "-d", "2025-09-01", "--value", "500", "--shipment", "postal"]
     out = CliRunner().invoke(app, [*args, "--postal-method", "specific", "--quantity", "2", "-f", "json"])

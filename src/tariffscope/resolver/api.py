@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from tariffscope.resolver.context import PricingContext, context_for, importer_c
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult
 from tariffscope.resolver.explain import explain_row
 from tariffscope.resolver.inputs import prepare
-from tariffscope.resolver.landed import LANDED_INPUTS, landed_block, landed_cost, validate
+from tariffscope.resolver.landed import LANDED_COLUMNS, LANDED_INPUTS, landed_block, landed_cost, validate
 from tariffscope.resolver.shares import with_default_shares
 from tariffscope.resolver.single import Lookup, fast_record
 
@@ -67,15 +68,18 @@ def resolve_frame(
     explain: bool = False,
     context: PricingContext | None = None,
     workers: int | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Resolution:
     """Resolve every row of ``rows`` (see :func:`tariffscope.resolver.inputs.prepare` for columns).
 
     A pure function of ``rows`` and the ``context`` (catalogue and schedule; by default the shipped
     schedule with ``catalogue``, or the shipped catalogue). ``workers`` caps the engine's threads (one
-    per core up to 4 by default; 1 where an outer executor already runs a task per core).
+    per core up to 4 by default; 1 where an outer executor already runs a task per core). ``columns``
+    keeps only those of the result (with ``row`` and ``status``): a batch writes few of the many the
+    resolution carries, and each kept column is reordered to input order.
     """
     ctx = context or context_for(catalogue)
-    df = _prepared(rows, ctx, notes=explain or rows.height <= NOTES_UP_TO)
+    df = _in_input_order(_prepared(rows, ctx, notes=explain or rows.height <= NOTES_UP_TO))
     is_ok = df["status"].eq_missing("ok")
     all_ok = bool(is_ok.all())
     ok = df if all_ok else df.filter(is_ok)
@@ -92,14 +96,44 @@ def resolve_frame(
             # the shipment columns a priced row would have (null): every slice of a batch, even one
             # with no good row, has the same columns (an executor's partitions share one schema)
             out = pl.concat([landed_cost(out.head(0)), out], how="diagonal_relaxed")
-        return Resolution(_in_input_order(out), None, None)
+        return Resolution(_kept(out, columns), None, None)
     rates, res, kidx = _rates(ok, ctx.catalogue, as_of, explain, workers)
-    out = _duty(pl.concat([ok, rates], how="horizontal"), shipment)
+    out = _kept(_duty(pl.concat([ok, rates], how="horizontal"), shipment), columns)
+    ok_idx = np.flatnonzero(is_ok.to_numpy())
     if not all_ok:
-        out = pl.concat([out, df.filter(~is_ok)], how="diagonal_relaxed")
+        out = _with_bad_rows(out, df, ok_idx)
     key_of_row = np.full(df.height, -1)
-    key_of_row[ok["row"].to_numpy()] = kidx
-    return Resolution(_in_input_order(out), res, key_of_row)
+    key_of_row[ok_idx] = kidx
+    return Resolution(out, res, key_of_row)
+
+
+def _with_bad_rows(ok_out: pl.DataFrame, df: pl.DataFrame, ok_idx: np.ndarray) -> pl.DataFrame:
+    """The priced good rows and the bad rows of ``df``, in input order (``df`` is; ``ok_idx`` are
+    its good rows). A column priced for the good rows is null on a bad row, and a shipment input that
+    pricing rewrites keeps what the bad row gave; only those columns move (one gather each)."""
+    made = [c for c in ok_out.columns if c not in df.columns or c in LANDED_COLUMNS]
+    k = ok_out.height
+    src = np.full(df.height, k, dtype=np.int64)  # row k of the stack below: all null
+    src[ok_idx] = np.arange(k)
+    placed = pl.concat([ok_out.select(made), ok_out.select(made).clear(1)])[src]
+    bad = pl.Series(np.ones(df.height, dtype=bool)).scatter(ok_idx, False)
+    kept_inputs = [
+        pl.when(bad).then(df[c].cast(pl.String)).otherwise(placed[c].cast(pl.String)).alias(c)
+        for c in made
+        if c in df.columns
+    ]
+    if kept_inputs:
+        placed = placed.with_columns(kept_inputs)
+    rest = [c for c in df.columns if c not in ok_out.columns]
+    return pl.DataFrame([placed[c] if c in made else df[c] for c in ok_out.columns] + [df[c] for c in rest])
+
+
+def _kept(out: pl.DataFrame, columns: Sequence[str] | None) -> pl.DataFrame:
+    """``out`` with only ``columns`` (those it has) plus ``row`` and ``status``; all when None."""
+    if columns is None:
+        return out
+    keep = dict.fromkeys(["row", *columns, "status"])
+    return out.select([c for c in keep if c in out.columns])
 
 
 def _prepared(rows: pl.DataFrame, ctx: PricingContext, notes: bool) -> pl.DataFrame:
@@ -123,10 +157,10 @@ def _rates(
     Lines the law treats alike (same code, origin, base, inputs, and dates between the same change
     points) are evaluated once, when they repeat enough for that to pay.
     """
-    ok_keys = _with_interval_keys(ok, cat)
-    if not _worth_deduplicating(ok_keys, KEY_COLUMNS):
+    if not _worth_deduplicating(ok, cat):
         res = _run_engine(Engine(cat, as_of), ok.select([*ENGINE_COLUMNS, "date"]), explain, workers)
         return res.frame(), res, np.arange(ok.height)
+    ok_keys = _with_interval_keys(ok, cat)
     keys = ok_keys.select([*KEY_COLUMNS, "date", "loading_date"]).unique(
         subset=KEY_COLUMNS, keep="first", maintain_order=True
     )
@@ -226,11 +260,12 @@ def _run_engine(
     )
 
 
-def _worth_deduplicating(ok: pl.DataFrame, keycols: list[str], sample: int = 20_000) -> bool:
-    """Whether lines repeat enough (judged on a sample) for deduplication to pay for its join."""
+def _worth_deduplicating(ok: pl.DataFrame, cat: Catalogue, sample: int = 20_000) -> bool:
+    """Whether lines repeat enough (judged on a sample, before keying every row) for deduplication to
+    pay for its join."""
     if ok.height <= sample:
         return True
-    smp = ok.select(keycols).sample(sample, seed=0)
+    smp = _with_interval_keys(ok.sample(sample, seed=0), cat).select(KEY_COLUMNS)
     return smp.unique().height < 0.7 * sample
 
 
@@ -291,7 +326,9 @@ def resolve_one(
         rec, engine, key = fast[0], fast[1], 0
     else:
         rec, engine, key = _table_record(q, ctx, as_of)
-    return _importer_fields(_rate_json(rec, engine, key, as_of, (f"{juris.id}.mfn", juris.base_citation)), juris)
+    return _importer_fields(
+        _rate_json(rec, engine, key, as_of, (f"{juris.id}.mfn", juris.base_citation)), juris
+    )
 
 
 def _importer_fields(out: dict[str, Any], juris: Jurisdiction) -> dict[str, Any]:

@@ -236,6 +236,7 @@ class _Inputs:
     loading: np.ndarray
     claim: np.ndarray
     shares: dict[str, np.ndarray]
+    slot: np.ndarray  # scratch: a covered row's position in its rule's rows (-1 when not in use)
 
     @classmethod
     def of(cls, rows: pl.DataFrame, change_dates: np.ndarray) -> _Inputs:
@@ -287,6 +288,7 @@ class _Inputs:
             loading=rows["loading_date"].to_numpy().astype("datetime64[D]"),
             claim=claim,
             shares=_shares(rows),
+            slot=np.full(n, -1, dtype=np.int64),
         )
 
     def candidates(self, steps: list[Any], ctry: np.ndarray, any_code: np.ndarray) -> np.ndarray:
@@ -406,7 +408,7 @@ class Engine:
         share = inp.shares[rule.basis][cand]
         kind = KINDS[rule.kind]
         stat = np.where(live, kind.statutory(cov.rate, inp.base[cand], share), 0.0)
-        disp, disp_by = self._pull_displacement(ref_id, cand, d, self.cat.excluders, fired, traces)
+        disp, disp_by = self._pull_displacement(ref_id, cand, d, self.cat.excluders, fired, traces, inp.slot)
         owed = stat * (1.0 - disp)
         # a rule that is itself wholly displaced (an exemption took the article out) excludes nothing
         trig = live & ((owed > 0) | (kind.excludes_at_zero & (disp < 1.0)))
@@ -442,8 +444,12 @@ class Engine:
         excluders: dict[str, list[tuple[str, list[Era]]]],
         fired: dict[str, int],
         traces: list[_Trace],
+        slot: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The share of value on which earlier rules take these rows out of this rule.
+
+        ``slot`` (one entry per input row, all -1) is scratch space: the position of each of ``cand``
+        while the excluders' trigger rows are looked up, reset before returning.
 
         Shares from different excluders add up (a line charged on its copper content by one rule and
         on its aluminium content by another keeps the reciprocal on the rest only), capped at the full
@@ -452,14 +458,18 @@ class Engine:
         disp = np.zeros(cand.size)
         best = np.zeros(cand.size)
         by = np.full(cand.size, -1, dtype=np.int64)
-        for ex_id, eras in excluders.get(rule_id, []):
-            t = fired.get(ex_id)
-            if t is None or traces[t].trigger.size == 0:
-                continue
+        pulled = [
+            (t, eras)
+            for ex_id, eras in excluders.get(rule_id, [])
+            if (t := fired.get(ex_id)) is not None and traces[t].trigger.size
+        ]
+        if not pulled:
+            return disp, by
+        slot[cand] = np.arange(cand.size)  # each covered row's position, to look triggers up by row
+        for t, eras in pulled:
             tr = traces[t]
-            # look the excluder's (usually few) trigger rows up among this rule's rows
-            pos = np.minimum(np.searchsorted(cand, tr.trigger), cand.size - 1)
-            ok = cand[pos] == tr.trigger
+            pos = slot[tr.trigger]
+            ok = pos >= 0
             if not ok.any():
                 continue
             p, sh = pos[ok], tr.trigger_share[ok]
@@ -482,6 +492,7 @@ class Engine:
             better = sh > best[p]
             by[p[better]] = t
             best[p] = np.maximum(best[p], sh)
+        slot[cand] = -1
         return np.minimum(disp, 1.0), by
 
 
@@ -531,11 +542,24 @@ def _dense_ids(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Dense ids of a string column (0..k-1) and the first row of each distinct value."""
     if values.len() == 1:  # a lookup
         return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    cats = values.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
-    uniq, ids = np.unique(cats, return_inverse=True)
-    first = np.zeros(uniq.size, dtype=np.int64)
+    phys = values.cast(pl.Categorical).to_physical()
+    if phys.null_count():  # nulls are one more category (the engine refuses them; helpers may not)
+        phys = phys.fill_null((phys.max() or 0) + 1)  # type: ignore[operator]
+    cats = phys.to_numpy()
+    top = int(cats.max()) + 1
+    if top <= 4 * cats.size + 1024:
+        # category numbers are small: renumber the ones present in order, in linear time (no sort)
+        present = np.zeros(top, dtype=bool)
+        present[cats] = True
+        ids = (np.cumsum(present) - 1)[cats]
+        n_ids = int(present.sum())
+    else:
+        uniq, ids = np.unique(cats, return_inverse=True)
+        n_ids = uniq.size
+    ids = ids.astype(np.int64, copy=False)
+    first = np.zeros(n_ids, dtype=np.int64)
     first[ids[::-1]] = np.arange(ids.size, dtype=np.int64)[::-1]
-    return ids.astype(np.int64), first
+    return ids, first
 
 
 def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int, int]]:

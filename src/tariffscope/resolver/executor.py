@@ -69,5 +69,7 @@ def price_rows(
     # one chunk per column: Polars can panic on some string kernels over multi-chunk slices
     # (Arrow batches from Spark, Parquet row groups), and a copy is cheap next to pricing
     rows = rows.rechunk()
-    res = resolve_frame(rows, as_of=as_of, context=context, workers=workers)
+    res = resolve_frame(
+        rows, as_of=as_of, context=context, workers=workers, columns=[*rows.columns, *batch_columns()]
+    )
     return PricedRows(batch_table(rows, res), res.failed.select("row", "status"))
