@@ -23,6 +23,7 @@ from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.context import PricingContext, context_for, importer_context
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult
 from tariffscope.resolver.explain import explain_row
+from tariffscope.resolver.ids import interval_of
 from tariffscope.resolver.inputs import prepare
 from tariffscope.resolver.landed import LANDED_COLUMNS, LANDED_INPUTS, landed_block, landed_cost, validate
 from tariffscope.resolver.shares import with_default_shares
@@ -227,7 +228,7 @@ def _with_interval_keys(ok: pl.DataFrame, cat: Catalogue) -> pl.DataFrame:
         *[c for c in KEY_COLUMNS if not c.startswith("_")],
         "date",
         "loading_date",
-        pl.Series("_di", np.searchsorted(change_dates(cat), days, side="right")),
+        pl.Series("_di", interval_of(days, change_dates(cat))),
         pl.Series(
             "_li",
             np.where(np.isnat(loading), -1, np.searchsorted(cat.loading_cutoffs, loading, side="right")),

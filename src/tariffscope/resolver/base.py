@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from tariffscope.resolver.context import PricingContext, default_context
+from tariffscope.resolver.ids import dense_ids, interval_of
 from tariffscope.schedule import Schedule
 
 T = TypeVar("T")
@@ -154,14 +155,21 @@ def _build_dense(sched: Schedule) -> tuple[np.ndarray, pl.DataFrame, np.ndarray]
 def _dense_lookup(ok: pl.DataFrame, columns: list[str], sched: Schedule) -> pl.DataFrame:
     """The line in force for each row by exact code, from the dense matrix (null where none)."""
     bounds, universe, matrix = _dense(sched)
-    c = ok.select("hts10").join(universe, on="hts10", how="left", maintain_order="left")["c"]
-    r = np.searchsorted(bounds, ok["date"].to_numpy().astype("datetime64[D]"), side="right") - 1
-    has = c.is_not_null().to_numpy() & (r >= 0)
+    # each distinct code is looked up once in the code universe, then spread to its rows
+    ids, first = dense_ids(ok["hts10"])
+    distinct = ok["hts10"].gather(first).to_frame()
+    code_of = distinct.join(universe, on="hts10", how="left", maintain_order="left")
+    c = code_of["c"].fill_null(-1).to_numpy().astype(np.int64)[ids]
+    r = interval_of(ok["date"], bounds) - 1
+    has = (c >= 0) & (r >= 0)
     li = np.full(ok.height, -1, dtype=np.int64)
-    li[has] = matrix[r[has], c.to_numpy()[has].astype(np.int64)]
+    li[has] = matrix[r[has], c[has]]
+    found = li >= 0
     idx = pl.Series("li", li).replace(-1, None)
-    data = _lines(sched).select(["hts10", *columns]).gather(idx)
-    return data.rename({"hts10": "line_hts10"}).with_columns(pl.lit("exact").alias("resolution"))
+    data = _lines(sched).select(columns).gather(idx)
+    # an exact match's line is the row's own code
+    line = pl.Series("line_hts10", ok["hts10"]).zip_with(pl.Series(found), pl.Series([None], dtype=pl.String))
+    return data.with_columns(line, pl.lit("exact").alias("resolution"))
 
 
 def _lookup(ok: pl.DataFrame, sched: Schedule, texts: bool = True) -> pl.DataFrame:
@@ -172,8 +180,11 @@ def _lookup(ok: pl.DataFrame, sched: Schedule, texts: bool = True) -> pl.DataFra
     """
     cols = LINE_COLUMNS if texts else RATE_ONLY
     found = _dense_lookup(ok, cols, sched).select("line_hts10", "resolution", *cols)
+    missing = found["mfn_kind"].is_null()
+    if not missing.any():
+        return pl.concat([ok, found], how="horizontal")
     df = pl.concat([ok, found], how="horizontal").with_row_index("_i")
-    todo = df.filter(pl.col("mfn_kind").is_null())
+    todo = df.filter(missing)
     if todo.height:
         slow = _usmca_free(sched.resolve_codes(todo["hts10"], todo["date"], columns=BASE_COLUMNS))
         fixed = pl.concat(
@@ -226,7 +237,7 @@ def _special_program_base(found: pl.DataFrame, notes: bool, sched: Schedule) -> 
     also claims USMCA for the chapter 99 rules); a specific part needs value and quantity. Sets
     ``_sp_eligible``; runs only on the few such rows.
     """
-    is_so = pl.col("mfn_kind").cast(pl.String) == "empty"
+    is_so = pl.col("mfn_kind") == "empty"
     found = found.with_columns(
         pl.lit(False).alias("_sp_eligible"), pl.lit(None, dtype=pl.String).alias("_sp_partners")
     )
@@ -434,7 +445,7 @@ def _general_base(
 def _with_base_status(found: pl.DataFrame) -> pl.DataFrame:
     """``base_status``: rate, by reference, special program (priced), special program only, or null
     (no line of the schedule in force)."""
-    kind = pl.col("mfn_kind").cast(pl.String)
+    kind = pl.col("mfn_kind")
     return found.with_columns(
         pl.when(pl.col("mfn_kind").is_null())
         .then(pl.lit(None, dtype=pl.String))

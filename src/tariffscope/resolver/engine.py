@@ -31,6 +31,7 @@ from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.catalogue.loader import Catalogue, Era, RuleRef, visible_steps
 from tariffscope.catalogue.schema import Rule
 from tariffscope.resolver.coverage import CodeSet, product_masks, row_product_mask
+from tariffscope.resolver.ids import dense_ids, interval_of
 from tariffscope.resolver.kinds import KINDS
 
 AUTHORITY_COLUMNS: dict[str, str] = registry().authority_columns
@@ -255,10 +256,10 @@ class _Inputs:
         n = rows.height
         # dense indexes of codes and origins (hashing to categorical ids, then small integer sorts)
         hts = rows["hts10"].cast(pl.String)
-        code_idx, first = _dense_ids(hts)
+        code_idx, first = dense_ids(hts)
         codes = CodeSet(hts.gather(first))
         org = rows["origin"].cast(pl.String)
-        origin_idx, ofirst = _dense_ids(org)
+        origin_idx, ofirst = dense_ids(org)
         origins = org.gather(ofirst).to_list()
         days = rows["date"].to_numpy().astype("datetime64[D]")
         dmin, dmax = days.min(), days.max()
@@ -283,7 +284,7 @@ class _Inputs:
             dmax=dmax,
             date_order=date_order,
             sorted_days=days[date_order],
-            interval=np.searchsorted(change_dates, days, side="right"),
+            interval=interval_of(days, change_dates),
             base=_filled(rows["base_rate"].cast(pl.Float64), 0.0),
             loading=rows["loading_date"].to_numpy().astype("datetime64[D]"),
             claim=claim,
@@ -536,30 +537,6 @@ def _declared(claims: np.ndarray, name: str) -> np.ndarray:
     if claims.size == 0:
         return np.zeros(0, dtype=bool)
     return np.char.find(np.char.add(np.char.add(",", claims), ","), f",{name},") >= 0
-
-
-def _dense_ids(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Dense ids of a string column (0..k-1) and the first row of each distinct value."""
-    if values.len() == 1:  # a lookup
-        return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    phys = values.cast(pl.Categorical).to_physical()
-    if phys.null_count():  # nulls are one more category (the engine refuses them; helpers may not)
-        phys = phys.fill_null((phys.max() or 0) + 1)  # type: ignore[operator]
-    cats = phys.to_numpy()
-    top = int(cats.max()) + 1
-    if top <= 4 * cats.size + 1024:
-        # category numbers are small: renumber the ones present in order, in linear time (no sort)
-        present = np.zeros(top, dtype=bool)
-        present[cats] = True
-        ids = (np.cumsum(present) - 1)[cats]
-        n_ids = int(present.sum())
-    else:
-        uniq, ids = np.unique(cats, return_inverse=True)
-        n_ids = uniq.size
-    ids = ids.astype(np.int64, copy=False)
-    first = np.zeros(n_ids, dtype=np.int64)
-    first[ids[::-1]] = np.arange(ids.size, dtype=np.int64)[::-1]
-    return ids, first
 
 
 def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int, int]]:
