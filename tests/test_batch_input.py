@@ -218,3 +218,51 @@ def test_http_batch_with_an_empty_hts_cell_is_not_a_500() -> None:
     assert rows[0]["total_rate"] == pytest.approx(0.275)
     assert rows[1]["status"] == "error: hts10: missing"
     assert r.json()["priced"] == 1 and r.json()["failed"] == 2
+
+
+CELL = st.one_of(
+    st.none(), st.sampled_from(["", " ", "x", "-1", "2", "0.5", "inf", "usmca", "bogus", "2025-04-01"])
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["8703.23.01.60", "", " ", "12", "abc", "87032301"])),
+            st.one_of(st.none(), st.sampled_from(["JP", "", "Narnia", "392", "us"])),
+            st.one_of(st.none(), st.sampled_from(["2025-05-02", "", "2024-01-01", "2025-13-01", "soon"])),
+            CELL,
+            CELL,
+            CELL,
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_status_is_the_first_failing_check_of_every_row(cells: list[tuple[str | None, ...]]) -> None:
+    """Statuses are built for failing rows only; they equal the plain chain of checks over all rows."""
+    from tariffscope.resolver import inputs
+
+    cols = ["hts10", "origin", "date", "value", "metal_share", "claim"]
+    df = pl.DataFrame(
+        [list(c) for c in zip(*cells, strict=True)], schema=dict.fromkeys(cols, pl.String), orient="col"
+    )
+    out = inputs.prepare(df)
+    # the plain definition, over every row: when(check 1) then message 1, when(check 2) ...
+    work = inputs._codes_and_origins(df.with_row_index("row"), [8, 10])
+    work, floats = inputs._dates_and_numbers(
+        work.with_columns(inputs._blank_rows(work, cols).alias("_blank"))
+    )
+    checks = [
+        *inputs._line_errors(work, [8, 10]),
+        *inputs._value_errors(work, floats),
+        *inputs._claim_errors(work, None),
+    ]
+    chain: object = pl
+    for cond, msg in checks:
+        chain = chain.when(cond).then(msg)  # type: ignore[attr-defined]
+    plain = work.select(chain.otherwise(pl.lit("ok")).fill_null(pl.lit("error: row: invalid input")))  # type: ignore[attr-defined]
+    assert out["status"].to_list() == plain.to_series().to_list()
+    blank = [all((c or "").strip() == "" for c in row) for row in cells]
+    assert [s.startswith("error: row: empty row") for s in out["status"]] == blank

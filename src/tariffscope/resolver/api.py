@@ -116,7 +116,7 @@ def _with_bad_rows(ok_out: pl.DataFrame, df: pl.DataFrame, ok_idx: np.ndarray) -
     k = ok_out.height
     src = np.full(df.height, k, dtype=np.int64)  # row k of the stack below: all null
     src[ok_idx] = np.arange(k)
-    placed = pl.concat([ok_out.select(made), ok_out.select(made).clear(1)])[src]
+    placed = pl.concat([ok_out.select(made), ok_out.select(made).clear(1)], rechunk=True)[src]
     bad = pl.Series(np.ones(df.height, dtype=bool)).scatter(ok_idx, False)
     kept_inputs = [
         pl.when(bad).then(df[c].cast(pl.String)).otherwise(placed[c].cast(pl.String)).alias(c)

@@ -409,7 +409,9 @@ class Engine:
         share = inp.shares[rule.basis][cand]
         kind = KINDS[rule.kind]
         stat = np.where(live, kind.statutory(cov.rate, inp.base[cand], share), 0.0)
-        disp, disp_by = self._pull_displacement(ref_id, cand, d, self.cat.excluders, fired, traces, inp.slot)
+        disp, disp_by = self._pull_displacement(
+            ref_id, cand, d, self.cat.excluders, fired, traces, inp.slot, explain
+        )
         owed = stat * (1.0 - disp)
         # a rule that is itself wholly displaced (an exemption took the article out) excludes nothing
         trig = live & ((owed > 0) | (kind.excludes_at_zero & (disp < 1.0)))
@@ -446,11 +448,13 @@ class Engine:
         fired: dict[str, int],
         traces: list[_Trace],
         slot: np.ndarray,
+        explain: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The share of value on which earlier rules take these rows out of this rule.
+        """The share of value on which earlier rules take these rows out of this rule, and (when
+        ``explain``) which excluder took the largest share of each row.
 
-        ``slot`` (one entry per input row, all -1) is scratch space: the position of each of ``cand``
-        while the excluders' trigger rows are looked up, reset before returning.
+        ``slot`` (one entry per input row, all -1) is scratch space: each of ``cand``'s position,
+        while the triggers of excluders are looked up by row; reset before returning.
 
         Shares from different excluders add up (a line charged on its copper content by one rule and
         on its aluminium content by another keeps the reciprocal on the rest only), capped at the full
@@ -464,37 +468,58 @@ class Engine:
             for ex_id, eras in excluders.get(rule_id, [])
             if (t := fired.get(ex_id)) is not None and traces[t].trigger.size
         ]
-        if not pulled:
-            return disp, by
-        slot[cand] = np.arange(cand.size)  # each covered row's position, to look triggers up by row
+        slotted = False
         for t, eras in pulled:
             tr = traces[t]
-            pos = slot[tr.trigger]
-            ok = pos >= 0
-            if not ok.any():
+            if not slotted and tr.trigger.size <= 4 * cand.size:
+                slot[cand] = np.arange(cand.size)
+                slotted = True
+            p, sh = _matched(cand, tr.trigger, tr.trigger_share, slot if slotted else None)
+            if p.size == 0:
                 continue
-            p, sh = pos[ok], tr.trigger_share[ok]
             if any(a is not None or b is not None or w for a, b, w in eras):
-                dd = d[p]
-                in_era = np.zeros(p.size, dtype=bool)
-                whole = np.zeros(p.size, dtype=bool)
-                for a, b, w in eras:
-                    m = np.ones(p.size, dtype=bool)
-                    if a is not None:
-                        m &= dd >= np.datetime64(a, "D")
-                    if b is not None:
-                        m &= dd <= np.datetime64(b, "D")
-                    in_era |= m
-                    if w:
-                        whole |= m
-                sh = np.where(whole, 1.0, sh)
-                p, sh = p[in_era], sh[in_era]
+                p, sh = _in_eras(p, sh, d[p], eras)
             disp[p] += sh
-            better = sh > best[p]
-            by[p[better]] = t
-            best[p] = np.maximum(best[p], sh)
-        slot[cand] = -1
+            if explain:
+                better = sh > best[p]
+                by[p[better]] = t
+                best[p] = np.maximum(best[p], sh)
+        if slotted:
+            slot[cand] = -1
         return np.minimum(disp, 1.0), by
+
+
+def _matched(
+    cand: np.ndarray, trigger: np.ndarray, share: np.ndarray, slot: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``cand`` of an excluder's trigger rows (both sorted row numbers), with their
+    shares: through ``slot`` when it is set, else by binary search of ``cand`` in the triggers
+    (cheaper when they far outnumber ``cand``)."""
+    if slot is not None:
+        pos = slot[trigger]
+        ok = pos >= 0
+        return pos[ok], share[ok]
+    j = np.minimum(np.searchsorted(trigger, cand), trigger.size - 1)
+    hit = trigger[j] == cand
+    return np.flatnonzero(hit), share[j[hit]]
+
+
+def _in_eras(p: np.ndarray, sh: np.ndarray, dd: np.ndarray, eras: list[Era]) -> tuple[np.ndarray, np.ndarray]:
+    """The matched rows whose entry dates ``dd`` fall in an era of the relation; an era that
+    displaces the whole value gives share 1."""
+    in_era = np.zeros(p.size, dtype=bool)
+    whole = np.zeros(p.size, dtype=bool)
+    for a, b, w in eras:
+        m = np.ones(p.size, dtype=bool)
+        if a is not None:
+            m &= dd >= np.datetime64(a, "D")
+        if b is not None:
+            m &= dd <= np.datetime64(b, "D")
+        in_era |= m
+        if w:
+            whole |= m
+    sh = np.where(whole, 1.0, sh)
+    return p[in_era], sh[in_era]
 
 
 def _shares(rows: pl.DataFrame) -> dict[str, np.ndarray]:

@@ -11,6 +11,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from tariffscope.catalogue.jurisdiction import registry
@@ -76,13 +77,8 @@ def _ragged_rows(data: bytes, show: int = 5) -> str | None:
 
 
 def _to_date(col: str) -> pl.Expr:
-    c = pl.col(col)
-    return (
-        pl.when(c.cast(pl.String).str.len_chars() > 0)
-        .then(c.cast(pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
-        .otherwise(None)
-        .alias(col)
-    )
+    """A text date ``YYYY-MM-DD`` (a time after it ignored); null when empty or not a date."""
+    return pl.col(col).cast(pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(col)
 
 
 def known_claims(catalogue: Catalogue | None = None) -> frozenset[str]:
@@ -120,18 +116,49 @@ def prepare(rows: pl.DataFrame, catalogue: Catalogue | None = None) -> pl.DataFr
     if missing:
         raise ValueError(f"input lacks required column(s) {missing}; expected hts10, origin, date")
     df = rows.with_row_index("row")
-    # every row is one entry line: an empty row (a blank line, an Excel ``,,`` row) is reported, not priced
-    blank = pl.all_horizontal(
-        [(pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "") for c in rows.columns]
-    )
     lengths = (catalogue.jurisdiction if catalogue is not None else registry()).code_digits
-    df = _codes_and_origins(df.with_columns(blank.alias("_blank")), lengths)
+    df = _codes_and_origins(df, lengths)
+    df = df.with_columns(_blank_rows(df, rows.columns).alias("_blank"))
     df, floats = _dates_and_numbers(df)
-    status = _claim_errors(_value_errors(_line_errors(df, lengths), df, floats), df, catalogue)
-    df = df.with_columns(
-        status.otherwise(pl.lit("ok")).fill_null(pl.lit("error: row: invalid input")).alias("status")
+    checks = [*_line_errors(df, lengths), *_value_errors(df, floats), *_claim_errors(df, catalogue)]
+    return _with_status(df, checks).drop(
+        ["_hts_ok", "_blank", "_origin_hint", *[f"_{c}_raw" for c in floats]]
     )
-    return df.drop(["_hts_ok", "_blank", "_origin_hint", *[f"_{c}_raw" for c in floats]])
+
+
+Check = tuple[pl.Expr, pl.Expr]
+"""A row error: when it holds, and its message (the first that holds names the row's status)."""
+
+
+def _with_status(df: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
+    """``status``: ``ok``, or the message of the first check that holds. Messages are built only for
+    the rows that fail (a message is text per row: costly over a large batch that is mostly good)."""
+    failing = pl.any_horizontal([cond.fill_null(False) for cond, _ in checks]) if checks else pl.lit(False)
+    bad = df.select(failing.alias("_bad")).to_series()
+    status = pl.repeat("ok", df.height, dtype=pl.String, eager=True).alias("status")
+    if bad.any():
+        chain: Any = pl
+        for cond, msg in checks:
+            chain = chain.when(cond).then(msg)
+        idx = bad.arg_true()
+        # every message is built from non-null parts: a null status would pass for "ok" downstream
+        msgs = df[idx].select(chain.otherwise(pl.lit("ok")).fill_null(pl.lit("error: row: invalid input")))
+        status = status.scatter(idx, msgs.to_series())
+    return df.with_columns(status)
+
+
+def _blank_rows(df: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """Rows whose every input cell is empty (a blank line, an Excel ``,,`` row): reported, not
+    priced. Only rows without a code can be blank, so only those are checked cell by cell."""
+    no_code = df["hts_input"].fill_null("") == ""
+    blank = pl.Series(np.zeros(df.height, dtype=bool))
+    if not no_code.any():
+        return blank
+    idx = no_code.arg_true()
+    raw = {"hts10": "hts_input", "origin": "origin_input"}  # what was given, before normalising
+    cells = [_empty(raw.get(c, c)) for c in columns if c != "hts10"]
+    sub = df[idx].select(pl.all_horizontal(cells) if cells else pl.lit(True)).to_series()
+    return blank.scatter(idx, sub)
 
 
 def _code_kind(lengths: list[int]) -> str:
@@ -212,66 +239,69 @@ def _empty(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).str.strip_chars().fill_null("") == ""
 
 
-def _line_errors(df: pl.DataFrame, lengths: list[int]) -> Any:
-    """The status chain's first errors: an empty row, the code, the origin, the dates.
-
-    Every message is built from non-null parts: a null status would pass for "ok" downstream.
-    """
-    status = (
-        pl.when(pl.col("_blank"))
-        .then(pl.lit("error: row: empty row (no hts10, origin or date)"))
-        .when(_empty("hts_input"))
-        .then(pl.lit("error: hts10: missing"))
-        .when(~pl.col("_hts_ok"))
-        .then(pl.format("error: hts10: {} is not " + _code_kind(lengths), pl.col("hts_input")))
-        .when(_empty("origin_input"))
-        .then(pl.lit("error: origin: missing"))
-        .when(pl.col("origin").is_null())
-        .then(pl.format("error: origin: unknown country code {}{}", pl.col("origin_input"), "_origin_hint"))
-        .when(pl.col("date").is_null())
-        .then(pl.lit("error: date: missing or not YYYY-MM-DD"))
-        .when((pl.col("date") < HORIZON[0]) | (pl.col("date") > HORIZON[1]))
-        .then(
+def _line_errors(df: pl.DataFrame, lengths: list[int]) -> list[Check]:
+    """The first checks: an empty row, the code, the origin, the dates."""
+    checks: list[Check] = [
+        (pl.col("_blank"), pl.lit("error: row: empty row (no hts10, origin or date)")),
+        (_empty("hts_input"), pl.lit("error: hts10: missing")),
+        (~pl.col("_hts_ok"), pl.format("error: hts10: {} is not " + _code_kind(lengths), pl.col("hts_input"))),
+        (_empty("origin_input"), pl.lit("error: origin: missing")),
+        (
+            pl.col("origin").is_null(),
+            pl.format("error: origin: unknown country code {}{}", pl.col("origin_input"), "_origin_hint"),
+        ),
+        (pl.col("date").is_null(), pl.lit("error: date: missing or not YYYY-MM-DD")),
+        (
+            (pl.col("date") < HORIZON[0]) | (pl.col("date") > HORIZON[1]),
             pl.format(
                 "error: date: {} is outside the catalogue's horizon {} to {}",
                 pl.col("date"),
                 pl.lit(str(HORIZON[0])),
                 pl.lit(str(HORIZON[1])),
-            )
-        )
-    )
+            ),
+        ),
+    ]
     if "loading_date_input" in df.columns:
-        status = status.when(pl.col("loading_date").is_null() & ~_empty("loading_date_input")).then(
-            pl.format("error: loading_date: {} is not a date YYYY-MM-DD", pl.col("loading_date_input"))
-        )
-    return status
-
-
-def _value_errors(status: Any, df: pl.DataFrame, floats: list[str]) -> Any:
-    """Then numbers that are not numbers, not finite, shares outside [0, 1], negative values."""
-    for col in floats:
-        status = status.when(pl.col(col).is_null() & (pl.col(f"_{col}_raw").str.len_chars() > 0)).then(
-            pl.format("error: {}: {} is not a number", pl.lit(col), pl.col(f"_{col}_raw"))
-        )
-    for col in (c for c in FLOAT_INPUTS if c in df.columns):
-        status = status.when(~pl.col(col).is_finite()).then(
-            pl.format("error: {}: {} is not a finite number", pl.lit(col), pl.col(col))
-        )
-    for col in ("metal_share", "steel_share", "aluminum_share", "copper_share", "us_content"):
-        if col in df.columns:
-            status = status.when((pl.col(col) < 0) | (pl.col(col) > 1)).then(
-                pl.lit(f"error: {col}: must be between 0 and 1")
+        checks.append(
+            (
+                pl.col("loading_date").is_null() & ~_empty("loading_date_input"),
+                pl.format("error: loading_date: {} is not a date YYYY-MM-DD", pl.col("loading_date_input")),
             )
-    for col in ("value", "quantity"):
-        if col in df.columns:
-            status = status.when(pl.col(col) < 0).then(pl.lit(f"error: {col}: must not be negative"))
-    return status
+        )
+    return checks
 
 
-def _claim_errors(status: Any, df: pl.DataFrame, catalogue: Catalogue | None) -> Any:
+def _value_errors(df: pl.DataFrame, floats: list[str]) -> list[Check]:
+    """Then numbers that are not numbers, not finite, shares outside [0, 1], negative values."""
+    checks: list[Check] = [
+        (
+            pl.col(col).is_null() & (pl.col(f"_{col}_raw").str.len_chars() > 0),
+            pl.format("error: {}: {} is not a number", pl.lit(col), pl.col(f"_{col}_raw")),
+        )
+        for col in floats
+    ]
+    checks += [
+        (~pl.col(col).is_finite(), pl.format("error: {}: {} is not a finite number", pl.lit(col), pl.col(col)))
+        for col in FLOAT_INPUTS
+        if col in df.columns
+    ]
+    checks += [
+        ((pl.col(col) < 0) | (pl.col(col) > 1), pl.lit(f"error: {col}: must be between 0 and 1"))
+        for col in ("metal_share", "steel_share", "aluminum_share", "copper_share", "us_content")
+        if col in df.columns
+    ]
+    checks += [
+        (pl.col(col) < 0, pl.lit(f"error: {col}: must not be negative"))
+        for col in ("value", "quantity")
+        if col in df.columns
+    ]
+    return checks
+
+
+def _claim_errors(df: pl.DataFrame, catalogue: Catalogue | None) -> list[Check]:
     """Last, claims the catalogue does not know, and USMCA claimed for goods not of Canada or Mexico."""
     if "claim" not in df.columns:
-        return status
+        return []
     known = sorted(known_claims(catalogue))
     unknown = (
         pl.col("claim")
@@ -279,20 +309,20 @@ def _claim_errors(status: Any, df: pl.DataFrame, catalogue: Catalogue | None) ->
         .list.eval(pl.element().str.strip_chars().is_in(known).not_())
         .list.any()
     )
-    return (
-        status.when(unknown)
-        .then(
+    return [
+        (
+            unknown,
             pl.format(
                 "error: claim: {} is not a known claim or declaration ({})",
                 pl.col("claim"),
                 pl.lit(", ".join(known)),
-            )
-        )
-        .when(pl.col("claim").str.contains(r"(^|,)\s*usmca\s*(,|$)") & ~pl.col("origin").is_in(["CA", "MX"]))
-        .then(
+            ),
+        ),
+        (
+            pl.col("claim").str.contains(r"(^|,)\s*usmca\s*(,|$)") & ~pl.col("origin").is_in(["CA", "MX"]),
             pl.format(
                 "error: claim: usmca is for goods of Canada or Mexico (general note 11), not {}",
                 pl.col("origin"),
-            )
-        )
-    )
+            ),
+        ),
+    ]
