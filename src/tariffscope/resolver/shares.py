@@ -15,6 +15,7 @@ import functools
 import polars as pl
 
 from tariffscope.paths import PACKAGE_DATA
+from tariffscope.resolver.ids import dense_ids
 
 SHARE_COLUMNS = ("steel_share", "aluminum_share", "copper_share")
 PARENT_LEVELS = (8, 6, 4, 2)
@@ -69,16 +70,15 @@ def share_estimates(codes: pl.Series, shares: pl.DataFrame | None = None) -> pl.
 
 
 def with_default_shares(df: pl.DataFrame, shares: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Fill undeclared shares of ``df`` (by ``hts10``) with the estimates (``shares``, default the shipped)."""
-    est = (
-        share_estimates(df["hts10"], shares)
-        .drop("share_source")
-        .rename({c: f"{c}_est" for c in SHARE_COLUMNS})
-    )
-    df = df.join(est, on="hts10", how="left")
+    """Fill undeclared shares of ``df`` (by ``hts10``) with the estimates (``shares``, default the shipped).
+
+    Each distinct code is estimated once; its rows then read the estimate (no join of the whole table).
+    """
+    ids, first = dense_ids(df["hts10"])
+    distinct = df["hts10"].gather(first).to_frame("hts10")
+    est = share_estimates(distinct["hts10"], shares).drop("share_source")
+    per_code = distinct.join(est, on="hts10", how="left", maintain_order="left")
+    filled = per_code.select(SHARE_COLUMNS)[ids]
     return df.with_columns(
-        [
-            (pl.coalesce(c, f"{c}_est") if c in df.columns else pl.col(f"{c}_est")).alias(c)
-            for c in SHARE_COLUMNS
-        ]
-    ).drop([f"{c}_est" for c in SHARE_COLUMNS])
+        (pl.coalesce(c, filled[c]) if c in df.columns else filled[c]).alias(c) for c in SHARE_COLUMNS
+    )
