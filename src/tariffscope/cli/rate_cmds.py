@@ -249,12 +249,32 @@ def _batch(path: Path, out: Path | None, as_of: dt.date | None, fmt: Format = "c
     A CSV is read with :func:`~tariffscope.resolver.inputs.read_batch_csv` (a blank line is a
     reported row); Parquet by extension.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tariffscope.resolver.context import default_context
     from tariffscope.resolver.executor import price_rows
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the catalogue and schedule load while the file is read (Polars reads without the GIL)
+        context = pool.submit(default_context)
+        rows = _read_batch(path)
+        ctx = context.result()
+    try:
+        priced = price_rows(rows, context=ctx, as_of=as_of)
+    except ValueError as exc:
+        raise options.fail(TariffscopeError(f"{path}: {exc}")) from None
+    emit_frame(priced.table, fmt, out)
+    failures = [(r + 1, s) for r, s in priced.failed.head(MAX_REPORTED).iter_rows()]
+    _report(priced.table.height, priced.failed.height, failures)
+
+
+def _read_batch(path: Path) -> pl.DataFrame:
+    """The rows of a batch file (Parquet by extension, else CSV); a clear error when unreadable."""
     from tariffscope.resolver.inputs import BatchFileError, read_batch_csv
 
     try:
         parquet = path.suffix.lower() in (".parquet", ".pq")
-        rows = pl.read_parquet(path) if parquet else read_batch_csv(path)
+        return pl.read_parquet(path) if parquet else read_batch_csv(path)
     except BatchFileError as exc:
         raise options.fail(TariffscopeError(f"{path}: {exc}")) from None
     except OSError as exc:
@@ -263,13 +283,6 @@ def _batch(path: Path, out: Path | None, as_of: dt.date | None, fmt: Format = "c
         ) from None
     except pl.exceptions.PolarsError as exc:
         raise options.fail(TariffscopeError(f"{path}: cannot read the batch file: {exc}")) from None
-    try:
-        priced = price_rows(rows, as_of=as_of)
-    except ValueError as exc:
-        raise options.fail(TariffscopeError(f"{path}: {exc}")) from None
-    emit_frame(priced.table, fmt, out)
-    failures = [(r + 1, s) for r, s in priced.failed.head(MAX_REPORTED).iter_rows()]
-    _report(priced.table.height, priced.failed.height, failures)
 
 
 MAX_REPORTED = 20

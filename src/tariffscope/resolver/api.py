@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +81,10 @@ def resolve_frame(
     resolution carries, and each kept column is reordered to input order.
     """
     ctx = context or context_for(catalogue)
+    warming = _warming(Engine(ctx.catalogue, as_of)) if rows.height >= PARALLEL_FROM else None
     df = _in_input_order(_prepared(rows, ctx, notes=explain or rows.height <= NOTES_UP_TO))
+    if warming is not None:
+        warming.result()
     is_ok = df["status"].eq_missing("ok")
     all_ok = bool(is_ok.all())
     ok = df if all_ok else df.filter(is_ok)
@@ -106,6 +110,16 @@ def resolve_frame(
     key_of_row = np.full(df.height, -1)
     key_of_row[ok_idx] = kidx
     return Resolution(out, res, key_of_row)
+
+
+def _warming(engine: Engine) -> Future[None]:
+    """The engine's catalogue work for a large batch, on a thread beside the row preparation (mostly
+    Polars kernels, which release the GIL)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(engine.warm)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _with_bad_rows(ok_out: pl.DataFrame, df: pl.DataFrame, ok_idx: np.ndarray) -> pl.DataFrame:
@@ -245,7 +259,6 @@ def _run_engine(
 ) -> EngineResult:
     """Run the engine, in contiguous chunks on parallel threads for large tables (same results)."""
     import os
-    from concurrent.futures import ThreadPoolExecutor
 
     workers = min(os.cpu_count() or 1, 4) if workers is None else workers
     if explain or workers < 2 or keys.height < PARALLEL_FROM:

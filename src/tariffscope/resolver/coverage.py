@@ -145,7 +145,10 @@ def _compile_items(cat: Catalogue, items: list[str | ListRef]) -> dict[Window, P
     return dict(out)
 
 
-def _compiled(cat: Catalogue, products: Products) -> tuple[dict[Window, PrefixSet], dict[Window, PrefixSet]]:
+def compile_products(
+    cat: Catalogue, products: Products
+) -> tuple[dict[Window, PrefixSet], dict[Window, PrefixSet]]:
+    """A rule's products as prefix sets by dated window (included, excluded), built once per object."""
     hit = _COMPILED.get(id(products))
     if hit is None or hit[0] is not products:
         hit = (products, _compile_items(cat, products.include), _compile_items(cat, products.exclude))
@@ -160,7 +163,7 @@ def product_masks(cat: Catalogue, products: Products | None, codes: CodeSet) -> 
     """
     if products is None:
         return []
-    inc_sets, exc_sets = _compiled(cat, products)
+    inc_sets, exc_sets = compile_products(cat, products)
     inc = [DatedMask(a, b, ps.match(codes)) for (a, b), ps in inc_sets.items()]
     inc = [m for m in inc if m.codes.any()]
     if not exc_sets or not inc:

@@ -30,7 +30,7 @@ import polars as pl
 from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.catalogue.loader import Catalogue, Era, RuleRef, visible_steps
 from tariffscope.catalogue.schema import Rule
-from tariffscope.resolver.coverage import CodeSet, product_masks, row_product_mask
+from tariffscope.resolver.coverage import CodeSet, compile_products, product_masks, row_product_mask
 from tariffscope.resolver.ids import dense_ids, interval_of
 from tariffscope.resolver.kinds import KINDS
 
@@ -235,7 +235,8 @@ class _Inputs:
     interval: np.ndarray
     base: np.ndarray
     loading: np.ndarray
-    claim: np.ndarray
+    claim_id: np.ndarray
+    claim_texts: list[str]
     shares: dict[str, np.ndarray]
     slot: np.ndarray  # scratch: a covered row's position in its rule's rows (-1 when not in use)
 
@@ -266,11 +267,9 @@ class _Inputs:
         span = int((dmax - dmin).astype(int))
         offsets = (days - dmin).astype(np.int16) if span < 2**15 else days
         date_order = np.argsort(offsets, kind="stable")
-        claim = np.full(n, "", dtype="<U1")
-        if rows["claim"].null_count() < n:
-            declared = rows["claim"].fill_null("")
-            if (declared != "").any():
-                claim = declared.to_numpy().astype(str)
+        # claims as ids of the batch's few distinct claim texts (a lookup asks each text once)
+        claim_id, cfirst = dense_ids(rows["claim"].fill_null(""))
+        claim_texts = rows["claim"].fill_null("").gather(cfirst).to_list()
         return cls(
             n=n,
             codes=codes,
@@ -287,10 +286,17 @@ class _Inputs:
             interval=interval_of(days, change_dates),
             base=_filled(rows["base_rate"].cast(pl.Float64), 0.0),
             loading=rows["loading_date"].to_numpy().astype("datetime64[D]"),
-            claim=claim,
+            claim_id=claim_id,
+            claim_texts=claim_texts,
             shares=_shares(rows),
             slot=np.full(n, -1, dtype=np.int64),
         )
+
+    def declared(self, rows: np.ndarray, name: str) -> np.ndarray:
+        """Which of ``rows`` declare ``name`` (a claim text holds comma-separated claims and
+        declarations)."""
+        says = np.array([f",{name}," in f",{t}," for t in self.claim_texts], dtype=bool)
+        return says[self.claim_id[rows]]
 
     def candidates(self, steps: list[Any], ctry: np.ndarray, any_code: np.ndarray) -> np.ndarray:
         """Rows of a rule's countries and codes, found through the smallest of three indexes: its
@@ -325,6 +331,18 @@ class Engine:
     def __init__(self, catalogue: Catalogue, as_of: dt.date | None = None) -> None:
         self.cat = catalogue
         self.as_of = as_of
+
+    def warm(self) -> None:
+        """Build what every run needs of the catalogue once (rule plans, exclusion relations, change
+        dates, compiled product lists), so a large batch can do it beside its other work and its
+        threads do not each build it."""
+        cat = self.cat
+        _ = cat.change_dates, cat.loading_cutoffs, cat.excluders
+        for ref, _id, _plan in _plans(cat, self.as_of):
+            if ref.rule.products is not None:
+                inc, exc = compile_products(cat, ref.rule.products)
+                for prefixes in [*inc.values(), *exc.values()]:
+                    prefixes.arrays()
 
     def run(self, rows: pl.DataFrame, explain: bool = False) -> EngineResult:
         """Evaluate every rule over ``rows`` (columns: hts10, origin, date, base_rate [+ optional inputs])."""
@@ -374,7 +392,7 @@ class Engine:
         keep = ~np.isnan(rate) & row_product_mask(masks, inp.code_idx[cand], d)
         for prog, how in rule.claims.items():
             if how == "only":  # the rule exists only for goods so claimed or declared
-                keep &= _declared(inp.claim[cand], prog)
+                keep &= inp.declared(cand, prog)
         if not keep.any():
             return None
         return _Covered(cand[keep], d[keep], sidx[keep], rate[keep])
@@ -404,7 +422,7 @@ class Engine:
         claimed_out = np.zeros(cand.size, dtype=bool)
         for prog, how in rule.claims.items():
             if how == "exempt":
-                claimed_out |= _declared(inp.claim[cand], prog)
+                claimed_out |= inp.declared(cand, prog)
         live = ~transit_out & ~claimed_out
         share = inp.shares[rule.basis][cand]
         kind = KINDS[rule.kind]
@@ -555,13 +573,6 @@ def _filled(values: pl.Series, fill: float) -> np.ndarray:
     if values.null_count() == values.len():
         return np.full(values.len(), fill, dtype=np.float64)
     return np.where(values.is_null().to_numpy(), fill, values.to_numpy()).astype(np.float64, copy=False)
-
-
-def _declared(claims: np.ndarray, name: str) -> np.ndarray:
-    """Which entries declare ``name`` (``claim`` holds comma-separated claims and declarations)."""
-    if claims.size == 0:
-        return np.zeros(0, dtype=bool)
-    return np.char.find(np.char.add(np.char.add(",", claims), ","), f",{name},") >= 0
 
 
 def _in_force_spans(steps: list[Any], sorted_days: np.ndarray) -> list[tuple[int, int]]:
