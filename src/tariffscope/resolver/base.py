@@ -220,13 +220,12 @@ def _lookup(ok: pl.DataFrame, sched: Schedule, texts: bool = True) -> pl.DataFra
                 .select("_i", "line_hts10", "resolution", *cols)
             )
             fixed = pl.concat([fixed.filter(pl.col("mfn_kind").is_not_null()), via8], how="vertical_relaxed")
-        # write the fixed rows back in place: one gather over [all rows; fixed rows]
+        # write the (few) fixed rows back in place
         fixed = fixed.filter(pl.col("mfn_kind").is_not_null())
-        line_cols = ["line_hts10", "resolution", *cols]
-        stacked = pl.concat([df.select(line_cols), fixed.select(line_cols)], how="vertical_relaxed")
-        src = np.arange(df.height, dtype=np.int64)
-        src[fixed["_i"].to_numpy()] = df.height + np.arange(fixed.height, dtype=np.int64)
-        df = pl.concat([df.drop(line_cols), stacked[src]], how="horizontal")
+        at = fixed["_i"]
+        df = df.with_columns(
+            df[c].clone().scatter(at, fixed[c].cast(df[c].dtype)) for c in ["line_hts10", "resolution", *cols]
+        )
     return df.drop("_i")
 
 

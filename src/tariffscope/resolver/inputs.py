@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import polars as pl
 
 from tariffscope.catalogue.jurisdiction import registry
 from tariffscope.countries import normalize_countries
+from tariffscope.resolver.ids import dense_ids
 
 if TYPE_CHECKING:
     from tariffscope.catalogue.loader import Catalogue
@@ -150,7 +152,7 @@ def _with_status(df: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
 def _blank_rows(df: pl.DataFrame, columns: list[str]) -> pl.Series:
     """Rows whose every input cell is empty (a blank line, an Excel ``,,`` row): reported, not
     priced. Only rows without a code can be blank, so only those are checked cell by cell."""
-    no_code = df["hts_input"].fill_null("") == ""
+    no_code = df.select(_no_text("hts_input")).to_series()
     blank = pl.Series(np.zeros(df.height, dtype=bool))
     if not no_code.any():
         return blank
@@ -173,37 +175,39 @@ def _code_kind(lengths: list[int]) -> str:
 def _codes_and_origins(df: pl.DataFrame, lengths: list[int]) -> pl.DataFrame:
     """Codes to 10 digits (``_hts_ok``: a code of one of the jurisdiction's ``lengths`` given) and
     origins to ISO2 (``_origin_hint``: "did you mean"); the raw inputs are kept as ``hts_input`` and
-    ``origin_input``."""
-    raw_hts = df["hts10"].cast(pl.String).str.strip_chars()
-    digits = raw_hts.str.replace_all(r"[.\s\-]", "")
-    hts_ok = digits.str.contains("^(" + "|".join(f"\\d{{{n}}}" for n in lengths) + ")$").fill_null(False)
-    # normalise each distinct origin once, then map (a batch has few distinct origins)
-    raw_origin = df["origin"].cast(pl.String).str.strip_chars()
-    uniq = raw_origin.unique()
-    iso_u, errs = normalize_countries(uniq)
-    hint = pl.Series(
-        "hint",
-        [""] * uniq.len(),
-        dtype=pl.String,
-    ).scatter(
-        errs.filter(pl.col("suggestion") != "")["row"].to_numpy(),
-        ("; did you mean " + errs.filter(pl.col("suggestion") != "")["suggestion"] + "?"),
+    ``origin_input``. Each distinct text is normalised once, then its rows read the result."""
+    codes = _per_distinct(df["hts10"].cast(pl.String), lambda u: _codes(u, lengths))
+    origins = _per_distinct(df["origin"].cast(pl.String), _origins)
+    return df.with_columns(*codes.get_columns(), *origins.get_columns())
+
+
+def _per_distinct(col: pl.Series, normalise: Callable[[pl.Series], pl.DataFrame]) -> pl.DataFrame:
+    """``normalise`` applied to the distinct values of ``col``, spread back to its rows."""
+    ids, first = dense_ids(col)
+    return normalise(col.gather(first))[ids]
+
+
+def _codes(raw: pl.Series, lengths: list[int]) -> pl.DataFrame:
+    stripped = raw.str.strip_chars()
+    digits = stripped.str.replace_all(r"[.\s\-]", "")
+    pattern = "^(" + "|".join(f"\\d{{{n}}}" for n in lengths) + ")$"
+    return pl.DataFrame(
+        {
+            "hts10": digits.str.pad_end(10, "0"),
+            "hts_input": stripped,
+            "_hts_ok": digits.str.contains(pattern).fill_null(False),
+        }
     )
-    origins = raw_origin.to_frame("o").join(
-        pl.DataFrame({"o": uniq, "iso2": iso_u, "hint": hint}),
-        on="o",
-        how="left",
-        nulls_equal=True,
-        maintain_order="left",
+
+
+def _origins(raw: pl.Series) -> pl.DataFrame:
+    stripped = raw.str.strip_chars()
+    iso, errs = normalize_countries(stripped)
+    hinted = errs.filter(pl.col("suggestion") != "")
+    hint = pl.repeat("", stripped.len(), dtype=pl.String, eager=True).scatter(
+        hinted["row"].to_numpy(), "; did you mean " + hinted["suggestion"] + "?"
     )
-    return df.with_columns(
-        pl.Series("hts10", digits).str.pad_end(10, "0"),
-        pl.Series("hts_input", raw_hts),
-        pl.Series("origin_input", raw_origin),
-        origins["hint"].fill_null("").alias("_origin_hint"),
-        origins["iso2"].alias("origin"),
-        pl.Series("_hts_ok", hts_ok),
-    )
+    return pl.DataFrame({"origin": iso, "origin_input": stripped, "_origin_hint": hint})
 
 
 def _dates_and_numbers(df: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
@@ -239,13 +243,18 @@ def _empty(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).str.strip_chars().fill_null("") == ""
 
 
+def _no_text(col: str) -> pl.Expr:
+    """An empty text column already stripped of spaces (``hts_input``, ``origin_input``)."""
+    return pl.col(col).is_null() | (pl.col(col).str.len_bytes() == 0)
+
+
 def _line_errors(df: pl.DataFrame, lengths: list[int]) -> list[Check]:
     """The first checks: an empty row, the code, the origin, the dates."""
     checks: list[Check] = [
         (pl.col("_blank"), pl.lit("error: row: empty row (no hts10, origin or date)")),
-        (_empty("hts_input"), pl.lit("error: hts10: missing")),
+        (_no_text("hts_input"), pl.lit("error: hts10: missing")),
         (~pl.col("_hts_ok"), pl.format("error: hts10: {} is not " + _code_kind(lengths), pl.col("hts_input"))),
-        (_empty("origin_input"), pl.lit("error: origin: missing")),
+        (_no_text("origin_input"), pl.lit("error: origin: missing")),
         (
             pl.col("origin").is_null(),
             pl.format("error: origin: unknown country code {}{}", pl.col("origin_input"), "_origin_hint"),
@@ -275,7 +284,7 @@ def _value_errors(df: pl.DataFrame, floats: list[str]) -> list[Check]:
     """Then numbers that are not numbers, not finite, shares outside [0, 1], negative values."""
     checks: list[Check] = [
         (
-            pl.col(col).is_null() & (pl.col(f"_{col}_raw").str.len_chars() > 0),
+            pl.col(col).is_null() & (pl.col(f"_{col}_raw").str.len_bytes() > 0),
             pl.format("error: {}: {} is not a number", pl.lit(col), pl.col(f"_{col}_raw")),
         )
         for col in floats
