@@ -71,3 +71,34 @@ def test_large_batch_path_without_notes_gives_the_same_rates(monkeypatch: pytest
     assert np.array_equal(
         np.nan_to_num(with_notes["total_rate"].to_numpy()), np.nan_to_num(lean["total_rate"].to_numpy())
     )
+
+
+def test_sliced_pricing_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large batches are priced in slices on parallel threads: same table, same failed rows (numbered
+    in the whole batch), whatever the number of slices and wherever the bad rows fall."""
+    from tariffscope.resolver import executor
+
+    raw = _batch(5_000, 3).with_columns(pl.col("date").cast(pl.String), pl.col("value").cast(pl.String))
+    bad = pl.DataFrame(
+        {
+            "hts10": ["", "abc", "8703230160"],
+            "origin": ["JP", "JP", "Narnia"],
+            "date": ["2025-05-02"] * 3,
+            "value": ["1"] * 3,
+        }
+    )
+    rows = pl.concat([bad, raw.head(2_499), bad, raw.tail(2_501), bad])
+    one = executor.price_rows(rows, workers=1)
+    monkeypatch.setattr(executor, "SLICE_FROM", 1_000)
+    sliced: list[int] = []
+    price_slices = executor._price_slices
+    monkeypatch.setattr(
+        executor, "_price_slices", lambda r, c, a, n: sliced.append(n) or price_slices(r, c, a, n)
+    )
+    for n in (2, 3, 7):
+        par = executor.price_rows(rows, workers=n)
+        assert par.table.columns == one.table.columns
+        assert par.table.equals(one.table), n
+        assert par.failed.equals(one.failed), n
+    assert sliced == [2, 3, 7]  # the sliced path ran
+    assert one.failed["row"].to_list()[:3] == [0, 1, 2] and one.failed.height >= 9

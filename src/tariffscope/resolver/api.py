@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ def resolve_frame(
     resolution carries, and each kept column is reordered to input order.
     """
     ctx = context or context_for(catalogue)
-    warming = _warming(Engine(ctx.catalogue, as_of)) if rows.height >= PARALLEL_FROM else None
+    warming = warmed(ctx.catalogue, as_of) if rows.height >= WARM_FROM else None
     df = _in_input_order(_prepared(rows, ctx, notes=explain or rows.height <= NOTES_UP_TO))
     if warming is not None:
         warming.result()
@@ -112,14 +113,27 @@ def resolve_frame(
     return Resolution(out, res, key_of_row)
 
 
-def _warming(engine: Engine) -> Future[None]:
-    """The engine's catalogue work for a large batch, on a thread beside the row preparation (mostly
-    Polars kernels, which release the GIL)."""
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(engine.warm)
-    finally:
-        pool.shutdown(wait=False)
+WARM_FROM = 20_000
+"""Batches at least this large build the engine's catalogue work beside their row preparation."""
+_WARM: dict[tuple[int, dt.date | None], tuple[Catalogue, Future[None]]] = {}
+_WARM_LOCK = threading.Lock()
+
+
+def warmed(cat: Catalogue, as_of: dt.date | None) -> Future[None]:
+    """The engine's catalogue work (:meth:`Engine.warm`) for ``cat`` as known on ``as_of``, started
+    once per process on a thread of its own (mostly beside Polars kernels, which release the GIL);
+    concurrent batches wait on the same work."""
+    key = (id(cat), as_of)
+    with _WARM_LOCK:
+        hit = _WARM.get(key)
+        if hit is None or hit[0] is not cat:
+            pool = ThreadPoolExecutor(max_workers=1)
+            hit = (cat, pool.submit(Engine(cat, as_of).warm))
+            pool.shutdown(wait=False)
+            if len(_WARM) >= 16:  # scenario overlays make new catalogues: keep the last few
+                _WARM.pop(next(iter(_WARM)))
+            _WARM[key] = hit
+    return hit[1]
 
 
 def _with_bad_rows(ok_out: pl.DataFrame, df: pl.DataFrame, ok_idx: np.ndarray) -> pl.DataFrame:

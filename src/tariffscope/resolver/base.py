@@ -19,6 +19,7 @@ Two kinds of lines carry no number in column 1 (``base_status``):
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,18 +32,21 @@ from tariffscope.schedule import Schedule
 
 T = TypeVar("T")
 _DERIVED: dict[int, tuple[Schedule, dict[str, Any]]] = {}
+_DERIVED_LOCK = threading.RLock()  # a build may derive from another derived table
 
 
 def _derived(sched: Schedule, name: str, build: Callable[[Schedule], T]) -> T:
-    """``build(sched)``, computed once per schedule object in this process (not pickled with it)."""
-    hit = _DERIVED.get(id(sched))
-    if hit is None or hit[0] is not sched:
-        hit = (sched, {})
-        _DERIVED[id(sched)] = hit
-    memo = hit[1]
-    if name not in memo:
-        memo[name] = build(sched)
-    out: T = memo[name]
+    """``build(sched)``, computed once per schedule object in this process (not pickled with it;
+    threads pricing slices of one batch wait for one build)."""
+    with _DERIVED_LOCK:
+        hit = _DERIVED.get(id(sched))
+        if hit is None or hit[0] is not sched:
+            hit = (sched, {})
+            _DERIVED[id(sched)] = hit
+        memo = hit[1]
+        if name not in memo:
+            memo[name] = build(sched)
+        out: T = memo[name]
     return out
 
 

@@ -69,7 +69,48 @@ def price_rows(
     # one chunk per column: Polars can panic on some string kernels over multi-chunk slices
     # (Arrow batches from Spark, Parquet row groups), and a copy is cheap next to pricing
     rows = rows.rechunk()
+    slices = _slices(rows.height, workers)
+    if slices > 1:
+        return _price_slices(rows, context, as_of, slices)
     res = resolve_frame(
         rows, as_of=as_of, context=context, workers=workers, columns=[*rows.columns, *batch_columns()]
     )
     return PricedRows(batch_table(rows, res), res.failed.select("row", "status"))
+
+
+SLICE_FROM = 200_000
+"""Batches at least this large are priced in contiguous slices, one thread per core (up to 4)."""
+
+
+def _slices(n: int, workers: int | None) -> int:
+    import os
+
+    cores = min(os.cpu_count() or 1, 4) if workers is None else workers
+    return cores if n >= SLICE_FROM and cores > 1 else 1
+
+
+def _price_slices(
+    rows: pl.DataFrame, context: PricingContext | None, as_of: dt.date | None, n: int
+) -> PricedRows:
+    """Price contiguous slices on parallel threads, each as one executor task (one engine thread),
+    and put them back in order: the same rows as one pass, since a slice is priced on its own."""
+    import itertools
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from tariffscope.resolver.context import context_for
+
+    ctx = context or context_for(None)
+    bounds = [int(b) for b in np.linspace(0, rows.height, n + 1)]
+    spans = list(itertools.pairwise(bounds))
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        parts = list(
+            pool.map(
+                lambda ab: price_rows(rows.slice(ab[0], ab[1] - ab[0]), ctx, as_of=as_of, workers=1), spans
+            )
+        )
+    return PricedRows(
+        pl.concat([p.table for p in parts], how="diagonal_relaxed"),
+        pl.concat([p.failed.with_columns(pl.col("row") + a) for p, (a, _) in zip(parts, spans, strict=True)]),
+    )
