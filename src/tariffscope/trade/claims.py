@@ -90,22 +90,23 @@ def _own_shares(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
     (``usmca_share``); for Canada and Mexico without one, the line's shipped 2025 share, else the
     partner's share in the period; 0 for other partners."""
     own = (
-        pairs["usmca_share"]
+        pairs["usmca_share"].cast(pl.Float64).fill_null(np.nan).to_numpy().copy()
         if "usmca_share" in pairs.columns
-        else pl.repeat(None, pairs.height, dtype=pl.Float64, eager=True)
+        else np.full(pairs.height, np.nan)
     )
-    line = pairs.select("hts10", "partner").join(
-        _line_shares(), on=["hts10", "partner"], how="left", maintain_order="left"
-    )["line_share"]
-    usm = pairs["partner"].is_in(USMCA_PARTNERS)
-    base = pl.select(pl.when(usm).then(own.fill_null(line)).otherwise(own).clip(0.0, 1.0)).to_series()
-    out = np.repeat(base.fill_null(np.nan).to_numpy()[:, None], len(periods), axis=1)
-    gap = np.isnan(out[:, 0])
-    for p in USMCA_PARTNERS:
-        rows = gap & (pairs["partner"] == p).to_numpy()
-        if rows.any():
-            out[rows] = [partner_shares().get((p, k), 0.0) for k in periods]
-    return np.nan_to_num(out, nan=0.0)
+    need = np.flatnonzero(np.isnan(own) & pairs["partner"].is_in(USMCA_PARTNERS).to_numpy())
+    out = np.repeat(np.clip(np.nan_to_num(own, nan=0.0), 0.0, 1.0)[:, None], len(periods), axis=1)
+    if need.size:  # no split in the weights: the shipped line share, else the partner's
+        sub = pairs[need].select("hts10", "partner")
+        line = sub.join(_line_shares(), on=["hts10", "partner"], how="left", maintain_order="left")
+        out[need] = line["line_share"].fill_null(np.nan).to_numpy()[:, None]
+        means = partner_shares()
+        for k, per in enumerate(periods):
+            col = out[need, k]
+            gap = np.isnan(col)
+            col[gap] = [means.get((p, per), 0.0) for p in sub["partner"].filter(pl.Series(gap)).to_list()]
+            out[need, k] = col
+    return out
 
 
 def share_matrix(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
