@@ -109,3 +109,13 @@ def test_output_says_which_share_and_that_it_is_assumed(
     e = exposure("MX", DAY, weights=no_split)
     assert "assumed" in e["usmca_claims"]
     assert exposure("JP", DAY)["usmca_claims"] is None
+
+
+def test_rank_and_report_say_it_too(no_split: pl.DataFrame, tmp_path: Path) -> None:
+    from tariffscope.analytics.rank import rank
+    from tariffscope.analytics.report import build_report
+
+    r = rank(DAY, weights=no_split, reference="CA")
+    assert "assumed for CA, MX" in r["usmca_claims"][0]
+    build_report("CA", DAY, tmp_path / "ca.html", weights=no_split, compare=False, start=DAY)
+    assert "assumed for CA: the weights carry no USMCA split" in (tmp_path / "ca.html").read_text()

@@ -380,6 +380,8 @@ def rank(
             console.print(
                 f"{n_better} of {ranked.height} partners face a lower ETR than {ref} ({pct(float(mine['etr'][0]))})."
             )
+        if df.height and df["usmca_claims"][0]:
+            console.print(f"[dim]claims: {df['usmca_claims'][0]}[/]")
         return
     emit_frame(df, fmt, out)
 
