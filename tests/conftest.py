@@ -8,6 +8,15 @@ scripts and some cross-checks read live beside the repository (``../shared/data`
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from tariffscope.paths import shared_data
@@ -25,3 +34,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "shared" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def kill_load_when_staged(tmp_path: Path) -> Callable[[Path, Path], None]:
+    """``kill(db, source)``: load ``source`` into the store ``db`` in a child process and SIGKILL it
+    once its rows are staged, before the swap (the store's atomicity tests)."""
+
+    def kill(db: Path, source: Path) -> None:
+        marker = tmp_path / "staged"
+        script = textwrap.dedent(
+            f"""
+            import time
+            from pathlib import Path
+            from tariffscope.trade.store import TradeStore
+            def pause():
+                Path({str(marker)!r}).write_text("staged")
+                time.sleep(120)
+            TradeStore({str(db)!r}).load_file({str(source)!r}, on_staged=pause)
+            """
+        )
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}  # this tree's package
+        proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while not marker.exists():
+                assert proc.poll() is None, "loader exited before staging"
+                assert time.monotonic() < deadline, "loader never reached the staging step"
+                time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+
+    return kill

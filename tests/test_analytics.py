@@ -302,5 +302,9 @@ def test_spread_gap_table(weights: pl.DataFrame) -> None:
     for r in g.iter_rows(named=True):
         assert r["gap_leave_one_out_pp"] == pytest.approx(100 * (r["etr_leave_one_out"] - r["etr_exact"]))
     st, ad = (g.filter(pl.col("view") == v).row(0, named=True) for v in ("statutory", "adjusted"))
-    assert ad["etr_exact"] < st["etr_exact"]  # USMCA claims (exact rows only) lower Canada's rate
-    assert ad["etr_in_sample"] == pytest.approx(st["etr_in_sample"], abs=0.02)  # spread rows claim nothing
+    # USMCA claims lower Canada's rate from exact and from spread weights alike (spread rows carry no
+    # split and claim at the shipped shares), so the owed view's gap is the spread's error alone, of
+    # the statutory gap's order, not the claims' 15 pp it was when spread rows claimed nothing
+    for name in ("exact", "shipped", "in_sample", "leave_one_out"):
+        assert st[f"etr_{name}"] - ad[f"etr_{name}"] > 0.15, name
+    assert abs(ad["gap_in_sample_pp"]) < 1.0 and abs(ad["gap_leave_one_out_pp"]) < 1.5

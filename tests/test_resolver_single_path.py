@@ -15,15 +15,6 @@ ORIGINS = ["JP", "CN", "DE", "MX", "CA", "BR", "IN", "CH"]
 DATES = [dt.date(2025, 2, 15), dt.date(2025, 4, 10), dt.date(2025, 9, 1), dt.date(2026, 3, 2)]
 
 
-def _schedule_ready() -> bool:
-    try:
-        resolve_one("8703230190", "JP", dt.date(2025, 10, 1))
-    except Exception:  # no schedule in this checkout
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _schedule_ready(), reason="the shipped schedule is not available")
 def test_single_lookups_equal_one_batch() -> None:
     rows = [(h, o, d) for h in LINES for o in ORIGINS for d in DATES]
     batch = resolve_frame(

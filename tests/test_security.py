@@ -301,3 +301,36 @@ def test_partner_statistics_shipped_for_korea_and_germany(fixture_weights: pl.Da
     assert "MOTIE" in kr["us_share_of_partner_exports"]["source"]
     de = security_report("DE", D, weights=fixture_weights, min_usd=0)["partner_dependence"]
     assert de["us_share_of_partner_exports"]["value"] == pytest.approx(0.099)  # stated by Destatis
+
+
+def test_cli_default_year_does_not_read_the_user_store(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --db the answer rests on the shipped weights, whatever the user loaded before (here a
+    2025 store in TARIFFSCOPE_HOME that would otherwise become the default year and the only data);
+    with --db the output names the store and the year taken from it."""
+    import shutil
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(store, home / "tariffscope.duckdb")
+    monkeypatch.setenv("TARIFFSCOPE_HOME", str(home))
+    runner = CliRunner()
+    args = ["security", "JP", "--date", "2026-01-01", "--format", "json", "--top", "3"]
+    r = json.loads(runner.invoke(app, args).stdout)
+    assert r["data_year"] == [2024] and r["supplier_universe"]["partners"] > 200
+    assert r["weights_source"] == "the shipped 2024 import weights"
+    mine = json.loads(runner.invoke(app, [*args, "--year", "2025", "--min-usd", "0"]).stdout)
+    assert mine["data_year"] == [2025] and "(--year)" in mine["weights_source"]
+    assert str(home / "tariffscope.duckdb") in mine["weights_source"]
+    monkeypatch.setenv("TARIFFSCOPE_HOME", str(tmp_path / "empty"))
+    assert json.loads(runner.invoke(app, args).stdout)["products"] == r["products"]
+    named = json.loads(runner.invoke(app, [*args, "--db", str(store), "--min-usd", "0"]).stdout)
+    assert named["data_year"] == [2025]
+    assert named["weights_source"] == (
+        f"2025 imports loaded in {store} for 9 partner(s) (the latest HTS10 year there)"
+    )
+    table = runner.invoke(
+        app, ["security", "JP", "--date", "2026-01-01", "--db", str(store), "--min-usd", "0"]
+    )
+    assert table.exit_code == 0 and "the latest HTS10 year there" in " ".join(table.output.split())

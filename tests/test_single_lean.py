@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import pytest
 
 from tariffscope.errors import TariffscopeError
 from tariffscope.resolver.api import resolve_frame, resolve_one
@@ -29,17 +28,6 @@ ORIGINS = [
 ]  # fmt: skip
 CLAIMS = [None, None, None, "usmca", "fta", "auto_part", "usmca,auto_part", "civil_aircraft", "informational"]
 N = 900
-
-
-def _schedule_ready() -> bool:
-    try:
-        resolve_one("8703230190", "JP", dt.date(2025, 10, 1))
-    except Exception:  # no schedule in this checkout
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(not _schedule_ready(), reason="the shipped schedule is not available")
 
 
 def _codes(rng: np.random.Generator) -> list[str]:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -63,34 +58,13 @@ def test_new_version_of_a_source_replaces_its_rows(tmp_path: Path) -> None:
 
 
 @pytest.mark.shared
-def test_killed_load_leaves_previous_data_intact(tmp_path: Path) -> None:
+def test_killed_load_leaves_previous_data_intact(
+    tmp_path: Path, kill_load_when_staged: Callable[[Path, Path], None]
+) -> None:
     db = tmp_path / "t.duckdb"
     with TradeStore(db) as s:
         s.load_file(FIX / "census_api_imports_hs10_2025_01.json")
-    marker = tmp_path / "staged"
-    script = textwrap.dedent(
-        f"""
-        import time
-        from pathlib import Path
-        from tariffscope.trade.store import TradeStore
-        def pause():
-            Path({str(marker)!r}).write_text("staged")
-            time.sleep(120)
-        TradeStore({str(db)!r}).load_file({str(AFRICA)!r}, on_staged=pause)
-        """
-    )
-    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert proc.poll() is None, "loader exited before staging"
-            assert time.monotonic() < deadline, "loader never reached the staging step"
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
+    kill_load_when_staged(db, AFRICA)
     with TradeStore(db) as s:
         assert _count(s) == 5
         assert s.provenance()["format"].to_list() == ["census-json"]

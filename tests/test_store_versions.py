@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import textwrap
 import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -94,38 +90,15 @@ def test_named_pipe_is_read_once(tmp_path: Path) -> None:
     assert not t.is_alive()
 
 
-def test_store_survives_a_kill_mid_load(tmp_path: Path) -> None:
+def test_store_survives_a_kill_mid_load(
+    tmp_path: Path, kill_load_when_staged: Callable[[Path, Path], None]
+) -> None:
     """A new version of a source killed after staging leaves the store at the previous version."""
     db = tmp_path / "t.duckdb"
     f = tmp_path / "imports.csv"
     with TradeStore(db) as s:
         s.load_file(_version(f, "10", n=2))
-    _version(f, "99", n=4)
-    marker = tmp_path / "staged"
-    script = textwrap.dedent(
-        f"""
-        import time
-        from pathlib import Path
-        from tariffscope.trade.store import TradeStore
-        def pause():
-            Path({str(marker)!r}).write_text("staged")
-            time.sleep(120)
-        TradeStore({str(db)!r}).load_file({str(f)!r}, on_staged=pause)
-        """
-    )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert proc.poll() is None, "loader exited before staging"
-            assert time.monotonic() < deadline, "loader never reached the staging step"
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
+    kill_load_when_staged(db, _version(f, "99", n=4))
     with TradeStore(db) as s:
         assert _values(s) == [10.0, 10.0]
         assert s.provenance().height == 1

@@ -8,7 +8,8 @@ rule that changes are evaluated again (:mod:`tariffscope.resolver.series`).
 Two views side by side:
 
 - ``adjusted`` (the default, the "owed" view): preferences claimed as they are claimed, i.e. USMCA
-  at each line's observed claim share (2025 DataWeb data);
+  at each line's observed claim share (2025 DataWeb data), also for Canadian and Mexican weights
+  that carry no USMCA split (then an assumption, stated in ``usmca_claims``);
 - ``statutory``: the rate the law sets with no preference claimed: a ceiling.
 
 Every result names its view (``view``, ``view_label``), its weights grain and, where the weights
@@ -59,14 +60,17 @@ def regime_breaks(start: dt.date, end: dt.date, cat: Catalogue | None = None) ->
 
 def _claim_kind(pairs: pl.DataFrame, view: View) -> pl.DataFrame:
     """Add ``claim_kind`` (``usmca``, ``fta`` or null) and ``fta_share`` to ``pairs`` (owed view only):
-    USMCA for the pairs with a USMCA share (Canada, Mexico); FTA where :func:`claims.fta_shares`
-    finds the partner's programme Free on the line."""
+    USMCA for Canada and Mexico, with or without a USMCA split in the weights (see
+    :func:`claims.share_matrix`), and for any pair with a USMCA share; FTA where
+    :func:`claims.fta_shares` finds the partner's programme Free on the line."""
     if view != "adjusted":
         return pairs.with_columns(
             pl.lit(None, pl.String).alias("claim_kind"), pl.lit(None, pl.Float64).alias("fta_share")
         )
     fta = pl.Series("fta_share", claims.fta_shares(pairs)).fill_nan(None)
-    usmca = pl.col("usmca_share").is_not_null() if "usmca_share" in pairs.columns else pl.lit(False)
+    usmca = pl.col("partner").is_in(claims.USMCA_PARTNERS)
+    if "usmca_share" in pairs.columns:
+        usmca = usmca | pl.col("usmca_share").is_not_null()
     return pairs.with_columns(fta).with_columns(
         pl.when(usmca)
         .then(pl.lit("usmca"))
@@ -181,7 +185,8 @@ def etr_series(
     catalogue: Catalogue | None = None,
 ) -> pl.DataFrame:
     """Daily ETR rows ``date, partner, etr, etr_additional, etr_<authority>…, etr_band_lo,
-    etr_band_hi, imports_usd, duty_usd_per_year, weights_grain, view, view_label``.
+    etr_band_hi, imports_usd, duty_usd_per_year, weights_grain, view, view_label,
+    usmca_claims``.
 
     ``weights``: ``hts10, partner, imports_usd`` [, ``usmca_share``, ``grain``, ``sector``]. With
     ``partners=None`` every partner is a row and so is ``ALL`` (all partners together). ``by="sector"``
@@ -230,9 +235,16 @@ def etr_series(
         pl.lit(grain).alias("weights_grain"),
         pl.lit(view).alias("view"),
         pl.lit(VIEW_LABELS[view]).alias("view_label"),
+        pl.lit(usmca_note(ck, view), pl.String).alias("usmca_claims"),
         pl.lit("all imports").alias("denominator"),
     )
     return df.sort(["date", *group])
+
+
+def usmca_note(pairs: pl.DataFrame, view: View) -> str | None:
+    """What the USMCA claims of ``view`` rest on (:func:`claims.usmca_basis`); None in the
+    statutory view or without Canadian or Mexican weights."""
+    return claims.usmca_basis(pairs) if view == "adjusted" else None
 
 
 def _alt_columns(w: pl.DataFrame) -> list[str]:

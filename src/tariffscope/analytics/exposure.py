@@ -28,7 +28,7 @@ from tariffscope.analytics.common import (
     partner_weights,
     weights_or_default,
 )
-from tariffscope.analytics.etr import DEFAULT_VIEW, VIEW_LABELS, View, rates_for_pairs
+from tariffscope.analytics.etr import DEFAULT_VIEW, VIEW_LABELS, View, rates_for_pairs, usmca_note
 from tariffscope.catalogue.loader import Catalogue, default_catalogue
 from tariffscope.resolver.engine import RATE_COLUMNS
 
@@ -165,7 +165,8 @@ def exposure(
     Keys: ``partner, date, view, view_label, sector, imports_usd, etr, etr_band_lo, etr_band_hi,
     etr_additional, duty_usd_per_year,
     duty_usd_per_hour, additional_duty_usd_per_year, additional_duty_usd_per_hour,
-    unmatched_imports_usd, weights_grain, data_year, composition[], authorities[], top_products[]``.
+    unmatched_imports_usd, weights_grain, data_year, usmca_claims, composition[], authorities[],
+    top_products[]``.
     """
     p = partner_code(partner)
     sf = parse_sector(sector) if isinstance(sector, str) else sector
@@ -185,6 +186,7 @@ def exposure(
         if "data_year" in w.columns
         else None,
         "denominator": "all imports from the partner (unmatched lines count at 0%)",
+        "usmca_claims": usmca_note(w, view),
     }
     out["composition"] = composition(j).to_dicts()
     out["authorities"] = authority_table(j).to_dicts()

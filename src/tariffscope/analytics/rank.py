@@ -23,6 +23,7 @@ RANK_COLUMNS = [
     "duty_usd_per_hour",
     "vs_reference_pp",
     "weights_grain",
+    "usmca_claims",
 ]
 
 

@@ -450,15 +450,17 @@ def security_report(
 
 
 def default_year(db: Path | str | None = None) -> int:
-    """The latest year with HTS10 imports in the trade store, else the shipped weights' year."""
-    from tariffscope.paths import default_db
+    """The latest year with HTS10 imports in the trade store ``db``, else the shipped weights' year.
+
+    Without ``db`` the shipped year: the user's store is not read, so the default answer does not
+    depend on what was loaded before (as :func:`tariffscope.trade.weights.load_weights`)."""
     from tariffscope.trade.weights import SHIPPED_YEAR
 
-    path = Path(db) if db is not None else default_db()
-    if not path.exists():
-        if db is not None:
-            raise DataError(f"{path}: no trade store here")
+    if db is None:
         return SHIPPED_YEAR
+    path = Path(db)
+    if not path.exists():
+        raise DataError(f"{path}: no trade store here")
     from tariffscope.trade.schema import IMPORT_MEASURES
     from tariffscope.trade.store import TradeStore
 

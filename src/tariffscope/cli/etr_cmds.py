@@ -81,6 +81,8 @@ def etr(
         return
     reality = _reality(df) if by == "partner" and not ps else None
     _etr_changes_table(df, by, view, out)
+    if df.height and df["usmca_claims"][0]:
+        console.print(f"[dim]claims: {df['usmca_claims'][0]}[/]")
     if reality is not None and reality.height:
         _reality_table(reality)
 
@@ -266,6 +268,8 @@ def _print_exposure(e: dict[str, Any], top: int) -> None:
         f"(above MFN {usd(e['additional_duty_usd_per_hour'])}/hour)"
     )
     console.print(f"[dim]weights: {e['weights_grain']}, data year {e['data_year']}; {e['denominator']}[/]")
+    if e.get("usmca_claims"):
+        console.print(f"[dim]claims: {e['usmca_claims']}[/]")
     t = Table(title="by sector (GTAP-45)")
     for c in ("sector", "name", "imports", "share", "ETR", "duty/year", "duty/hour"):
         t.add_column(c, justify="left" if c in ("sector", "name") else "right")
@@ -376,6 +380,8 @@ def rank(
             console.print(
                 f"{n_better} of {ranked.height} partners face a lower ETR than {ref} ({pct(float(mine['etr'][0]))})."
             )
+        if df.height and df["usmca_claims"][0]:
+            console.print(f"[dim]claims: {df['usmca_claims'][0]}[/]")
         return
     emit_frame(df, fmt, out)
 

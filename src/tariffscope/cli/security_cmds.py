@@ -21,6 +21,7 @@ def _short(desc: str, n: int = 34) -> str:
 def _print(r: dict[str, Any]) -> None:
     s = r["summary"]
     console.print(f"[bold]{r['partner']}[/] on {r['date']}: US dependence by {r['level']}")
+    console.print(f"[dim]data: {r['weights_source']}[/]")
     console.print(f"[dim]weights: {r['weights_grain']}, data year {r['data_year']}; {r['grain_note']}[/]")
     console.print(f"[dim]rates: {r['view']} view ({r['view_label']})[/]")
     console.print(
@@ -84,6 +85,20 @@ def _print(r: dict[str, Any]) -> None:
         )
 
 
+def _weights_source(db: Path | None, year: int, default: bool) -> str:
+    """Which import data and year a report rests on, for people (see ``load_weights``)."""
+    from tariffscope.paths import default_db
+    from tariffscope.trade.weights import SHIPPED_YEAR, store_coverage
+
+    if db is None and year == SHIPPED_YEAR:
+        return f"the shipped {SHIPPED_YEAR} import weights"
+    store = db if db is not None else default_db()
+    n = store_coverage(store, year).height if store.exists() else 0
+    why = "--year" if not default else "the latest HTS10 year there" if n else "no HTS10 year there"
+    text = f"{year} imports loaded in {store} for {n} partner(s) ({why})"
+    return text + (f", the shipped {SHIPPED_YEAR} weights for the others" if year == SHIPPED_YEAR else "")
+
+
 def security(
     partner: Annotated[str, typer.Argument(help="partner: ISO2, ISO3 or Census code")],
     date: Annotated[str | None, typer.Option("--date", "-d", help="entry date (default today)")] = None,
@@ -105,7 +120,7 @@ def security(
     db: options.DbOpt = None,
     year: Annotated[
         int | None,
-        typer.Option("--year", help="import weights year (default: latest HTS10 year loaded, else 2024)"),
+        typer.Option("--year", help="weights year (default: with --db its latest HTS10 year, else 2024, shipped)"),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write JSON here")] = None,
     view: options.ViewOpt = "adjusted",
@@ -123,11 +138,13 @@ def security(
     d = date_option(date, "--date") or dt.date.today()
     y = year if year is not None else default_year(db)
     w = load_weights(db, y)
+    source = _weights_source(db, y, year is None)
     kw: dict[str, Any] = dict(
         weights=w, level=level, top=top, min_usd=min_usd, critical_only=critical_only, cards=cards,
         view=options.view(view),
     )
     r = security_report(partner, d, **kw) if package is None else with_package(partner, d, package, **kw)
+    r = {**r, "weights_source": source}
     if fmt == "json" or out is not None:
         emit_json(r, out)
         return

@@ -20,25 +20,11 @@ import polars as pl
 
 from tariffscope.errors import DataError
 from tariffscope.models.pe import run_pe
+from tariffscope.models.pe.api import ADDITIVE, INTENSIVE
 from tariffscope.models.pe.horizons import ElasticitySet, merge_overrides
 
 Supply = Literal["infinite", "elastic"]
 
-ADDITIVE = [
-    "imports_new_usd",
-    "imports_change_usd",
-    "trade_creation_usd",
-    "trade_diversion_usd",
-    "price_effect_usd",
-    "tariff_revenue0_usd",
-    "tariff_revenue1_usd",
-    "tariff_revenue_change_usd",
-    "cs_change_usd",
-    "cs_change_ces_usd",
-    "ps_change_usd",
-    "welfare_change_usd",
-]
-INTENSIVE = ["exporter_price_change", "us_price_change", "composite_price_change"]
 ELASTICITY_COLS = ["sigma", "sigma_source", "eta", "eta_source", "eps_used", "eps_source"]
 
 

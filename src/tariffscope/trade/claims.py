@@ -7,6 +7,10 @@ a later date uses the latest regime, July-December 2025 pooled; an earlier date 
 Claims jumped in July 2025 (Canada 34-58% -> 86-90%, Mexico 45-49% -> 87-89%), when the fentanyl
 IEEPA duties spared USMCA goods only if claimed, so the annual mean (~67%) misstates both halves.
 A line not traded in the month falls back to its own 2025 share (the weights' ``usmca_share``).
+Canada and Mexico always claim in the owed view: where the weights carry no USMCA split (a store
+loaded without the programme field, HS2 or spread rows), a line takes its shipped 2025 share
+(DataWeb, as in the shipped weights), else its partner's share in the period: an assumption that
+:func:`usmca_basis` states beside the figures.
 Claimed USMCA vehicles pay the 232 auto duty on their non-US content only, at
 :data:`USMCA_VEHICLE_US_CONTENT`.
 """
@@ -53,15 +57,63 @@ def change_dates(start: dt.date, end: dt.date) -> list[dt.date]:
     return [d for d in firsts if start < d <= end]
 
 
+USMCA_PARTNERS = ("CA", "MX")
+"""The partners whose goods may claim USMCA (HTS General Note 11)."""
+
+
+@functools.cache
+def _line_shares() -> pl.DataFrame:
+    """``hts10, partner, line_share``: each Canadian and Mexican line's 2025 claim share in the
+    shipped weights (DataWeb 2025 USMCA value over value)."""
+    e = pl.read_parquet(PACKAGE_DATA / "weights_exact.parquet")
+    return e.filter(pl.col("partner").is_in(USMCA_PARTNERS) & (pl.col("imports_usd") > 0)).select(
+        "hts10",
+        "partner",
+        (pl.col("usmca_usd") / pl.col("imports_usd")).clip(0.0, 1.0).alias("line_share"),
+    )
+
+
+@functools.cache
+def partner_shares() -> dict[tuple[str, int], float]:
+    """(partner, period) -> the partner's claim share in the period: the line shares of the claim
+    table weighted by each line's shipped 2025 import value (the table keeps no monthly values)."""
+    v = pl.read_parquet(PACKAGE_DATA / "weights_exact.parquet").select("hts10", "partner", "imports_usd")
+    t = _table().join(v, on=["hts10", "partner"], how="inner")
+    g = t.group_by("partner", "period").agg(
+        ((pl.col("share") * pl.col("imports_usd")).sum() / pl.col("imports_usd").sum()).alias("s")
+    )
+    return {(p, int(k)): float(s) for p, k, s in g.iter_rows()}
+
+
+def _own_shares(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
+    """Each pair's share where the claim table has no row for its line and month: its own split
+    (``usmca_share``); for Canada and Mexico without one, the line's shipped 2025 share, else the
+    partner's share in the period; 0 for other partners."""
+    own = (
+        pairs["usmca_share"].cast(pl.Float64).fill_null(np.nan).to_numpy().copy()
+        if "usmca_share" in pairs.columns
+        else np.full(pairs.height, np.nan)
+    )
+    need = np.flatnonzero(np.isnan(own) & pairs["partner"].is_in(USMCA_PARTNERS).to_numpy())
+    out = np.repeat(np.clip(np.nan_to_num(own, nan=0.0), 0.0, 1.0)[:, None], len(periods), axis=1)
+    if need.size:  # no split in the weights: the shipped line share, else the partner's
+        sub = pairs[need].select("hts10", "partner")
+        line = sub.join(_line_shares(), on=["hts10", "partner"], how="left", maintain_order="left")
+        out[need] = line["line_share"].fill_null(np.nan).to_numpy()[:, None]
+        means = partner_shares()
+        for k, per in enumerate(periods):
+            col = out[need, k]
+            gap = np.isnan(col)
+            col[gap] = [means.get((p, per), 0.0) for p in sub["partner"].filter(pl.Series(gap)).to_list()]
+            out[need, k] = col
+    return out
+
+
 def share_matrix(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
     """USMCA claim share of each pair (``hts10, partner[, usmca_share]``) in each period: an
-    ``n_pairs x len(periods)`` array; pairs without an observed share keep their own (or 0)."""
-    own = (
-        pairs["usmca_share"].fill_null(0.0).clip(0.0, 1.0).to_numpy()
-        if "usmca_share" in pairs.columns
-        else np.zeros(pairs.height)
-    )
-    out = np.repeat(own[:, None], len(periods), axis=1)
+    ``n_pairs x len(periods)`` array from the claim table by line and month, else
+    :func:`_own_shares`."""
+    out = _own_shares(pairs, periods)
     t = _table().filter(pl.col("period").is_in(periods))
     if t.height == 0 or pairs.height == 0:
         return out
@@ -72,6 +124,23 @@ def share_matrix(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
     cols = np.array([col[p] for p in j["period"].to_list()], dtype=np.int64)
     out[rows, cols] = j["share"].to_numpy()
     return out
+
+
+def usmca_basis(pairs: pl.DataFrame) -> str | None:
+    """What the owed view's USMCA claims on ``pairs`` (``partner[, usmca_share]``) rest on, for
+    people; None when no pair is Canadian or Mexican."""
+    u = pairs.filter(pl.col("partner").is_in(USMCA_PARTNERS))
+    if u.height == 0:
+        return None
+    text = "USMCA claimed at the shipped DataWeb 2025 shares by line and month (Jul-Dec 2025 after 2025)"
+    bare = u if "usmca_share" not in u.columns else u.filter(pl.col("usmca_share").is_null())
+    if bare.height == 0:
+        return text + "; the weights' own split where a line is not in the table"
+    names = ", ".join(sorted(bare["partner"].unique().to_list()))
+    return (
+        f"{text}; assumed for {names}: the weights carry no USMCA split (a line not in the table "
+        "takes its shipped 2025 share, else the partner's)"
+    )
 
 
 @functools.cache

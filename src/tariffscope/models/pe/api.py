@@ -17,8 +17,7 @@ from tariffscope.errors import DataError
 from tariffscope.models.pe.elasticities import elasticities_for
 from tariffscope.models.pe.smart import HOURS_PER_YEAR, SmartSolution, solve_smart
 
-SUM_COLS = [
-    "imports_usd",
+ADDITIVE = [
     "imports_new_usd",
     "imports_change_usd",
     "trade_creation_usd",
@@ -28,9 +27,14 @@ SUM_COLS = [
     "tariff_revenue1_usd",
     "tariff_revenue_change_usd",
     "cs_change_usd",
+    "cs_change_ces_usd",
     "ps_change_usd",
     "welfare_change_usd",
 ]
+"""Per-line effects of :func:`run_pe` in USD a year: they add up over lines and partners."""
+INTENSIVE = ["exporter_price_change", "us_price_change", "composite_price_change"]
+"""Per-line price changes (decimals): ratios, which do not add up."""
+SUM_COLS = ["imports_usd", *ADDITIVE]
 
 
 @dataclass(frozen=True)
@@ -216,7 +220,7 @@ def _totals(lines: pl.DataFrame, sol: SmartSolution) -> dict[str, float]:
         "tariff_revenue1_usd": tot["tariff_revenue1_usd"],
         "tariff_revenue_change_usd": tot["tariff_revenue_change_usd"],
         "cs_change_usd": tot["cs_change_usd"],
-        "cs_change_ces_usd": float(lines["cs_change_ces_usd"].sum()),
+        "cs_change_ces_usd": tot["cs_change_ces_usd"],
         "us_consumer_cost_usd": -tot["cs_change_usd"],
         "ps_change_usd": tot["ps_change_usd"],
         "us_welfare_change_usd": tot["cs_change_usd"] + tot["tariff_revenue_change_usd"],
