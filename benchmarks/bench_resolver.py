@@ -36,7 +36,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from tariffscope.catalogue.loader import default_catalogue
-    from tariffscope.resolver.api import resolve_frame, resolve_one
+    from tariffscope.resolver.api import resolve_one
+    from tariffscope.resolver.executor import price_rows
     from tariffscope.resolver.panel import panel_on, write_panel_all_revisions
     from tariffscope.schedule import Schedule
 
@@ -72,11 +73,11 @@ def main() -> None:
             "value": rng.uniform(100, 100_000, args.batch_rows),
         }
     )
-    timed("batch warm-up (compiles every rule's product lists once)", lambda: resolve_frame(batch.head(20_000)))
+    timed("batch warm-up (compiles every rule's product lists once)", lambda: price_rows(batch.head(20_000)))
     times = []
     for _ in range(3):
         t = time.perf_counter()
-        res = resolve_frame(batch)
+        res = price_rows(batch)  # as rate --batch prices: slices on parallel threads
         times.append(time.perf_counter() - t)
     print(
         f"{'batch pricing: ' + format(args.batch_rows, ',') + ' entry lines':<48} {sorted(times)[1]:8.2f} s   "
