@@ -79,7 +79,7 @@ def resolve_frame(
     schedule with ``catalogue``, or the shipped catalogue). ``workers`` caps the engine's threads (one
     per core up to 4 by default; 1 where an outer executor already runs a task per core). ``columns``
     keeps only those of the result (with ``row`` and ``status``): a batch writes few of the many the
-    resolution carries, and each kept column is reordered to input order.
+    resolution carries. Rows come back in input order.
     """
     ctx = context or context_for(catalogue)
     warming = warmed(ctx.catalogue, as_of) if rows.height >= WARM_FROM else None
@@ -107,7 +107,7 @@ def resolve_frame(
     out = _kept(_duty(pl.concat([ok, rates], how="horizontal"), shipment), columns)
     ok_idx = np.flatnonzero(is_ok.to_numpy())
     if not all_ok:
-        out = _with_bad_rows(out, df, ok_idx)
+        out = _kept(_with_bad_rows(out, df, ok_idx), columns)
     key_of_row = np.full(df.height, -1)
     key_of_row[ok_idx] = kidx
     return Resolution(out, res, key_of_row)
