@@ -98,13 +98,15 @@ def disagreements(j: pl.DataFrame, partner: str, top: int = 10) -> pl.DataFrame:
     return (
         s.group_by(pl.col("hts10").str.slice(0, 4).alias("hs4"))
         .agg(
-            (((pl.col("total_rate") - pl.col("ts_total")) * v).sum() / tot * 100).round(2).alias("pp"),
+            (((pl.col("total_rate") - pl.col("ts_total")) * v).sum() / tot * 100).alias("pp"),
             (v.sum() / 1e9).round(2).alias("imports_bn"),
             ((pl.col("ts_total") * v).sum() / v.sum() * 100).round(1).alias("ours_pct"),
             ((pl.col("total_rate") * v).sum() / v.sum() * 100).round(1).alias("yale_pct"),
         )
-        .sort(pl.col("pp").abs(), descending=True)
+        # ranked before rounding, ties by heading: the same table on every run
+        .sort([pl.col("pp").abs(), "hs4"], descending=[True, False])
         .head(top)
+        .with_columns(pl.col("pp").round(2))
     )
 
 
