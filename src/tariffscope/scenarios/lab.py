@@ -23,6 +23,7 @@ import polars as pl
 from tariffscope.analytics.etr import rates_for_pairs
 from tariffscope.catalogue.loader import Catalogue, default_catalogue, rule_rate_on
 from tariffscope.errors import TariffscopeError
+from tariffscope.models.pe.api import us_accounts
 from tariffscope.scenarios.evaluate import ScenarioResult, Supply, compare_rates
 from tariffscope.scenarios.overlay import Scenario, apply_changes
 from tariffscope.scenarios.package import PackageResult
@@ -194,9 +195,8 @@ def _effects(lines: pl.DataFrame, partner: str, names: dict[str, str]) -> dict[s
             "imports_change_usd": tot["imports_change_usd"],
             "tariff_revenue_change_usd": tot["tariff_revenue_change_usd"],
             "cs_change_usd": tot["cs_change_usd"],
-            "us_consumer_cost_usd": -tot["cs_change_usd"],
             "ps_change_usd": tot["ps_change_usd"],
-            "us_welfare_change_usd": tot["cs_change_usd"] + tot["tariff_revenue_change_usd"],
+            **us_accounts(tot),
             "welfare_change_usd": tot["welfare_change_usd"],
         },
         "partner_exports_change_usd": float(

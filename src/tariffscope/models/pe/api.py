@@ -207,6 +207,15 @@ def _solution_columns(f: pl.DataFrame, eps: np.ndarray, sol: SmartSolution) -> p
     )
 
 
+def us_accounts(tot: dict[str, float]) -> dict[str, float]:
+    """The importer's accounts from summed line effects: consumer cost = -CS, national welfare =
+    CS + tariff revenue (the foreign exporters' PS is theirs; world welfare adds it)."""
+    return {
+        "us_consumer_cost_usd": -tot["cs_change_usd"],
+        "us_welfare_change_usd": tot["cs_change_usd"] + tot["tariff_revenue_change_usd"],
+    }
+
+
 def _totals(lines: pl.DataFrame, sol: SmartSolution) -> dict[str, float]:
     """Totals over all lines, the US accounts and the solver's report."""
     tot = {c: float(lines[c].sum()) for c in SUM_COLS}
@@ -221,9 +230,8 @@ def _totals(lines: pl.DataFrame, sol: SmartSolution) -> dict[str, float]:
         "tariff_revenue_change_usd": tot["tariff_revenue_change_usd"],
         "cs_change_usd": tot["cs_change_usd"],
         "cs_change_ces_usd": tot["cs_change_ces_usd"],
-        "us_consumer_cost_usd": -tot["cs_change_usd"],
         "ps_change_usd": tot["ps_change_usd"],
-        "us_welfare_change_usd": tot["cs_change_usd"] + tot["tariff_revenue_change_usd"],
+        **us_accounts(tot),
         "welfare_change_usd": tot["welfare_change_usd"],
         "solver_iterations": float(sol.iterations),
         "solver_max_residual": sol.max_residual,
