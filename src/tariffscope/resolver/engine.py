@@ -268,8 +268,11 @@ class _Inputs:
         offsets = (days - dmin).astype(np.int16) if span < 2**15 else days
         date_order = np.argsort(offsets, kind="stable")
         # claims as ids of the batch's few distinct claim texts (a lookup asks each text once)
-        claim_id, cfirst = dense_ids(rows["claim"].fill_null(""))
-        claim_texts = rows["claim"].fill_null("").gather(cfirst).to_list()
+        if rows["claim"].null_count() == n:
+            claim_id, claim_texts = np.zeros(n, dtype=np.int64), [""]
+        else:
+            claim_id, cfirst = dense_ids(rows["claim"])
+            claim_texts = [t or "" for t in rows["claim"].gather(cfirst).to_list()]
         return cls(
             n=n,
             codes=codes,
