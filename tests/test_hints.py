@@ -9,12 +9,15 @@ Canadian car lowers it (general note 11), ``informational`` on recorded media lo
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import numpy as np
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
+from tariffscope.cli.main import app
 from tariffscope.resolver import hints as hints_mod
 from tariffscope.resolver.api import resolve_frame, resolve_one
 from tariffscope.resolver.context import default_context
@@ -31,6 +34,7 @@ def _schedule_ready() -> bool:
 
 
 pytestmark = pytest.mark.skipif(not _schedule_ready(), reason="the shipped schedule is not available")
+runner = CliRunner()
 
 
 def _hint(r: dict[str, Any], claim: str) -> dict[str, Any]:
@@ -147,6 +151,24 @@ def test_the_coverage_filter_equals_the_engine_on_random_lines() -> None:
     assert seen > 50, seen  # the sample reaches claim-reactive rules, not only empty answers
 
 
+def test_cli_rate_shows_the_hints_in_table_json_and_csv() -> None:
+    args = ["rate", "8471.41.01.50", "--origin", "CN", "--date", "2025-06-01"]
+    r = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    assert "Claims that would change this duty" in flat and "auto_part" in flat and "+25 pp" in flat
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80
+    js = json.loads(runner.invoke(app, [*args, "-f", "json"]).stdout)
+    assert js["claim_hints"][0]["claim"] == "auto_part"
+    csv = pl.read_csv(runner.invoke(app, [*args, "-f", "csv"]).stdout.encode())
+    hint = csv.filter(pl.col("section") == "claim_hint")
+    assert hint["claim"].to_list() == ["auto_part"] and hint["claim_total_rate"][0] == pytest.approx(0.525)
+    # the components still add up to the total
+    assert csv["rate"].sum() == pytest.approx(csv["total_rate"][0])
+    none = runner.invoke(app, ["rate", "0101.21.00.10", "-o", "FR", "-d", "2025-06-01"])
+    assert "No claim" in " ".join(none.stdout.split())
+
+
 def test_python_api_result_carries_the_hints() -> None:
     import tariffscope as ts
 
@@ -154,3 +176,20 @@ def test_python_api_result_carries_the_hints() -> None:
     assert [h.claim for h in r.claim_hints] == ["auto_part"]
     assert r.to_dict()["claim_hints"][0]["total_rate"] == pytest.approx(0.525)
     assert "declaring auto_part would raise it to 52.5% (+25 pp)" in r.summary()
+
+
+def test_rest_rate_lists_hints_and_accepts_every_claim_it_names() -> None:
+    from fastapi.testclient import TestClient
+
+    from tariffscope.web.app import create_app
+
+    client = TestClient(create_app(), raise_server_exceptions=False)
+    q = {"hts": "8471.50.01.50", "origin": "TW", "date": "2026-03-01"}
+    body = client.get("/api/rate", params=q).json()
+    hinted = {h["claim"]: h for h in body["claim_hints"]}
+    # note 39(b): a computer meeting the semiconductor parameters owes 25% (9903.79.01)
+    assert hinted["semiconductor_parameters"]["change"] == pytest.approx(0.25)
+    declared = client.get("/api/rate", params={**q, "claim": "semiconductor_parameters"})
+    assert declared.status_code == 200, declared.text
+    assert declared.json()["total_rate"] == hinted["semiconductor_parameters"]["total_rate"]
+    assert "semiconductor_parameters" not in {h["claim"] for h in declared.json()["claim_hints"]}
