@@ -193,3 +193,18 @@ def test_rest_rate_lists_hints_and_accepts_every_claim_it_names() -> None:
     assert declared.status_code == 200, declared.text
     assert declared.json()["total_rate"] == hinted["semiconductor_parameters"]["total_rate"]
     assert "semiconductor_parameters" not in {h["claim"] for h in declared.json()["claim_hints"]}
+
+
+def test_japans_tariff_hints_its_agreement_claim_in_yen() -> None:
+    # docs/jurisdictions.md: beef of the US pays the Japan-US Trade Agreement rate only when claimed
+    r = resolve_one("0202.30", "US", "2025-06-01", importer="JP", value=100_000)
+    h = _hint(r, "japan_us")
+    claimed = resolve_one("0202.30", "US", "2025-06-01", importer="JP", value=100_000, claim="japan_us")
+    assert h["effect"] == "lowers" and h["total_rate"] == claimed["total_rate"]
+    assert [c["measure"] for c in h["changes"]] == [
+        "jp.fta.japan_us/beef"
+    ]  # the base rate itself is unchanged
+    out = runner.invoke(
+        app, ["rate", "0202.30", "--importer", "JP", "-o", "US", "-d", "2025-06-01", "--value", "100000"]
+    )
+    assert "JPY" in " ".join(out.stdout.split()).split("Claims that would change")[1]

@@ -203,7 +203,7 @@ def _components_frame(r: dict[str, Any]) -> pl.DataFrame:
     """One CSV row per component (decimal rates), then one per claim that would change the duty; the
     line's keys and total repeated on each."""
     rows = [{k: c.get(k) for k in COMPONENT_KEYS} | {"section": "component"} for c in r["components"]]
-    rows += [_hint_row(h) for h in r.get("claim_hints", [])]
+    rows += [_hint_row(h) for h in _hints(r)]
     schema = {
         k: pl.Boolean if k in ("applied", "refundable") else pl.Float64 if k == "rate" else pl.String
         for k in COMPONENT_KEYS
@@ -216,6 +216,11 @@ def _components_frame(r: dict[str, Any]) -> pl.DataFrame:
         pl.lit(r["duty_usd"], dtype=pl.Float64).alias("duty_usd"),
         pl.all(),
     )
+
+
+def _hints(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The lookup's claim hints, each knowing the currency of its duty (yen for Japan's tariff)."""
+    return [{**h, "currency": r.get("currency", "USD")} for h in r.get("claim_hints", [])]
 
 
 def _hint_row(h: dict[str, Any]) -> dict[str, Any]:
@@ -238,13 +243,21 @@ def _hint_effect(h: dict[str, Any]) -> str:
         f"{c['heading'] or c['measure']} {pct(c['rate'])} -> {pct(c['rate_with_claim'])}"
         for c in h["changes"]
     )
-    duty = "" if h["duty_usd"] is None else f", duty ${h['duty_usd']:,.2f}"
+    cur = h.get("currency", "USD")
+    amount = (
+        None
+        if h["duty_usd"] is None
+        else f"${h['duty_usd']:,.2f}"
+        if cur == "USD"
+        else f"{h['duty_usd']:,.0f} {cur}"
+    )
+    duty = "" if amount is None else f", duty {amount}"
     return f"declaring {h['claim']} {h['effect']} the total to {pct(h['total_rate'])} ({pp(h['change'])}{duty}): {moves}"
 
 
 def _print_hints(r: dict[str, Any]) -> None:
     """The claims the entry did not make that would change its duty (none: say it was checked)."""
-    hints = r.get("claim_hints", [])
+    hints = _hints(r)
     if not hints:
         console.print("[dim]No claim the entry could still declare would change this duty.[/]")
         return

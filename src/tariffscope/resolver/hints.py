@@ -101,9 +101,12 @@ def reacting_rules(
     return out
 
 
-def _owed(engine: EngineResult, key: int, mfn: float | None) -> dict[str, tuple[str | None, float]]:
-    """What each measure owes on a row: rule id -> (heading, owed rate), the base rate first."""
-    out: dict[str, tuple[str | None, float]] = {"mfn": (None, mfn or 0.0)}
+def _owed(
+    engine: EngineResult, key: int, mfn: float | None, base_id: str
+) -> dict[str, tuple[str | None, float]]:
+    """What each measure owes on a row: rule id -> (heading, owed rate), the base rate (``base_id``,
+    e.g. ``us.mfn``) first."""
+    out: dict[str, tuple[str | None, float]] = {base_id: (None, mfn or 0.0)}
     for tr in engine.traces:
         i = tr.at(key)
         if i >= 0:
@@ -120,9 +123,8 @@ def _changes(
         head, a = before.get(mid, (after.get(mid, (None, 0.0))[0], 0.0))
         b = after.get(mid, (head, 0.0))[1]
         if abs(b - a) > _EPS:
-            name = "us.mfn" if mid == "mfn" else mid
             out.append(
-                {"measure": name, "heading": head, "rate": round(a, 10), "rate_with_claim": round(b, 10)}
+                {"measure": mid, "heading": head, "rate": round(a, 10), "rate_with_claim": round(b, 10)}
             )
     return out
 
@@ -156,7 +158,8 @@ def claim_hints(
     if not rules:
         return []
     registry = claim_registry()
-    before = _owed(engine, key, rec.get("rate_mfn"))
+    base_id = f"{ctx.catalogue.jurisdiction_id}.mfn"
+    before = _owed(engine, key, rec.get("base_rate"), base_id)
     hints = []
     for name, refs in rules.items():
         claimed = dataclasses.replace(q, optional={**q.optional, "claim": ",".join([*declared, name])})
@@ -177,7 +180,7 @@ def claim_hints(
                 else "; ".join(" ".join(r.rule.title.split()) for r, _, _ in refs),
                 "default": info.default if info else "not declared",
                 "rules": [_rule_entry(*r) for r in refs],
-                "changes": _changes(before, _owed(engine2, key2, rec2.get("rate_mfn"))),
+                "changes": _changes(before, _owed(engine2, key2, rec2.get("base_rate"), base_id)),
             }
         )
     return sorted(hints, key=lambda h: -abs(h["change"]))
