@@ -114,7 +114,8 @@ def rate(
     Facts the line does not show are claims with documented defaults: ``metal_share`` (steel and
     aluminium share of value, Section 232 derivatives), ``copper_share``, ``us_content`` (IEEPA
     reciprocal, EO 14257 sec. 3(b)), ``claim="usmca"`` (general note 11), ``loading_date``
-    (in-transit rules). ``as_of`` answers with the law as known on that date.
+    (in-transit rules). ``as_of`` answers with the law as known on that date. ``claim_hints`` lists the
+    claims not declared that would change the duty, each with the total if declared and what to prove.
 
     >>> import tariffscope as ts
     >>> r = ts.rate("8703.23.01.60", origin="JP", date="2025-05-02")

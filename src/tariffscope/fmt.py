@@ -20,6 +20,17 @@ def pct(x: float | None, digits: int = 2) -> str:
     return f"{s}%"
 
 
+def pp(x: float | None, digits: int = 2) -> str:
+    """A signed change of a rate, in percentage points.
+
+    >>> pp(0.25), pp(-0.025), pp(None)
+    ('+25 pp', '-2.5 pp', '—')
+    """
+    if x is None or x != x:
+        return "—"
+    return ("+" if x > 0 else "") + pct(x, digits)[:-1] + " pp"
+
+
 def usd(x: float | None) -> str:
     """Dollars for people, with k/M/B/T above a thousand.
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from tariffscope.fmt import pct, usd
+from tariffscope.fmt import pct, pp, usd
 
 if TYPE_CHECKING:
     from tariffscope.models.ge.model import GEResult
@@ -105,12 +105,40 @@ class Component:
 
 
 @dataclass(frozen=True)
+class ClaimHint:
+    """A claim the entry did not make that would change its duty (:mod:`tariffscope.resolver.hints`).
+
+    ``total_rate`` is the total with the claim declared, ``change`` the difference (decimals; positive:
+    the claim raises the duty); ``condition`` the fact the importer must be able to prove; ``rules`` the
+    rules that react to it (measure, heading, how, title, citation); ``changes`` the measures it moves.
+    """
+
+    claim: str
+    effect: str
+    total_rate: float
+    change: float
+    duty_usd: float | None
+    condition: str
+    default: str
+    rules: list[Mapping[str, Any]]
+    changes: list[Mapping[str, Any]]
+
+    @classmethod
+    def from_record(cls, h: Mapping[str, Any]) -> ClaimHint:
+        return cls(**{k: h[k] for k in cls.__dataclass_fields__})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
 class RateResult(Result):
     """The duty on one entry line: the total, each component with its citation, and the duty in USD.
 
     ``total_rate`` is the sum of the components' ``rate`` (decimals: 0.275 is 27.5%); ``duty_usd`` is
     None unless a customs value was given; ``refundable_rate`` is the IEEPA part (Learning Resources
-    v. Trump); ``rates`` the total by authority column (``rate_mfn``, ``rate_s232``, ...).
+    v. Trump); ``rates`` the total by authority column (``rate_mfn``, ``rate_s232``, ...);
+    ``claim_hints`` the claims not made that would change the total, largest change first.
     """
 
     hts10: str
@@ -128,6 +156,7 @@ class RateResult(Result):
     landed_cost: Mapping[str, Any] | None = None
     importer: str = "US"
     currency: str = "USD"
+    claim_hints: list[ClaimHint] = field(default_factory=list)
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> RateResult:
@@ -148,6 +177,7 @@ class RateResult(Result):
             landed_cost=r.get("landed_cost"),
             importer=r.get("importer", "US"),
             currency=r.get("currency", "USD"),
+            claim_hints=[ClaimHint.from_record(h) for h in r.get("claim_hints", [])],
         )
 
     @property
@@ -180,6 +210,7 @@ class RateResult(Result):
             "refundable_rate": self.refundable_rate,
             "landed_cost": None if self.landed_cost is None else dict(self.landed_cost),
             "components": [c.to_dict() for c in self.components],
+            "claim_hints": [h.to_dict() for h in self.claim_hints],
         }
         if self.importer != "US":
             out = {"importer": self.importer, "currency": self.currency, **out}
@@ -218,7 +249,11 @@ class RateResult(Result):
             total += f", duty {duty}"
         if self.refundable_rate:
             total += f", of which refundable (IEEPA) {pct(self.refundable_rate)}"
-        return "\n".join([*lines, total])
+        hints = [
+            f"  declaring {h.claim} would {h.effect[:-1]} it to {pct(h.total_rate)} ({pp(h.change)})"
+            for h in self.claim_hints
+        ]
+        return "\n".join([*lines, total, *hints])
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,21 @@ def test_lookup_shows_the_total_citations_and_timeline(page: Any) -> None:
     assert not page.js_errors, page.js_errors
 
 
+def test_lookup_lists_the_claims_that_would_change_the_duty(page: Any) -> None:
+    page.goto(page.base + "/#lookup")
+    page.wait_for_selector("body[data-ready='1']")
+    page.fill("#lookup-hts", "8471.41.01.50")
+    page.select_option("#lookup-origin", "CN")
+    page.fill("#lookup-date", "2025-06-01")
+    page.keyboard.press("Escape")
+    page.click("#lookup-go")
+    page.wait_for_selector("#lookup-hints table")
+    hints = page.locator("#lookup-hints table").inner_text()
+    # note 33(h)(ii): a computer owes the auto-parts duty (9903.94.05) only if declared a vehicle part
+    assert "auto_part" in hints and "52.5%" in hints and "9903.94.05" in hints
+    assert not page.js_errors, page.js_errors
+
+
 def test_search_by_words_suggests_products(page: Any) -> None:
     page.goto(page.base + "/#lookup")
     page.wait_for_selector("body[data-ready='1']")

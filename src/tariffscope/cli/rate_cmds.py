@@ -15,6 +15,7 @@ from tariffscope.catalogue.claims import claim_registry
 from tariffscope.cli import options
 from tariffscope.cli.output import Format, console, date_option, emit_frame, emit_json, err_console, pct
 from tariffscope.errors import TariffscopeError
+from tariffscope.fmt import pp
 from tariffscope.results import COMPONENT_KEYS, RateResult
 
 BATCH_COLUMNS = batch_columns()
@@ -32,7 +33,11 @@ MASTER_HELP = "Spark master for --engine spark (default: as spark-submit set it,
 def _claim_epilog() -> str:
     """The ``Claims`` section of ``rate --help``: one paragraph per claim, from the claim registry."""
     lines = [f"{c.name}: {c.asserts}. Default: {c.default}." for c in claim_registry().values()]
-    return "Claims (--claim NAME[,NAME...]; none by default):\n\n" + "\n\n".join(lines)
+    head = (
+        "Claims (--claim NAME[,NAME...]; none by default). A single lookup lists, after the total, each"
+        " claim not declared that would change the duty, with the total if declared:"
+    )
+    return head + "\n\n" + "\n\n".join(lines)
 
 
 ValueOpt = Annotated[float | None, typer.Option(help="customs value in USD", callback=options.amount_cb)]
@@ -73,7 +78,8 @@ PostalMethodOpt = Annotated[
 ]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="answer with the law as known on this date")]
 ImporterOpt = Annotated[
-    str, typer.Option("--importer", help="whose tariff: US (default) or JP (Japan's catalogue, values in yen)")
+    str,
+    typer.Option("--importer", help="whose tariff: US (default) or JP (Japan's catalogue, values in yen)"),
 ]
 BatchOpt = Annotated[
     str | None,
@@ -115,13 +121,16 @@ def rate(
     engine: Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)] = "embedded",
     spark_master: Annotated[str | None, typer.Option("--spark-master", help=MASTER_HELP)] = None,
 ) -> None:
-    """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation."""
+    """The duty on an entry line, with each component, its Chapter 99 heading and its legal citation, and
+    the claims not declared that would change it (each with the total if declared and what to prove)."""
     from tariffscope.resolver.api import resolve_one
 
     as_of_d = _checked_dates(out, batch, as_of, loading_date)
     if batch is not None:
         if importer.strip().upper() != "US":
-            raise typer.BadParameter("a batch is priced against the US catalogue only", param_hint="--importer")
+            raise typer.BadParameter(
+                "a batch is priced against the US catalogue only", param_hint="--importer"
+            )
         _run_batch(batch, out, as_of_d, fmt, engine, spark_master)
         return
     if not hts or not origin or not date:
@@ -179,10 +188,27 @@ def _emit_rate(result: dict[str, Any], fmt: Format) -> None:
         _print_rate(result)
 
 
+HINT_COLUMNS = {
+    "section": pl.String,
+    "claim": pl.String,
+    "claim_total_rate": pl.Float64,
+    "claim_change": pl.Float64,
+}
+"""The CSV's columns after the components': the row's section (``component`` or ``claim_hint``) and, on a
+hint row, the claim, the total with it declared and the change (the hint rows' ``rate`` is empty, so
+the ``rate`` column still adds up to the total)."""
+
+
 def _components_frame(r: dict[str, Any]) -> pl.DataFrame:
-    """One CSV row per component (decimal rates), the line's keys and total repeated on each."""
-    rows = [{k: c.get(k) for k in COMPONENT_KEYS} for c in r["components"]]
-    return pl.DataFrame(rows, infer_schema_length=None).select(
+    """One CSV row per component (decimal rates), then one per claim that would change the duty; the
+    line's keys and total repeated on each."""
+    rows = [{k: c.get(k) for k in COMPONENT_KEYS} | {"section": "component"} for c in r["components"]]
+    rows += [_hint_row(h) for h in _hints(r)]
+    schema = {
+        k: pl.Boolean if k in ("applied", "refundable") else pl.Float64 if k == "rate" else pl.String
+        for k in COMPONENT_KEYS
+    } | HINT_COLUMNS
+    return pl.DataFrame(rows, schema=schema).select(
         pl.lit(r["hts10"]).alias("hts10"),
         pl.lit(r["origin"]).alias("origin"),
         pl.lit(r["date"]).alias("date"),
@@ -190,6 +216,65 @@ def _components_frame(r: dict[str, Any]) -> pl.DataFrame:
         pl.lit(r["duty_usd"], dtype=pl.Float64).alias("duty_usd"),
         pl.all(),
     )
+
+
+def _hints(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The lookup's claim hints, each knowing the currency of its duty (yen for Japan's tariff)."""
+    return [{**h, "currency": r.get("currency", "USD")} for h in r.get("claim_hints", [])]
+
+
+def _hint_row(h: dict[str, Any]) -> dict[str, Any]:
+    """A claim hint as a CSV row: the rules it turns on, what it moves, and the fact to prove."""
+    return {
+        "measure": "; ".join(x["measure"] for x in h["rules"]),
+        "heading": "; ".join(dict.fromkeys(x["heading"] for x in h["rules"] if x["heading"])),
+        "reason": f"{_hint_effect(h)}; to prove: {h['condition']}",
+        "citation": "; ".join(dict.fromkeys(x["citation"] for x in h["rules"])),
+        "section": "claim_hint",
+        "claim": h["claim"],
+        "claim_total_rate": h["total_rate"],
+        "claim_change": h["change"],
+    }
+
+
+def _hint_effect(h: dict[str, Any]) -> str:
+    """'declaring auto_part raises the total to 52.5% (+25 pp): 9903.94.05 0% -> 25%'."""
+    moves = ", ".join(
+        f"{c['heading'] or c['measure']} {pct(c['rate'])} -> {pct(c['rate_with_claim'])}"
+        for c in h["changes"]
+    )
+    cur = h.get("currency", "USD")
+    amount = (
+        None
+        if h["duty_usd"] is None
+        else f"${h['duty_usd']:,.2f}"
+        if cur == "USD"
+        else f"{h['duty_usd']:,.0f} {cur}"
+    )
+    duty = "" if amount is None else f", duty {amount}"
+    return f"declaring {h['claim']} {h['effect']} the total to {pct(h['total_rate'])} ({pp(h['change'])}{duty}): {moves}"
+
+
+def _print_hints(r: dict[str, Any]) -> None:
+    """The claims the entry did not make that would change its duty (none: say it was checked)."""
+    hints = _hints(r)
+    if not hints:
+        console.print("[dim]No claim the entry could still declare would change this duty.[/]")
+        return
+    console.print(
+        "[bold]Claims that would change this duty[/] (declare with --claim NAME only if its facts hold):"
+    )
+    t = Table(show_lines=True, expand=True)
+    t.add_column("claim", no_wrap=True)
+    t.add_column("total", justify="right", no_wrap=True)
+    t.add_column("what it changes, the rule it turns on, what must be proved", ratio=1, overflow="fold")
+    for h in hints:
+        rules = "; ".join(
+            f"{x['heading'] or ''} {x['measure']} ({x['citation']})".strip() for x in h["rules"]
+        )
+        text = f"{_hint_effect(h)}\n[dim]turns on {rules}[/]\nto prove: {h['condition']}"
+        t.add_row(h["claim"], f"{pct(h['total_rate'])}\n{pp(h['change'])}", text)
+    console.print(t)
 
 
 def _contract(r: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +326,7 @@ def _print_rate(r: dict[str, Any]) -> None:
             f" = [bold]landed ${lc['landed_cost_usd']:,.2f}[/] on value ${lc['value_usd']:,.2f}"
         )
         console.print(f"[dim]{lc['de_minimis']}; {'; '.join(lc['notes'])}[/]")
+    _print_hints(r)
 
 
 def _batch(path: Path, out: Path | None, as_of: dt.date | None, fmt: Format = "csv") -> None:

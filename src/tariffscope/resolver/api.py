@@ -25,6 +25,7 @@ from tariffscope.resolver.base import BY_REFERENCE, attach_base_rates
 from tariffscope.resolver.context import PricingContext, context_for, importer_context
 from tariffscope.resolver.engine import RATE_COLUMNS, Engine, EngineResult
 from tariffscope.resolver.explain import explain_row
+from tariffscope.resolver.hints import claim_hints
 from tariffscope.resolver.ids import interval_of
 from tariffscope.resolver.inputs import prepare
 from tariffscope.resolver.landed import LANDED_COLUMNS, LANDED_INPUTS, landed_block, landed_cost, validate
@@ -323,13 +324,15 @@ def resolve_one(
     catalogue: Catalogue | None = None,
     importer: str | None = None,
     lean: bool = True,
+    hints: bool = True,
 ) -> dict[str, Any]:
     """The duty on one entry line, with every measure considered: the ``tariffscope rate`` JSON.
 
     ``importer`` (``US`` by default, ``JP``) picks the catalogue and base schedule resolved against;
     values and specific duties are in that importer's currency. An ordinary US line takes the lean
     path (:mod:`tariffscope.resolver.single`: the same rules, no table work); any other (``lean=False``
-    forces it) is a batch of one through :func:`resolve_frame`.
+    forces it) is a batch of one through :func:`resolve_frame`. ``hints``: also list the claims that
+    would change the duty (:mod:`tariffscope.resolver.hints`).
     """
     optional = {
         "value": value,
@@ -349,14 +352,23 @@ def resolve_one(
     q = Lookup(str(hts), str(origin), str(date), {k: v for k, v in optional.items() if v is not None})
     ctx = context_for(catalogue) if catalogue is not None else importer_context(importer)
     juris = ctx.catalogue.jurisdiction
-    fast = fast_record(q, ctx, as_of) if lean and juris.id == DEFAULT else None
-    if fast is not None:
-        rec, engine, key = fast[0], fast[1], 0
-    else:
-        rec, engine, key = _table_record(q, ctx, as_of)
-    return _importer_fields(
+    rec, engine, key = _record(q, ctx, as_of, lean)
+    out = _importer_fields(
         _rate_json(rec, engine, key, as_of, (f"{juris.id}.mfn", juris.base_citation)), juris
     )
+    if hints:
+        out["claim_hints"] = claim_hints(
+            q, ctx, as_of, rec, engine, key, lambda c: _record(c, ctx, as_of, lean)
+        )
+    return out
+
+
+def _record(
+    q: Lookup, ctx: PricingContext, as_of: dt.date | None, lean: bool
+) -> tuple[dict[str, Any], EngineResult, int]:
+    """A lookup's record, the engine's traces and its key: the lean path for an ordinary US line."""
+    fast = fast_record(q, ctx, as_of) if lean and ctx.catalogue.jurisdiction.id == DEFAULT else None
+    return (fast[0], fast[1], 0) if fast is not None else _table_record(q, ctx, as_of)
 
 
 def _importer_fields(out: dict[str, Any], juris: Jurisdiction) -> dict[str, Any]:

@@ -26,11 +26,15 @@ async def rate(
     metal_share: Annotated[float | None, Query(ge=0, le=1)] = None,
     copper_share: Annotated[float | None, Query(ge=0, le=1)] = None,
     us_content: Annotated[float | None, Query(ge=0, le=1)] = None,
-    claim: Annotated[str | None, Query(max_length=10, description="usmca")] = None,
+    claim: Annotated[
+        str | None,
+        Query(max_length=200, description="claims declared, comma-separated (usmca, auto_part, ...)"),
+    ] = None,
     as_of: Annotated[str | None, OPT_DATE_Q] = None,
 ) -> Response:
     """The duty on one entry line: the JSON of ``tariffscope rate --format json`` (plus ``hts``,
-    ``rates`` by authority, and each component's ``statutory_rate`` and ``title``)."""
+    ``rates`` by authority, and each component's ``statutory_rate`` and ``title``), with
+    ``claim_hints``: the claims not declared that would change the duty, and by how much."""
     key = (hts, origin, date, value, quantity, metal_share, copper_share, us_content, claim, as_of)
     body = rates.rate_json_cached(key)
     if body is None:  # the engine runs in a worker thread: the event loop keeps serving

@@ -60,6 +60,7 @@ async function doLookup(ev) {
       <div><strong>${esc(r.hts)}</strong> from <strong>${esc(r.origin)}</strong>, entered ${esc(r.date)}<br><span class="note">${esc((r.description || "").slice(0, 220))}</span></div>
     </div>
     <div id="lookup-components"></div>
+    <div id="lookup-hints"></div>
     <p class="note">API: <a href="/api/rate?${esc(q)}">/api/rate?${esc(q)}</a> (the JSON of <code>tariffscope rate --format json</code>)</p>
     <div id="lookup-timeline"><p class="busy">Loading the rate timeline…</p></div>
     <div id="lookup-timeline-table"></div>`;
@@ -73,6 +74,22 @@ async function doLookup(ev) {
       { key: "reason", label: "Why" }, { key: "citation", label: "Citation" },
     ],
   });
+  const hints = r.claim_hints || [];
+  if (hints.length) {
+    table($("#lookup-hints"), {
+      title: "Claims that would change this duty", name: `claims_${r.hts10}_${r.origin}_${r.date}`, rows: hints,
+      caption: "Not declared in this lookup: declare one only if its facts hold (tariffscope rate --claim NAME).",
+      cols: [
+        { key: "claim", label: "Claim" }, { key: "total_rate", label: "Total with it", num: true, fmt: pct },
+        { key: "change", label: "Change", num: true, fmt: (v) => (v > 0 ? "+" : "") + pct(v) },
+        { key: "changes", label: "What it moves", fmt: (v) => v.map((c) => `${c.heading || c.measure} ${pct(c.rate)} → ${pct(c.rate_with_claim)}`).join("; ") },
+        { key: "rules", label: "Rule it turns on", fmt: (v) => v.map((x) => `${x.heading || ""} ${x.measure} (${x.citation})`.trim()).join("; ") },
+        { key: "condition", label: "To prove" },
+      ],
+    });
+  } else {
+    $("#lookup-hints").innerHTML = `<p class="note">No claim the entry could declare would change this duty.</p>`;
+  }
   try {
     const tl = await api(`/api/timeline?${new URLSearchParams({ hts: code, origin, from: "2025-01-01", to: "2026-12-31" })}`);
     const pts = tl.map((row) => [row.date, row.total_rate]);
