@@ -1,0 +1,73 @@
+"""The faster paths behind the slow REST endpoints give the same answers as the paths they replace.
+
+Keys by integer codes against keys by string joins (``analytics.etr._keys``), and line rates priced in
+place against the unique-and-join they replaced (``analytics.exposure.line_rates``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tariffscope.analytics import etr as etr_mod
+from tariffscope.analytics.exposure import LINE_RATES, line_rates
+from tariffscope.catalogue.loader import default_catalogue
+from tariffscope.resolver.panel import country_classes
+from tariffscope.trade.weights import load_weights
+
+DAY = dt.date(2025, 10, 1)
+
+
+@pytest.fixture(scope="module")
+def weights() -> pl.DataFrame:
+    """Spread and exact partners, USMCA and FTA claimants, and partners sharing a country class."""
+    return load_weights().filter(pl.col("partner").is_in(["JP", "CA", "MX", "KR", "AU", "DE", "FR", "CN"]))
+
+
+@pytest.mark.parametrize("view", ["adjusted", "statutory"])
+@pytest.mark.parametrize("on", [DAY, None])
+def test_coded_keys_equal_the_joined_keys(
+    weights: pl.DataFrame, view: etr_mod.View, on: dt.date | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    classes = country_classes(default_catalogue(), on, None)
+    ck = etr_mod._claim_kind(weights.select("hts10", "partner", "usmca_share"), view)
+    fast = etr_mod._keys(ck, view, classes)
+    monkeypatch.setattr(etr_mod, "_coded_keys", lambda *_: None)
+    slow = etr_mod._keys(ck, view, classes)
+    assert fast[0].equals(slow[0])
+    assert np.array_equal(fast[1], slow[1])
+    if view == "adjusted":
+        assert fast[2] is not None and slow[2] is not None and np.array_equal(fast[2], slow[2])
+        assert (fast[2] >= 0).sum() > 1000  # the claims were exercised
+    else:
+        assert fast[2] is None and slow[2] is None
+
+
+def test_codes_fall_back_to_joins_on_codes_that_are_not_ten_digits(weights: pl.DataFrame) -> None:
+    classes = country_classes(default_catalogue(), DAY, None)
+    odd = pl.concat([weights.head(50), weights.head(5).with_columns(pl.lit("8703.23.01").alias("hts10"))])
+    ck = etr_mod._claim_kind(odd.select("hts10", "partner", "usmca_share"), "adjusted")
+    keys, k0, _ = etr_mod._keys(ck, "adjusted", classes)
+    assert "8703.23.01" in keys["hts10"].to_list() and k0.size == odd.height
+
+
+def test_line_rates_in_place_equal_unique_and_join(weights: pl.DataFrame) -> None:
+    """The old path: the rates of the unique pairs joined back onto the weight rows."""
+    new = line_rates(weights, DAY)
+    pairs = weights.select("hts10", "partner", "usmca_share").unique(subset=["hts10", "partner"])
+    rates = etr_mod.rates_for_pairs(pairs, DAY)
+    old = (
+        weights.join(rates.drop("usmca_share"), on=["hts10", "partner"], how="left")
+        .with_columns(
+            pl.col("total_rate").is_not_null().alias("matched"),
+            *[pl.col(c).fill_null(0.0) for c in LINE_RATES],
+        )
+        .with_columns(
+            (pl.col("imports_usd") * pl.col("total_rate")).alias("duty_usd"),
+            (pl.col("imports_usd") * pl.col("rate_mfn")).alias("mfn_duty_usd"),
+        )
+    )
+    assert new.height == weights.height and new.columns == old.columns
+    assert new.sort("hts10", "partner").equals(old.sort("hts10", "partner"))
