@@ -71,3 +71,58 @@ def test_line_rates_in_place_equal_unique_and_join(weights: pl.DataFrame) -> Non
     )
     assert new.height == weights.height and new.columns == old.columns
     assert new.sort("hts10", "partner").equals(old.sort("hts10", "partner"))
+
+
+def _small_weights() -> pl.DataFrame:
+    from test_scenario_evaluate import CAR, TOY
+
+    rows = [(CAR, "JP", 40e9), (CAR, "KR", 30e9), (CAR, "DE", 20e9), (TOY, "JP", 1e9), (TOY, "CN", 20e9)]
+    return pl.DataFrame(rows, schema=["hts10", "partner", "imports_usd"], orient="row")
+
+
+def test_diversion_reuses_the_scenario_solve_when_only_the_partner_moves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deal against the July letter moves Japan's rates only: its diversion is the scenario's own solve,
+    equal to solving again with only Japan's rates changed (the path kept for scenarios moving others)."""
+    from tariffscope.scenarios.evaluate import evaluate
+    from tariffscope.scenarios.pe_solve import pe_compare
+    from test_scenario_evaluate import engine_rates
+
+    res = evaluate("the-deal", DAY, against="july-letter", weights=_small_weights(), rates_fn=engine_rates)
+    lines = res.lines
+    assert lines.filter((pl.col("partner") != "JP") & (pl.col("t1") != pl.col("t0"))).is_empty()
+    moved = lines.filter((pl.col("partner") == "JP") & (pl.col("t1") != pl.col("t0"))).select("hts10")
+    sub = lines.join(moved.unique(), on="hts10", how="semi").select(
+        "hts10", "partner", "imports_usd", "tb", "t0", "t1"
+    )
+    again = (
+        pe_compare(sub, supply=res.supply, elasticity=res.elasticity)
+        .filter(pl.col("partner") != "JP")
+        .group_by("partner")
+        .agg(pl.col("imports_change_usd").sum().alias("exports_change_usd"))
+    )
+    import tariffscope.scenarios.result as result_mod
+
+    def no_second_solve(*_: object, **__: object) -> None:
+        raise AssertionError("solved again")
+
+    monkeypatch.setattr(result_mod, "pe_compare", no_second_solve)
+    got = res._diversion("JP")
+    assert got.height == again.height > 0
+    j = got.join(again, on="partner", suffix="_again")
+    assert j.height == got.height
+    assert (j["exports_change_usd"] - j["exports_change_usd_again"]).abs().max() <= 1e-6  # type: ignore[operator]
+
+
+def test_package_rows_need_no_band() -> None:
+    """The comparator's rows are the same whether the US side's elasticity band is solved or not."""
+    from tariffscope.scenarios.lab import package_rows
+    from tariffscope.scenarios.package import evaluate_package
+    from test_scenario_evaluate import engine_rates
+
+    w = _small_weights()
+    full = evaluate_package("japan-2025", weights=w, rates_fn=engine_rates)
+    lean = evaluate_package("japan-2025", weights=w, rates_fn=engine_rates, bands=False)
+    assert full.us.bands and not lean.us.bands
+    assert package_rows(lean) == package_rows(full)

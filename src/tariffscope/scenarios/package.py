@@ -352,10 +352,12 @@ def evaluate_package(
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
     export_supply: float | None = None,
+    bands: bool = True,
 ) -> PackageResult:
     """Evaluate both sides of a package (a shipped name or a YAML file), and both in one world market.
 
     ``export_supply`` overrides the package's ``world_market.export_supply_elasticity`` (GSIM's ``Ex``).
+    ``bands=False`` skips the US side's low and high elasticity solves (only its ``range`` needs them).
     """
     spec, path = parse_package(package_path(package))
     try:
@@ -364,7 +366,9 @@ def evaluate_package(
     except CatalogueError as exc:
         raise CatalogueError(f"{path}: us_side: {exc}") from None
     on = date or spec.date or sc.spec.date
-    us = evaluate(sc, on, against=alt, weights=weights, supply=spec.supply, base=base, rates_fn=rates_fn)
+    us = evaluate(
+        sc, on, against=alt, weights=weights, supply=spec.supply, base=base, rates_fn=rates_fn, bands=bands
+    )
     lines = None
     totals: dict[str, Any] = {}
     if spec.partner_side is not None:

@@ -1,5 +1,6 @@
-"""The package comparator: shipped negotiation packages side by side, each evaluated by
-``ts.package`` (the CLI's ``scenario package``) and shown as rows by :func:`tariffscope.scenarios.lab.package_rows`."""
+"""The package comparator: shipped negotiation packages side by side, each evaluated as ``ts.package`` does
+(the CLI's ``scenario package``; the US side's elasticity band, which the rows do not show, is not solved)
+and shown as rows by :func:`tariffscope.scenarios.lab.package_rows`."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import polars as pl
 from fastapi import Query
 from fastapi.responses import Response
 
-import tariffscope.api as ts
 from tariffscope.errors import TariffscopeError
 from tariffscope.scenarios.lab import package_rows
 from tariffscope.scenarios.overlay import package_path, parse_package, shipped_packages
+from tariffscope.scenarios.package import evaluate_package
 from tariffscope.scenarios.schema import PackageSpec
 from tariffscope.web.routes.common import HEAVY, TABLE, api_router
 from tariffscope.web.services.errors import InputError
@@ -41,10 +42,11 @@ def _shipped(name: str) -> PackageSpec:
 
 @memo(16)
 def rows_of(name: str) -> list[dict[str, Any]]:
-    """The comparator rows of a shipped package (memoised: the evaluation takes seconds)."""
+    """The comparator rows of a shipped package (memoised: the evaluation takes seconds). The rows use the
+    central solves only, so the US side's elasticity band is not solved (``ts.package`` solves it)."""
     _shipped(name)
     try:
-        return package_rows(ts.package(name).raw)
+        return package_rows(evaluate_package(name, bands=False))
     except TariffscopeError as exc:
         raise InputError("ids", f"ids: package {name}: {exc}") from None
 
