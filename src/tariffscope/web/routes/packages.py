@@ -15,9 +15,9 @@ from tariffscope.scenarios.lab import package_rows
 from tariffscope.scenarios.overlay import package_path, parse_package, shipped_packages
 from tariffscope.scenarios.package import evaluate_package
 from tariffscope.scenarios.schema import PackageSpec
-from tariffscope.web.routes.common import HEAVY, TABLE, api_router
+from tariffscope.web.routes.common import TABLE, api_router
 from tariffscope.web.services.errors import InputError
-from tariffscope.web.services.state import memo, to_records
+from tariffscope.web.services.state import budgeted, memo, to_records
 
 router = api_router()
 
@@ -70,7 +70,8 @@ def packages() -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/packages/compare", responses=TABLE, dependencies=HEAVY, tags=["scenarios"])
+@router.get("/packages/compare", responses=TABLE, tags=["scenarios"])
+@budgeted("compare fewer packages at once")
 def compare_packages(
     ids: Annotated[str, Query(max_length=300, description="comma-separated shipped package ids")],
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
