@@ -116,7 +116,7 @@ def test_diversion_reuses_the_scenario_solve_when_only_the_partner_moves(
 
 
 def test_package_rows_need_no_band() -> None:
-    """The comparator's rows are the same whether the US side's elasticity band is solved or not."""
+    """The comparator's rows are the same whether the elasticity bands (US side, world market) are solved."""
     from tariffscope.scenarios.lab import package_rows
     from tariffscope.scenarios.package import evaluate_package
     from test_scenario_evaluate import engine_rates
@@ -125,4 +125,17 @@ def test_package_rows_need_no_band() -> None:
     full = evaluate_package("japan-2025", weights=w, rates_fn=engine_rates)
     lean = evaluate_package("japan-2025", weights=w, rates_fn=engine_rates, bands=False)
     assert full.us.bands and not lean.us.bands
+    assert full.world is not None and lean.world is not None and full.world.range and not lean.world.range
     assert package_rows(lean) == package_rows(full)
+
+
+def test_rates_attach_by_position_only_when_aligned() -> None:
+    from tariffscope.scenarios.evaluate import _with_rate
+
+    lines = _small_weights()
+    r = lines.select("hts10", "partner", pl.Series("r", [0.1, 0.2, 0.3, 0.4, 0.5]))
+    aligned = _with_rate(lines, r, "t0")
+    shuffled = _with_rate(lines, r.reverse(), "t0")
+    partial = _with_rate(lines, r.tail(2), "t0")
+    assert aligned["t0"].to_list() == shuffled["t0"].to_list() == [0.1, 0.2, 0.3, 0.4, 0.5]
+    assert partial["t0"].to_list() == [None, None, None, 0.4, 0.5]
