@@ -174,12 +174,16 @@ def _pair_rates(
 ) -> dict[str, np.ndarray]:
     """Rates of each pair: its key's, blended with its claimed key's at the pair's claim share."""
     out = {}
+    claimed = None
+    if k1 is not None and share is not None:  # the same for every column
+        has = k1 >= 0
+        claimed = (has, np.where(has, share, 0.0), np.maximum(k1, 0))
     for c in [*RATE_COLUMNS, "total_rate", "rate_refundable"]:
         v = rates[c].to_numpy()
         r = v[k0]
-        if k1 is not None and share is not None:
-            s = np.where(k1 >= 0, share, 0.0)
-            r = r * (1 - s) + np.where(k1 >= 0, v[np.maximum(k1, 0)], r) * s
+        if claimed is not None:
+            has, s, k1c = claimed
+            r = r * (1 - s) + np.where(has, v[k1c], r) * s
         out[c] = r
     return out
 
