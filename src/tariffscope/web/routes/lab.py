@@ -108,7 +108,7 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
 
 
 @router.post("/lab", tags=["scenarios"])
-@budgeted()
+@budgeted(kept=False)  # lever settings are not memoised (the partner's baseline rates are)
 def lab(req: LabRequest) -> dict[str, Any]:
     """Evaluate lever settings (partner reciprocal rate, auto rate, dates) or a named scenario with PE."""
     return evaluate(req)

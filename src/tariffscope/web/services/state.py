@@ -29,12 +29,13 @@ BUDGET_S = 30.0  # the longest a long endpoint computes before it answers "still
 RETRY_S = 20  # the Retry-After of that answer: the computation goes on and its answer is kept
 
 
-def budgeted(hint: str = "") -> Callable[[F], F]:
+def budgeted(hint: str = "", *, kept: bool = True) -> Callable[[F], F]:
     """Decorator of the endpoints that may compute for long: the request takes one of the :data:`HEAVY_SLOTS`
     (as :func:`heavy_slot`) and the endpoint runs in a worker thread. If it has not answered within
     :data:`BUDGET_S` (slot wait included), the answer is a 503 with ``Retry-After`` saying the result is still
     being computed and ``hint`` (how to narrow the query); the worker goes on, holding its slot, so work stays
-    bounded and the memoised result answers the retry at once. A thread cannot be stopped part way."""
+    bounded and, where the endpoint memoises its answer (``kept``), the retry gets it at once. A thread cannot
+    be stopped part way."""
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
@@ -56,9 +57,10 @@ def budgeted(hint: str = "") -> Callable[[F], F]:
 
             threading.Thread(target=work, name=f"tariffscope-{fn.__name__}", daemon=True).start()
             if not done.wait(max(0.0, BUDGET_S - (time.monotonic() - start))):
+                then = "the answer is being kept: " if kept else ""
                 raise Busy(
-                    f"still computing after {BUDGET_S:.0f} s (this server's time budget); the answer is being "
-                    f"kept: retry in {RETRY_S} s" + (f", or {hint}" if hint else ""),
+                    f"still computing after {BUDGET_S:.0f} s (this server's time budget); {then}retry in "
+                    f"{RETRY_S} s" + (f", or {hint}" if hint else ""),
                     retry_after=RETRY_S,
                 )
             if "error" in box:
