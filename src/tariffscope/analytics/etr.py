@@ -109,6 +109,9 @@ def _keys(
                 .alias("us_content"),
             )
         )
+    coded = _coded_keys(p, parts)
+    if coded is not None:
+        return coded
     keys = pl.concat(parts).unique(subset=on, maintain_order=True).with_row_index("_k")
     idx = keys.select(*on, "_k")
     k0 = base.join(idx, on=on, how="left", nulls_equal=True, maintain_order="left")["_k"].to_numpy()
@@ -121,6 +124,45 @@ def _keys(
             .to_numpy()
         )
     return keys.drop("_k"), k0.astype(np.int64), None if k1 is None else k1.astype(np.int64)
+
+
+CLAIM_CODES = {"usmca": 1, "fta": 2}
+
+
+def _coded_keys(
+    p: pl.DataFrame, parts: list[pl.DataFrame]
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None] | None:
+    """:func:`_keys` by integer codes instead of string joins: each (line, class, claim) as one int64,
+    distinct codes in order of first appearance (as ``unique(maintain_order=True)``) with each row's
+    index among them. The same keys in the same order; ``None`` (use the joins) unless every ``hts10``
+    is 10 digits and every claim is a known kind."""
+    hts = p["hts10"]
+    num = hts.cast(pl.Int64, strict=False)
+    if num.null_count() or p["rep"].null_count() or not (hts.str.len_bytes() == 10).all():
+        return None
+    rep = p["rep"].rank("dense").cast(pl.Int64)
+    code = (num * (rep.n_unique() + 1) + rep).to_numpy() * 4  # < 1e10 x 4 x (classes + 1)
+    codes = [code]
+    has = None
+    if len(parts) > 1:
+        kind = p["claim_kind"]
+        has = kind.is_not_null().to_numpy()
+        claim = kind.filter(kind.is_not_null()).replace_strict(CLAIM_CODES, default=None)
+        if claim.null_count():
+            return None
+        codes.append(code[has] + claim.cast(pl.Int64).to_numpy())
+    _, first, inv = np.unique(np.concatenate(codes), return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    at = rank[inv.ravel()]
+    keys = pl.concat(parts)[first[order]]
+    n = p.height
+    k1 = None
+    if has is not None:
+        k1 = np.full(n, -1, dtype=np.int64)
+        k1[has] = at[n:]
+    return keys, at[:n], k1
 
 
 def _claim_shares(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
@@ -136,12 +178,16 @@ def _pair_rates(
 ) -> dict[str, np.ndarray]:
     """Rates of each pair: its key's, blended with its claimed key's at the pair's claim share."""
     out = {}
+    claimed = None
+    if k1 is not None and share is not None:  # the same for every column
+        has = k1 >= 0
+        claimed = (has, np.where(has, share, 0.0), np.maximum(k1, 0))
     for c in [*RATE_COLUMNS, "total_rate", "rate_refundable"]:
         v = rates[c].to_numpy()
         r = v[k0]
-        if k1 is not None and share is not None:
-            s = np.where(k1 >= 0, share, 0.0)
-            r = r * (1 - s) + np.where(k1 >= 0, v[np.maximum(k1, 0)], r) * s
+        if claimed is not None:
+            has, s, k1c = claimed
+            r = r * (1 - s) + np.where(has, v[k1c], r) * s
         out[c] = r
     return out
 

@@ -44,12 +44,12 @@ def line_rates(
     catalogue: Catalogue | None = None,
 ) -> pl.DataFrame:
     """The weight rows with their rates on ``on``, ``matched`` (the engine knew the line) and
-    ``duty_usd`` (= imports x total rate, 0 where unmatched)."""
+    ``duty_usd`` (= imports x total rate, 0 where unmatched). Each row is priced with its own claim
+    share, in place: :func:`rates_for_pairs` evaluates each distinct key once, so no unique and join."""
     cat = catalogue or default_catalogue()
     keep = [c for c in ("hts10", "partner", "usmca_share") if c in w.columns]
-    pairs = w.select(keep).unique(subset=["hts10", "partner"])
-    rates = rates_for_pairs(pairs, on, view=view, as_of=as_of, cat=cat)
-    j = w.join(rates.drop("usmca_share", strict=False), on=["hts10", "partner"], how="left")
+    rates = rates_for_pairs(w.select(keep), on, view=view, as_of=as_of, cat=cat)
+    j = w.with_columns(rates.drop(keep))
     return j.with_columns(
         pl.col("total_rate").is_not_null().alias("matched"),
         *[pl.col(c).fill_null(0.0) for c in LINE_RATES],

@@ -239,6 +239,15 @@ class _Rates:
         ).rename({"rate": "r"})
 
 
+def _with_rate(lines: pl.DataFrame, r: pl.DataFrame, name: str) -> pl.DataFrame:
+    """``lines`` with the rate ``r`` (``hts10, partner, r``) as column ``name``: by position when ``r`` is the
+    lines' own pairs in their order (as the resolver returns them), else by a left join on the pair."""
+    keys = ["hts10", "partner"]
+    if r.height == lines.height and all(r[k].equals(lines[k]) for k in keys):
+        return lines.with_columns(r["r"].alias(name))
+    return lines.join(r.rename({"r": name}), on=keys, how="left")
+
+
 def _scenario_lines(
     rates: _Rates, sc: Scenario, alt: Scenario | None, on: dt.date, bdate: dt.date
 ) -> tuple[pl.DataFrame, float, float]:
@@ -246,25 +255,25 @@ def _scenario_lines(
     ``t1`` (``sc`` on ``on``), the imports with no rate on ``on`` and those calibrated at ``t0`` (not in the
     schedule on ``bdate``). Only partners covered by a rule that differs between the catalogues are resolved
     again for ``t1`` (:func:`changed_partners`)."""
-    w, keys = rates.weights, ["hts10", "partner"]
+    w = rates.weights
     rb = rates.get(load_scenario(CURRENT_LAW), bdate)
     r0 = rb if alt is None else rates.get(alt, on)
-    lines = w.join(r0.rename({"r": "t0"}), on=keys, how="left")
+    lines = _with_rate(w, r0, "t0")
     parts = None if alt is None else changed_partners(_catalogue(alt, rates.base), _catalogue(sc, rates.base))
     if parts is None:
-        lines = lines.join(rates.get(sc, on).rename({"r": "t1"}), on=keys, how="left")
+        lines = _with_rate(lines, rates.get(sc, on), "t1")
     else:
         lines = lines.with_columns(pl.col("t0").alias("t1"))
         if parts:
             moved = pl.col("partner").is_in(sorted(parts))
-            r1 = rates.get(sc, on, parts).rename({"r": "t1"})
+            r1 = rates.get(sc, on, parts)
             lines = pl.concat(
                 [
                     lines.filter(~moved),
-                    lines.filter(moved).drop("t1").join(r1, on=keys, how="left").select(lines.columns),
+                    _with_rate(lines.filter(moved).drop("t1"), r1, "t1").select(lines.columns),
                 ]
             )
-    lines = lines.join(rb.rename({"r": "tb"}), on=keys, how="left").with_columns(_sector_expr(w.columns))
+    lines = _with_rate(lines, rb, "tb").with_columns(_sector_expr(w.columns))
     unmatched = lines.filter(pl.col("t0").is_null() | pl.col("t1").is_null())
     lines = lines.filter(pl.col("t0").is_not_null() & pl.col("t1").is_not_null())
     # a line not in the schedule on the baseline date is calibrated at the alternative's rate

@@ -352,10 +352,13 @@ def evaluate_package(
     base: Catalogue | None = None,
     rates_fn: RatesFn | None = None,
     export_supply: float | None = None,
+    bands: bool = True,
 ) -> PackageResult:
     """Evaluate both sides of a package (a shipped name or a YAML file), and both in one world market.
 
     ``export_supply`` overrides the package's ``world_market.export_supply_elasticity`` (GSIM's ``Ex``).
+    ``bands=False`` skips the low and high elasticity solves of the US side and of the world market (only
+    their ``range`` needs them; the central figures are the same).
     """
     spec, path = parse_package(package_path(package))
     try:
@@ -364,7 +367,9 @@ def evaluate_package(
     except CatalogueError as exc:
         raise CatalogueError(f"{path}: us_side: {exc}") from None
     on = date or spec.date or sc.spec.date
-    us = evaluate(sc, on, against=alt, weights=weights, supply=spec.supply, base=base, rates_fn=rates_fn)
+    us = evaluate(
+        sc, on, against=alt, weights=weights, supply=spec.supply, base=base, rates_fn=rates_fn, bands=bands
+    )
     lines = None
     totals: dict[str, Any] = {}
     if spec.partner_side is not None:
@@ -387,7 +392,7 @@ def evaluate_package(
                 seen.add((t["date"], t["label"]))
                 timeline.append(t)
     timeline.sort(key=lambda t: (t["date"], t["label"]))
-    world, world_error = world_market(spec, us.lines, lines, export_supply=export_supply)
+    world, world_error = world_market(spec, us.lines, lines, export_supply=export_supply, bands=bands)
     return PackageResult(spec, path, on, us, lines, totals, timeline, world, world_error)
 
 
@@ -397,8 +402,10 @@ def world_market(
     partner_lines: pl.DataFrame | None,
     *,
     export_supply: float | None = None,
+    bands: bool = True,
 ) -> tuple[PackageGsim | None, str | None]:
-    """The package's one-world-market view with its ``world_market`` settings, or why it was not solved."""
+    """The package's one-world-market view with its ``world_market`` settings (``bands``: with its range), or
+    why it was not solved."""
     wm = spec.world_market
     try:
         world = evaluate_package_gsim(
@@ -408,6 +415,7 @@ def world_market(
             ex=export_supply if export_supply is not None else wm.export_supply_elasticity,
             third_market_share=wm.third_market_share,
             exact=wm.exact,
+            bands=bands,
         )
     except (DataError, ValueError) as exc:  # nothing changes, or the solver refuses the inputs
         return None, str(exc)

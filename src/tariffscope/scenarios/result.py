@@ -105,29 +105,38 @@ class ScenarioResult:
         return d["partner"].head(limit).to_list()
 
     def _diversion(self, partner: str) -> pl.DataFrame:
-        """Exports change of every other partner when only ``partner``'s rates change (cached)."""
+        """Exports change of every other partner when only ``partner``'s rates change (cached). When no other
+        partner's rate moves, that is the scenario's own solve (products are separate markets), not solved
+        again."""
         if partner not in self.diversion:
             own = self.lines.filter(pl.col("partner") == partner)
             products = own.filter(pl.col("t1") != pl.col("t0")).select("hts10").unique()
+            moved = (pl.col("partner") != partner) & (pl.col("t1") != pl.col("t0"))
+            others_move = bool(self.lines.select(moved.any()).item())
             if products.height == 0:
                 self.diversion[partner] = pl.DataFrame(
                     schema={"partner": pl.Utf8, "exports_change_usd": pl.Float64}
                 )
             else:
-                sub = self.lines.join(products, on="hts10", how="semi").select(
-                    "hts10",
-                    "partner",
-                    "imports_usd",
-                    "tb",
-                    "t0",
-                    pl.when(pl.col("partner") == partner)
-                    .then(pl.col("t1"))
-                    .otherwise(pl.col("t0"))
-                    .alias("t1"),
-                )
-                eff = pe_compare(
-                    sub, supply=self.supply, elasticity=self.elasticity, overrides=self.overrides
-                )
+                sub = self.lines.join(products, on="hts10", how="semi")
+                eff = sub
+                if others_move:
+                    eff = pe_compare(
+                        sub.select(
+                            "hts10",
+                            "partner",
+                            "imports_usd",
+                            "tb",
+                            "t0",
+                            pl.when(pl.col("partner") == partner)
+                            .then(pl.col("t1"))
+                            .otherwise(pl.col("t0"))
+                            .alias("t1"),
+                        ),
+                        supply=self.supply,
+                        elasticity=self.elasticity,
+                        overrides=self.overrides,
+                    )
                 self.diversion[partner] = (
                     eff.filter(pl.col("partner") != partner)
                     .group_by("partner")

@@ -121,7 +121,7 @@ def share_matrix(pairs: pl.DataFrame, periods: list[int]) -> np.ndarray:
     j = keyed.join(t, on=["hts10", "partner"], how="inner")
     col = {p: k for k, p in enumerate(periods)}
     rows = j["_i"].to_numpy()
-    cols = np.array([col[p] for p in j["period"].to_list()], dtype=np.int64)
+    cols = j["period"].replace_strict(col, return_dtype=pl.Int64).to_numpy()
     out[rows, cols] = j["share"].to_numpy()
     return out
 

@@ -54,7 +54,8 @@ async def input_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def busy(_: Request, exc: Exception) -> JSONResponse:
-    return _error(503, str(exc), headers={"Retry-After": "60"})
+    assert isinstance(exc, Busy)
+    return _error(503, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
 
 async def unavailable(_: Request, exc: Exception) -> JSONResponse:

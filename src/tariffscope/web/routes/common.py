@@ -36,7 +36,7 @@ TABLE: dict[int | str, dict[str, Any]] = {
     }
 }
 """The answer of an endpoint with a ``format`` parameter: both media types declared in /openapi.json."""
-HEAVY = [Depends(heavy_slot)]  # endpoints that may compute for seconds: bounded concurrency
+HEAVY = [Depends(heavy_slot)]  # async endpoints that may compute for seconds (sync ones: ``@budgeted``)
 HTS_Q = Query(min_length=2, max_length=20, description="HTS code, dotted or plain: 8703.23.01.90")
 ORIGIN_Q = Query(min_length=2, max_length=60, description="origin: ISO2, ISO3 or Census code")
 DATE_Q = Query(max_length=10, description="entry date YYYY-MM-DD")

@@ -9,16 +9,17 @@ import polars as pl
 from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 
-from tariffscope.web.routes.common import DATE_Q, HEAVY, ORIGIN_Q, TABLE, Fmt, api_router, table
+from tariffscope.web.routes.common import DATE_Q, ORIGIN_Q, TABLE, Fmt, api_router, table
 from tariffscope.web.services import analytics as an
 from tariffscope.web.services.errors import InputError
 from tariffscope.web.services.parse import need_date, parse_country, parse_partner, parse_partners
-from tariffscope.web.services.state import catalogue, group_members, to_records
+from tariffscope.web.services.state import budgeted, catalogue, group_members, to_records
 
 router = api_router()
 
 
-@router.get("/etr", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
+@router.get("/etr", responses=TABLE, tags=["analytics"])
+@budgeted("ask for fewer partners or a shorter date range")
 def etr(
     partners: Annotated[str, Query(max_length=200, description="JP,KR,EU27 (codes or groups)")],
     start: Annotated[str, Query(max_length=10)] = "2025-01-01",
@@ -38,7 +39,8 @@ def etr(
     return table(df, format, "etr")
 
 
-@router.get("/exposure", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
+@router.get("/exposure", responses=TABLE, tags=["analytics"])
+@budgeted("ask for one partner or group instead of ALL, or one sector")
 def exposure(
     partner: Annotated[str, ORIGIN_Q],
     date: Annotated[str, DATE_Q],
@@ -52,7 +54,8 @@ def exposure(
     return JSONResponse(to_records(an.exposure(parse_partner(partner), d, sector, view)))
 
 
-@router.get("/diff", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
+@router.get("/diff", responses=TABLE, tags=["analytics"])
+@budgeted("ask for two nearer dates")
 def diff(
     partner: Annotated[str, ORIGIN_Q],
     start: Annotated[str, Query(alias="from", max_length=10)],
@@ -69,7 +72,8 @@ def diff(
     return JSONResponse(to_records(res))
 
 
-@router.get("/rank", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
+@router.get("/rank", responses=TABLE, tags=["analytics"])
+@budgeted("rank fewer partners")
 def rank(
     date: Annotated[str, DATE_Q],
     top: Annotated[int, Query(ge=1, le=250)] = 30,
@@ -90,7 +94,8 @@ def rank(
     )
 
 
-@router.get("/refunds", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
+@router.get("/refunds", responses=TABLE, tags=["analytics"])
+@budgeted("ask for one country or a smaller group")
 def refunds(
     partner: Annotated[str, Query(min_length=2, max_length=60, description="JP, or a group: EU27")],
     format: Annotated[Fmt, Query()] = "json",
@@ -100,7 +105,8 @@ def refunds(
     return table(an.refunds(parse_partner(partner)), format, "refunds")
 
 
-@router.get("/events", dependencies=HEAVY, tags=["scenarios"])
+@router.get("/events", tags=["scenarios"])
+@budgeted("ask for a shorter date range")
 def events(
     partner: Annotated[str, Query(min_length=2, max_length=60)],
     start: Annotated[str, Query(max_length=10)] = "2025-01-01",

@@ -14,10 +14,10 @@ from tariffscope.errors import TariffscopeError
 from tariffscope.scenarios import lab as levers
 from tariffscope.scenarios.evaluate import ScenarioResult, Supply
 from tariffscope.scenarios.overlay import load_scenario, shipped_scenarios
-from tariffscope.web.routes.common import HEAVY, api_router
+from tariffscope.web.routes.common import api_router
 from tariffscope.web.services.errors import InputError, field_error
 from tariffscope.web.services.parse import need_date, parse_country, parse_date
-from tariffscope.web.services.state import memo, partner_names, to_records
+from tariffscope.web.services.state import budgeted, memo, partner_names, to_records
 
 router: APIRouter = api_router()
 
@@ -107,7 +107,8 @@ def evaluate(req: LabRequest) -> dict[str, Any]:
     return to_records(out)  # type: ignore[no-any-return,unused-ignore]
 
 
-@router.post("/lab", dependencies=HEAVY, tags=["scenarios"])
+@router.post("/lab", tags=["scenarios"])
+@budgeted(kept=False)  # lever settings are not memoised (the partner's baseline rates are)
 def lab(req: LabRequest) -> dict[str, Any]:
     """Evaluate lever settings (partner reciprocal rate, auto rate, dates) or a named scenario with PE."""
     return evaluate(req)
@@ -122,7 +123,8 @@ class RunRequest(BaseModel):
     supply: str = Field(default="elastic", pattern="^(infinite|elastic)$")
 
 
-@router.post("/scenarios/run", dependencies=HEAVY, tags=["scenarios"])
+@router.post("/scenarios/run", tags=["scenarios"])
+@budgeted("run fewer scenarios or partners at once")
 def run_scenarios(req: RunRequest) -> list[dict[str, Any]]:
     """One row per scenario and partner, as ``tariffscope scenario compare`` prints them."""
     on = parse_date(req.date, "date", required=False)
@@ -133,7 +135,8 @@ def run_scenarios(req: RunRequest) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/scenarios/compare", dependencies=HEAVY, tags=["scenarios"])
+@router.get("/scenarios/compare", tags=["scenarios"])
+@budgeted("compare fewer scenarios at once")
 def compare_scenarios(
     ids: Annotated[str, Query(max_length=300, description="comma-separated shipped scenario ids")],
     date: Annotated[str | None, Query(max_length=10)] = None,

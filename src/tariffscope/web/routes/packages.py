@@ -1,5 +1,6 @@
-"""The package comparator: shipped negotiation packages side by side, each evaluated by
-``ts.package`` (the CLI's ``scenario package``) and shown as rows by :func:`tariffscope.scenarios.lab.package_rows`."""
+"""The package comparator: shipped negotiation packages side by side, each evaluated as ``ts.package`` does
+(the CLI's ``scenario package``; the US side's elasticity band, which the rows do not show, is not solved)
+and shown as rows by :func:`tariffscope.scenarios.lab.package_rows`."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ import polars as pl
 from fastapi import Query
 from fastapi.responses import Response
 
-import tariffscope.api as ts
 from tariffscope.errors import TariffscopeError
 from tariffscope.scenarios.lab import package_rows
 from tariffscope.scenarios.overlay import package_path, parse_package, shipped_packages
+from tariffscope.scenarios.package import evaluate_package
 from tariffscope.scenarios.schema import PackageSpec
-from tariffscope.web.routes.common import HEAVY, TABLE, api_router
+from tariffscope.web.routes.common import TABLE, api_router
 from tariffscope.web.services.errors import InputError
-from tariffscope.web.services.state import memo, to_records
+from tariffscope.web.services.state import budgeted, memo, to_records
 
 router = api_router()
 
@@ -41,10 +42,11 @@ def _shipped(name: str) -> PackageSpec:
 
 @memo(16)
 def rows_of(name: str) -> list[dict[str, Any]]:
-    """The comparator rows of a shipped package (memoised: the evaluation takes seconds)."""
+    """The comparator rows of a shipped package (memoised: the evaluation takes seconds). The rows use the
+    central solves only, so the US side's elasticity band is not solved (``ts.package`` solves it)."""
     _shipped(name)
     try:
-        return package_rows(ts.package(name).raw)
+        return package_rows(evaluate_package(name, bands=False))
     except TariffscopeError as exc:
         raise InputError("ids", f"ids: package {name}: {exc}") from None
 
@@ -68,7 +70,8 @@ def packages() -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/packages/compare", responses=TABLE, dependencies=HEAVY, tags=["scenarios"])
+@router.get("/packages/compare", responses=TABLE, tags=["scenarios"])
+@budgeted("compare fewer packages at once")
 def compare_packages(
     ids: Annotated[str, Query(max_length=300, description="comma-separated shipped package ids")],
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",

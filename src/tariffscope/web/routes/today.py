@@ -9,16 +9,20 @@ import polars as pl
 from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 
-from tariffscope.web.routes.common import DATE_Q, HEAVY, TABLE, Fmt, api_router, table
+from tariffscope.web.routes.common import DATE_Q, TABLE, Fmt, api_router, table
 from tariffscope.web.services import analytics as an
 from tariffscope.web.services.parse import parse_horizon_date, parse_partners
+from tariffscope.web.services.state import budgeted
 
 router = api_router()
 ViewQ = Literal["adjusted", "statutory"]
-VIEW_HELP = "adjusted (default, owed: preferences claimed as claimed) | statutory (no preference claimed: a ceiling)"
+VIEW_HELP = (
+    "adjusted (default, owed: preferences claimed as claimed) | statutory (no preference claimed: a ceiling)"
+)
 
 
-@router.get("/us-rates", responses=TABLE, tags=["analytics"], dependencies=HEAVY)
+@router.get("/us-rates", responses=TABLE, tags=["analytics"])
+@budgeted()
 def us_rates(
     date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (default today)")] = None,
     format: Annotated[Fmt, Query()] = "json",
@@ -40,7 +44,8 @@ def us_rates(
     return JSONResponse(body)
 
 
-@router.get("/downloads/country-rates", responses=TABLE, tags=["downloads"], dependencies=HEAVY)
+@router.get("/downloads/country-rates", responses=TABLE, tags=["downloads"])
+@budgeted("for every date at once use the CLI (`tariffscope etr`)")
 def country_rates(
     date: Annotated[str, DATE_Q],
     format: Annotated[Fmt, Query()] = "csv",
@@ -51,7 +56,8 @@ def country_rates(
     return table(df, format, f"country_rates_{date}_{view}")
 
 
-@router.get("/downloads/country-sector-rates", responses=TABLE, tags=["downloads"], dependencies=HEAVY)
+@router.get("/downloads/country-sector-rates", responses=TABLE, tags=["downloads"])
+@budgeted("ask for fewer partners")
 def country_sector_rates(
     date: Annotated[str, DATE_Q],
     partners: Annotated[str | None, Query(max_length=200)] = None,

@@ -44,6 +44,7 @@ from tariffscope.web.services.rates import (
     timeline,
 )
 from tariffscope.web.services.state import (
+    budgeted,
     catalogue,
     engine_function,
     engine_module,
@@ -63,6 +64,7 @@ __all__ = [
     "InputError",
     "Unavailable",
     "as_partner_field",
+    "budgeted",
     "call_analytics",
     "catalogue",
     "compact_series",

@@ -18,7 +18,12 @@ class Unavailable(TariffscopeError):
 
 
 class Busy(TariffscopeError):
-    """Every slot for long computations is taken (HTTP 503 with ``Retry-After``)."""
+    """Every slot for long computations is taken, or the answer is still being computed (HTTP 503 with
+    ``Retry-After``: ``retry_after`` seconds)."""
+
+    def __init__(self, message: str, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def engine_error(exc: TariffscopeError) -> InputError:

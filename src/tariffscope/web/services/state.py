@@ -8,6 +8,7 @@ import functools
 import importlib
 import math
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterator
 from types import ModuleType
 from typing import Any, TypeVar
@@ -18,9 +19,57 @@ from tariffscope.catalogue.loader import Catalogue
 from tariffscope.schedule.table import Schedule
 from tariffscope.web.services.errors import Busy, Unavailable
 
+F = TypeVar("F", bound=Callable[..., Any])
 HEAVY_SLOTS = 2  # long computations at once (this machine has 2 cores; each may hold ~1 GB)
 HEAVY_WAIT_S = 90.0  # how long a request waits for a slot before a 503
 _HEAVY = threading.BoundedSemaphore(HEAVY_SLOTS)
+
+
+BUDGET_S = 30.0  # the longest a long endpoint computes before it answers "still computing" (a 503)
+RETRY_S = 20  # the Retry-After of that answer: the computation goes on and its answer is kept
+
+
+def budgeted(hint: str = "", *, kept: bool = True) -> Callable[[F], F]:
+    """Decorator of the endpoints that may compute for long: the request takes one of the :data:`HEAVY_SLOTS`
+    (as :func:`heavy_slot`) and the endpoint runs in a worker thread. If it has not answered within
+    :data:`BUDGET_S` (slot wait included), the answer is a 503 with ``Retry-After`` saying the result is still
+    being computed and ``hint`` (how to narrow the query); the worker goes on, holding its slot, so work stays
+    bounded and, where the endpoint memoises its answer (``kept``), the retry gets it at once. A thread cannot
+    be stopped part way."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.monotonic()
+            if not _HEAVY.acquire(timeout=min(HEAVY_WAIT_S, BUDGET_S)):
+                raise Busy(f"the server is busy with {HEAVY_SLOTS} long computations; retry in a minute")
+            box: dict[str, Any] = {}
+            done = threading.Event()
+
+            def work() -> None:
+                try:
+                    box["value"] = fn(*args, **kwargs)
+                except BaseException as exc:  # handed to the request, which maps it to its answer
+                    box["error"] = exc
+                finally:
+                    _HEAVY.release()
+                    done.set()
+
+            threading.Thread(target=work, name=f"tariffscope-{fn.__name__}", daemon=True).start()
+            if not done.wait(max(0.0, BUDGET_S - (time.monotonic() - start))):
+                then = "the answer is being kept: " if kept else ""
+                raise Busy(
+                    f"still computing after {BUDGET_S:.0f} s (this server's time budget); {then}retry in "
+                    f"{RETRY_S} s" + (f", or {hint}" if hint else ""),
+                    retry_after=RETRY_S,
+                )
+            if "error" in box:
+                raise box["error"]
+            return box["value"]
+
+        return run  # type: ignore[return-value]
+
+    return decorate
 
 
 def heavy_slot() -> Iterator[None]:
@@ -33,9 +82,6 @@ def heavy_slot() -> Iterator[None]:
         yield
     finally:
         _HEAVY.release()
-
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def memo(maxsize: int) -> Callable[[F], F]:
