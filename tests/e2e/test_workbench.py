@@ -62,14 +62,19 @@ def test_every_page_loads(page: Any) -> None:
     assert not page.js_errors, page.js_errors
 
 
-def test_lookup_shows_the_total_citations_and_timeline(page: Any) -> None:
+def _look_up(page: Any, hts: str, origin: str, date: str) -> None:
+    """Fill the lookup form and run it."""
     page.goto(page.base + "/#lookup")
     page.wait_for_selector("body[data-ready='1']")
-    page.fill("#lookup-hts", "8703.23.01.90")
-    page.select_option("#lookup-origin", "JP")
-    page.fill("#lookup-date", "2025-10-01")
+    page.fill("#lookup-hts", hts)
+    page.select_option("#lookup-origin", origin)
+    page.fill("#lookup-date", date)
     page.keyboard.press("Escape")
     page.click("#lookup-go")
+
+
+def test_lookup_shows_the_total_citations_and_timeline(page: Any) -> None:
+    _look_up(page, "8703.23.01.90", "JP", "2025-10-01")
     total = page.wait_for_selector("#lookup-total")
     # US-Japan agreement: passenger cars all-in 15% (EO 14345 sec. 4; heading 9903.94.41)
     assert total.inner_text() == "15%"
@@ -88,13 +93,7 @@ def test_lookup_shows_the_total_citations_and_timeline(page: Any) -> None:
 
 
 def test_lookup_lists_the_claims_that_would_change_the_duty(page: Any) -> None:
-    page.goto(page.base + "/#lookup")
-    page.wait_for_selector("body[data-ready='1']")
-    page.fill("#lookup-hts", "8471.41.01.50")
-    page.select_option("#lookup-origin", "CN")
-    page.fill("#lookup-date", "2025-06-01")
-    page.keyboard.press("Escape")
-    page.click("#lookup-go")
+    _look_up(page, "8471.41.01.50", "CN", "2025-06-01")
     page.wait_for_selector("#lookup-hints table")
     hints = page.locator("#lookup-hints table").inner_text()
     # note 33(h)(ii): a computer owes the auto-parts duty (9903.94.05) only if declared a vehicle part
