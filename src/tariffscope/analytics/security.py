@@ -108,6 +108,7 @@ def dependence(weights: pl.DataFrame, partner: str, level: str, alternatives: in
             .sum()
             .alias("_exact"),
         )
+        .sort("code", "partner")  # sums in a fixed order: the same figures to the last digit on every run
         .with_columns(pl.col("imports_usd").sum().over("code").alias("us_imports_usd"))
         .with_columns((pl.col("imports_usd") / pl.col("us_imports_usd")).alias("share"))
     )
