@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 
 import numpy as np
 import polars as pl
@@ -189,7 +190,16 @@ def fta_shares(pairs: pl.DataFrame) -> np.ndarray:
         .unique("_i")
         .with_columns(pl.col("hts10").str.slice(0, 2).alias("chapter"))
     )
-    mean = f.group_by("partner").agg(pl.col("claim_share").mean().alias("_m"))
+    # the partner's mean share, summed exactly (math.fsum): the same to the last digit on every run,
+    # whatever order a parallel group_by hands the chapters over in
+    mean = pl.DataFrame(
+        [
+            {"partner": p, "_m": math.fsum(v) / len(v)}
+            for p, v in f.group_by("partner").agg(pl.col("claim_share").drop_nulls()).iter_rows()
+            if v
+        ],
+        schema={"partner": pl.String, "_m": pl.Float64},
+    )
     j = (
         eligible.join(f.select("partner", "chapter", "claim_share"), on=["partner", "chapter"], how="left")
         .join(mean, on="partner", how="left")
