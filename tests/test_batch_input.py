@@ -266,3 +266,17 @@ def test_status_is_the_first_failing_check_of_every_row(cells: list[tuple[str | 
     assert out["status"].to_list() == plain.to_series().to_list()
     blank = [all((c or "").strip() == "" for c in row) for row in cells]
     assert [s.startswith("error: row: empty row") for s in out["status"]] == blank
+
+
+@pytest.mark.parametrize(
+    "spelt", ["informational, auto_part", " Auto_Part ,informational", "auto_part ,  informational"]
+)
+def test_claims_spaced_around_commas_count_as_written_plainly(spelt: str) -> None:
+    """A claim list with spaces around its commas was accepted and its later claims silently ignored
+    (8471 from China priced without the auto-parts duty the auto_part declaration owes, note 33(h)(ii))."""
+    plain = resolve_one("8471410150", "CN", "2025-06-01", claim="informational,auto_part")["total_rate"]
+    assert plain == pytest.approx(0.525)
+    assert resolve_one("8471410150", "CN", "2025-06-01", claim=spelt)["total_rate"] == plain
+    assert resolve_one("8471410150", "CN", "2025-06-01", claim=spelt, lean=False)["total_rate"] == plain
+    rows = pl.DataFrame({"hts10": ["8471410150"], "origin": ["CN"], "date": ["2025-06-01"], "claim": [spelt]})
+    assert resolve_frame(rows).table["total_rate"][0] == pytest.approx(plain)

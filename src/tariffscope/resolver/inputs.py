@@ -233,8 +233,14 @@ def _dates_and_numbers(df: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
             ]
         )
     if "claim" in df.columns:
+        # one spelling for the rules: lower case, no spaces around the commas ("x, usmca" is "x,usmca")
         df = df.with_columns(
-            pl.col("claim").cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("")
+            pl.col("claim")
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.to_lowercase()
+            .str.replace_all(r"\s*,\s*", ",")
+            .fill_null("")
         )
     return df, floats
 

@@ -132,7 +132,7 @@ def _clean_inputs(q: Lookup, ctx: PricingContext) -> dict[str, Any] | None:
             return None
         if re.search(r"(^|,)\s*usmca\s*(,|$)", claim) and iso2 not in ("CA", "MX"):
             return None
-        row["claim"] = claim
+        row["claim"] = ",".join(c.strip() for c in claim.split(","))  # as a batch spells it (inputs.py)
     allowed = {"shipment": SHIPMENTS, "transport": TRANSPORTS, "postal_method": POSTAL_METHODS}
     for c, ok in allowed.items():
         v = opt.get(c)
